@@ -1,0 +1,43 @@
+// kind_spec.h — what a job kind accepts: its parameters, their types, defaults, bounds and
+// meaning. Job kinds live in workers/; core only needs their specs to validate experiment
+// files (unknown keys, wrong types, out-of-range values) before anything runs.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/value.h"
+
+namespace tunegrid {
+
+enum class ParamType { boolean, integer, number, string, integer_list, number_list, string_list };
+
+const char* param_type_name(ParamType type);
+
+struct ParamSpec {
+  std::string name;
+  ParamType type = ParamType::integer;
+  Value default_value;                  // used when neither the stage nor an axis sets it
+  std::string doc;                      // one line: meaning and unit
+  std::optional<double> minimum;        // for numbers and number lists, inclusive
+  std::vector<std::string> choices;     // for strings and string lists; empty = any
+};
+
+struct KindSpec {
+  std::string name;  // e.g. "bench.matmul"
+  std::string doc;
+  std::vector<ParamSpec> params;
+
+  const ParamSpec* find(const std::string& param) const;
+  std::vector<std::string> param_names() const;
+};
+
+// Every known job kind by name.
+using KindCatalog = std::map<std::string, KindSpec>;
+
+// Checks `value` against `spec` (ints are accepted where floats are expected and are then
+// converted). Returns an empty string when valid, else what was expected and what was found.
+std::string check_param(const ParamSpec& spec, Value& value);
+
+}  // namespace tunegrid

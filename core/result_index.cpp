@@ -1,0 +1,55 @@
+// result_index.cpp — see result_index.h.
+#include "core/result_index.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "core/errors.h"
+#include "core/hdf5_handles.h"
+#include "core/shard_writer.h"
+#include "core/text.h"
+
+namespace tunegrid {
+
+std::filesystem::path index_path(const std::filesystem::path& store) { return store / "results.h5"; }
+
+void write_index(const std::filesystem::path& store, const std::vector<ShardSummary>& shards) {
+  hdf5::quiet_errors();
+  const auto final_path = index_path(store);
+  const auto temporary = store / fmt::format(".results.h5.tmp-{}", static_cast<long>(::getpid()));
+  const std::string file = temporary.string();
+  {
+    hdf5::Handle handle =
+        hdf5::checked(H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "create the index", file);
+    std::int64_t done = 0, failed = 0;
+    for (const auto& shard : shards) (shard.status == "done" ? done : failed)++;
+    hdf5::write_attribute(handle, "format_version", kStoreFormatVersion, file);
+    hdf5::write_attribute(handle, "updated_at", utc_timestamp_now(), file);
+    hdf5::write_attribute(handle, "jobs_done", done, file);
+    hdf5::write_attribute(handle, "jobs_failed", failed, file);
+    hdf5::Handle jobs = hdf5::checked(H5Gcreate2(handle, "jobs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                                      "create /jobs", file);
+    for (const auto& shard : shards) {
+      const std::string target = "jobs/" + shard.job_id + ".h5";
+      hdf5::check(H5Lcreate_external(target.c_str(), "/", jobs, shard.job_id.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+                  "link " + shard.job_id, file);
+    }
+    hdf5::check(H5Fflush(handle, H5F_SCOPE_GLOBAL), "flush the index", file);
+  }
+  fsync_path(temporary, false);
+  std::error_code error;
+  std::filesystem::rename(temporary, final_path, error);
+  if (error) {
+    std::filesystem::remove(temporary, error);
+    throw StoreError(fmt::format("{}: cannot rename into place", final_path.string()));
+  }
+}
+
+StoreScan rebuild_index(const std::filesystem::path& store) {
+  StoreScan scan = scan_store(store);
+  write_index(store, scan.shards);
+  return scan;
+}
+
+}  // namespace tunegrid

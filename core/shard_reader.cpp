@@ -1,0 +1,118 @@
+// shard_reader.cpp — see shard_reader.h.
+#include "core/shard_reader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/errors.h"
+#include "core/hdf5_handles.h"
+
+namespace tunegrid {
+
+namespace {
+
+std::string attribute_text(hid_t object, const std::string& name, const std::string& file) {
+  hdf5::Handle attribute = hdf5::checked(H5Aopen(object, name.c_str(), H5P_DEFAULT), "open attribute " + name, file);
+  hdf5::Handle type = hdf5::checked(H5Aget_type(attribute), "read the type of " + name, file);
+  switch (H5Tget_class(type)) {
+    case H5T_INTEGER: return std::to_string(*hdf5::read_int_attribute(object, name, file));
+    case H5T_FLOAT: {
+      double value = 0;
+      hdf5::check(H5Aread(attribute, H5T_NATIVE_DOUBLE, &value), "read attribute " + name, file);
+      return fmt::format("{}", value);
+    }
+    default: return hdf5::read_string_attribute(object, name, file).value_or("");
+  }
+}
+
+std::vector<std::string> attribute_names(hid_t object, const std::string& file) {
+  std::vector<std::string> names;
+  auto collect = [](hid_t, const char* name, const H5A_info_t*, void* out) -> herr_t {
+    static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+    return 0;
+  };
+  hsize_t index = 0;
+  hdf5::check(H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &index, collect, &names), "list attributes", file);
+  return names;
+}
+
+std::map<std::string, double> read_scalars(hid_t root, const char* group_name, const std::string& file) {
+  std::map<std::string, double> values;
+  if (H5Lexists(root, group_name, H5P_DEFAULT) <= 0) return values;
+  hdf5::Handle group = hdf5::checked(H5Gopen2(root, group_name, H5P_DEFAULT), std::string("open /") + group_name, file);
+  for (const auto& name : hdf5::member_names(group, file)) values[name] = hdf5::read_scalar_dataset(group, name, file);
+  return values;
+}
+
+}  // namespace
+
+ShardSummary read_shard(const std::filesystem::path& path) {
+  hdf5::quiet_errors();
+  const std::string file = path.string();
+  if (H5Fis_hdf5(file.c_str()) <= 0) throw StoreError(fmt::format("{}: not an HDF5 file (truncated?)", file));
+  hdf5::Handle handle = hdf5::checked(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open the shard", file);
+  const auto version = hdf5::read_int_attribute(handle, "format_version", file);
+  if (!version) throw StoreError(fmt::format("{}: no format_version attribute; not a tunegrid shard", file));
+  if (*version > kStoreFormatVersion)
+    throw StoreError(fmt::format("{}: store format {} is newer than this tunegrid reads ({}); use a newer tunegrid",
+                                 file, *version, kStoreFormatVersion));
+  ShardSummary shard;
+  shard.path = path;
+  auto text = [&](const char* name) { return hdf5::read_string_attribute(handle, name, file).value_or(""); };
+  shard.job_id = text("job_id");
+  shard.kind = text("kind");
+  shard.status = text("status");
+  shard.started_at = text("started_at");
+  shard.finished_at = text("finished_at");
+  shard.host = text("host");
+  shard.spec = text("spec");
+  shard.attempt = static_cast<int>(hdf5::read_int_attribute(handle, "attempt", file).value_or(0));
+  shard.ranks = static_cast<int>(hdf5::read_int_attribute(handle, "ranks", file).value_or(0));
+  if (shard.job_id.empty() || (shard.status != "done" && shard.status != "failed"))
+    throw StoreError(fmt::format("{}: missing job_id or status attribute", file));
+  if (H5Lexists(handle, "params", H5P_DEFAULT) > 0) {
+    hdf5::Handle params = hdf5::checked(H5Gopen2(handle, "params", H5P_DEFAULT), "open /params", file);
+    for (const auto& name : attribute_names(params, file)) shard.params[name] = attribute_text(params, name, file);
+  }
+  shard.metrics = read_scalars(handle, "metrics", file);
+  shard.timings = read_scalars(handle, "timings", file);
+  if (H5Lexists(handle, "error", H5P_DEFAULT) > 0) shard.error = hdf5::read_string_dataset(handle, "error", file);
+  if (H5Lexists(handle, "loss", H5P_DEFAULT) > 0) {
+    hdf5::Handle loss = hdf5::checked(H5Dopen2(handle, "loss", H5P_DEFAULT), "open /loss", file);
+    hdf5::Handle space = hdf5::checked(H5Dget_space(loss), "read /loss shape", file);
+    shard.loss_steps = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space));
+  }
+  if (H5Lexists(handle, "images", H5P_DEFAULT) > 0) {
+    hdf5::Handle images = hdf5::checked(H5Gopen2(handle, "images", H5P_DEFAULT), "open /images", file);
+    shard.image_keys = hdf5::member_names(images, file);
+  }
+  return shard;
+}
+
+StoreScan scan_store(const std::filesystem::path& store) {
+  StoreScan scan;
+  std::error_code error;
+  const auto directory = jobs_dir(store);
+  if (!std::filesystem::is_directory(directory, error)) return scan;
+  std::vector<std::filesystem::path> paths;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name[0] == '.' || entry.path().extension() != ".h5") continue;
+    paths.push_back(entry.path());
+  }
+  std::sort(paths.begin(), paths.end());
+  for (const auto& path : paths) {
+    try {
+      ShardSummary shard = read_shard(path);
+      if (shard.job_id != path.stem().string())
+        throw StoreError(fmt::format("{}: holds job {}, not the job its name says", path.string(), shard.job_id));
+      scan.shards.push_back(std::move(shard));
+    } catch (const StoreError& problem) {
+      scan.unreadable.emplace_back(path, problem.what());
+    }
+  }
+  return scan;
+}
+
+}  // namespace tunegrid

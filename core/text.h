@@ -1,0 +1,22 @@
+// text.h — small string helpers shared by error messages: did-you-mean suggestions
+// (Levenshtein distance), joining, quoting.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tunegrid {
+
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// " (did you mean 'x'?)" for the closest candidate within a sensible distance, else "".
+std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates);
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+
+// ISO-8601 UTC time stamp with milliseconds, e.g. 2026-11-22T01:02:03.456Z.
+std::string utc_timestamp_now();
+
+std::string host_name();
+
+}  // namespace tunegrid

@@ -1,0 +1,110 @@
+// job_queue.cpp — see job_queue.h.
+#include "orchestrator/job_queue.h"
+
+#include <fmt/format.h>
+
+namespace tunegrid {
+
+JobQueue::JobQueue(const Plan& plan, const std::set<std::string>& already_done,
+                   const std::map<std::string, int>& previous_attempts, int retries, int groups)
+    : plan_(plan), jobs_(plan.jobs.size()), retries_(retries), groups_(groups) {
+  for (std::size_t i = 0; i < plan.jobs.size(); ++i) {
+    for (std::size_t need : plan.jobs[i].needs) jobs_[need].dependents.push_back(i);
+    const auto previous = previous_attempts.find(plan.jobs[i].id);
+    if (previous != previous_attempts.end()) jobs_[i].attempts = previous->second;
+    if (already_done.count(plan.jobs[i].id)) {
+      jobs_[i].state = JobState::done;
+      ++kept_;
+      ++done_;
+    }
+  }
+  // A kept job stays kept even if something it needs must run again.
+  for (std::size_t i = 0; i < plan.jobs.size(); ++i) {
+    Entry& entry = jobs_[i];
+    for (std::size_t need : plan.jobs[i].needs) entry.unmet_needs += jobs_[need].state != JobState::done;
+    if (entry.state == JobState::waiting && entry.unmet_needs == 0) {
+      entry.state = JobState::ready;
+      ready_.insert(i);
+    }
+  }
+}
+
+void JobQueue::mark_done(std::size_t job) {
+  jobs_[job].state = JobState::done;
+  ++done_;
+  for (std::size_t dependent : jobs_[job].dependents) {
+    Entry& entry = jobs_[dependent];
+    if (--entry.unmet_needs == 0 && entry.state == JobState::waiting) {
+      entry.state = JobState::ready;
+      ready_.insert(dependent);
+    }
+  }
+}
+
+void JobQueue::skip_dependents(std::size_t job) {
+  std::vector<std::size_t> stack(jobs_[job].dependents.begin(), jobs_[job].dependents.end());
+  while (!stack.empty()) {
+    const std::size_t dependent = stack.back();
+    stack.pop_back();
+    Entry& entry = jobs_[dependent];
+    if (entry.state != JobState::waiting) continue;
+    entry.state = JobState::skipped;
+    ++skipped_;
+    entry.skip_reason = fmt::format("needs job {}, which failed", plan_.jobs[job].id);
+    stack.insert(stack.end(), entry.dependents.begin(), entry.dependents.end());
+  }
+}
+
+std::optional<Assignment> JobQueue::next_for(int group) {
+  for (std::size_t job : ready_) {
+    const Entry& entry = jobs_[job];
+    const bool avoid = entry.failed_on.count(group) && static_cast<int>(entry.failed_on.size()) < groups_;
+    if (avoid) continue;
+    ready_.erase(job);
+    Entry& chosen = jobs_[job];
+    chosen.state = JobState::running;
+    ++chosen.attempts;
+    ++chosen.attempts_here;
+    ++running_;
+    Assignment assignment;
+    assignment.job = job;
+    assignment.attempt = chosen.attempts;
+    assignment.last_attempt = chosen.attempts_here > retries_;
+    return assignment;
+  }
+  return std::nullopt;
+}
+
+bool JobQueue::finish(std::size_t job, int group, bool ok) {
+  Entry& entry = jobs_[job];
+  --running_;
+  if (ok) {
+    mark_done(job);
+    return true;
+  }
+  entry.failed_on.insert(group);
+  if (entry.attempts_here <= retries_) {
+    entry.state = JobState::ready;
+    ready_.insert(job);
+    return false;
+  }
+  entry.state = JobState::failed;
+  ++failed_;
+  skip_dependents(job);
+  return true;
+}
+
+std::size_t JobQueue::count(JobState state) const {
+  switch (state) {
+    case JobState::done: return done_;
+    case JobState::failed: return failed_;
+    case JobState::skipped: return skipped_;
+    case JobState::running: return running_;
+    default: break;
+  }
+  std::size_t n = 0;
+  for (const auto& entry : jobs_) n += entry.state == state;
+  return n;
+}
+
+}  // namespace tunegrid

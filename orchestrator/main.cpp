@@ -1,0 +1,107 @@
+// main.cpp — the `tunegrid` command line (DESIGN.md "Command line"):
+//   tunegrid plan EXP.toml [--profile P] [--set k=v]...      print the job DAG, run nothing
+//   tunegrid run EXP.toml [--profile P] [--set k=v]... [--out DIR]
+//   tunegrid status DIR [--rebuild]                           what the store holds
+//   tunegrid kinds                                           job kinds and their parameters
+// Exit codes: 0 all done, 1 some jobs failed, 2 bad input.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "core/errors.h"
+#include "core/plan.h"
+#include "core/result_index.h"
+#include "core/shard_reader.h"
+#include "orchestrator/run_command.h"
+#include "results/status_report.h"
+#include "workers/jobs/job_kind.h"
+
+using namespace tunegrid;
+
+namespace {
+
+int plan_command(const RunRequest& request) {
+  const KindCatalog kinds = kind_catalog();
+  const Experiment experiment = load_experiment(request.experiment, request.options, kinds);
+  const Plan plan = build_plan(experiment, kinds);
+  std::fputs(format_plan_table(plan).c_str(), stdout);
+  std::fputs(fmt::format("runs in {} ({} ranks per job, {} retries)\n",
+                         request.out.empty() ? default_output_dir(experiment) : request.out,
+                         experiment.run.ranks_per_job, experiment.run.retries)
+                 .c_str(),
+             stdout);
+  return 0;
+}
+
+int status_command(const std::string& dir, bool rebuild) {
+  std::error_code error;
+  if (!std::filesystem::is_directory(dir, error)) throw InputError(fmt::format("{}: no such output directory", dir));
+  if (!std::filesystem::is_directory(jobs_dir(dir), error))
+    throw InputError(fmt::format("{}: not a tunegrid output directory (no jobs/ folder)", dir));
+  const StoreScan scan = rebuild ? rebuild_index(dir) : scan_store(dir);
+  std::fputs(format_status(dir, scan).c_str(), stdout);
+  if (rebuild) std::fputs(fmt::format("rebuilt {} from {} shard(s)\n", index_path(dir).string(), scan.shards.size()).c_str(), stdout);
+  return 0;
+}
+
+int kinds_command() {
+  for (const auto& kind : job_kinds()) {
+    std::fputs(fmt::format("{} — {}\n", kind.spec.name, kind.spec.doc).c_str(), stdout);
+    for (const auto& p : kind.spec.params)
+      std::fputs(fmt::format("  {:<16} {:<22} default {:<16} {}\n", p.name, param_type_name(p.type),
+                             display_text(p.default_value), p.doc)
+                     .c_str(),
+                 stdout);
+  }
+  return 0;
+}
+
+void add_experiment_options(CLI::App& command, RunRequest& request) {
+  command.add_option("experiment", request.experiment, "experiment TOML file")->required();
+  command.add_option("--profile", request.options.profile, "overlay the [profile.NAME] table");
+  command.add_option("--set", request.options.sets, "override a key: --set a.b=VALUE (VALUE a TOML literal)")
+      ->allow_extra_args(false);
+  command.add_option("--out", request.out, "output directory (default: [run] out, else runs/<name>)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tunegrid — fine-tuning studies of text-to-image diffusion models as one MPI batch"};
+  app.require_subcommand(1);
+  RunRequest request;
+  std::string status_dir;
+  bool rebuild = false;
+
+  CLI::App* plan = app.add_subcommand("plan", "resolve the experiment and print its job DAG; runs nothing");
+  add_experiment_options(*plan, request);
+  CLI::App* run = app.add_subcommand("run", "run the experiment (alone, or under mpirun / srun); resumes in DIR");
+  add_experiment_options(*run, request);
+  run->add_flag("-v,--verbose", request.verbose, "log every job");
+  CLI::App* status = app.add_subcommand("status", "summarise an output directory");
+  status->add_option("dir", status_dir, "output directory")->required();
+  status->add_flag("--rebuild", rebuild, "rebuild results.h5 from the shards");
+  CLI::App* kinds = app.add_subcommand("kinds", "list job kinds and their parameters");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? 0 : static_cast<int>(ExitCode::bad_input);
+  }
+  try {
+    if (*plan) return plan_command(request);
+    if (*run) return run_command(request);
+    if (*status) return status_command(status_dir, rebuild);
+    if (*kinds) return kinds_command();
+  } catch (const InputError& error) {
+    std::fputs(fmt::format("tunegrid: error: {}\n", error.what()).c_str(), stderr);
+    return static_cast<int>(ExitCode::bad_input);
+  } catch (const StoreError& error) {
+    std::fputs(fmt::format("tunegrid: error: {}\n", error.what()).c_str(), stderr);
+    return static_cast<int>(ExitCode::bad_input);
+  }
+  return 0;
+}

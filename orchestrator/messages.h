@@ -1,0 +1,34 @@
+// messages.h — what the scheduler and the group leaders say to each other.
+//   leader -> scheduler (kTagRequest): "give me work", carrying the report of the job the
+//             group just finished, if any.
+//   scheduler -> leader (kTagReply):   a job order (plan index, attempt), or stop.
+// Every rank builds the same plan from the same experiment, so a job travels as its index.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace tunegrid {
+
+struct JobReport {
+  std::int64_t job = -1;           // -1: first request, nothing to report
+  std::int32_t attempt = 0;
+  bool ok = false;
+  double seconds = 0;              // the job's wall time
+  double dispatch_seconds = 0;     // request-to-order latency, less the time the order was held
+  std::string error;
+};
+
+struct JobOrder {
+  bool stop = false;
+  std::int64_t job = -1;
+  std::int32_t attempt = 0;
+  bool last_attempt = true;
+  double held_seconds = 0;         // time the scheduler held the request waiting for a ready job
+};
+
+std::string encode(const JobReport& report);
+JobReport decode_report(const std::string& bytes);
+std::string encode(const JobOrder& order);
+JobOrder decode_order(const std::string& bytes);
+
+}  // namespace tunegrid

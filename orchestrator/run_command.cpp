@@ -1,0 +1,240 @@
+// run_command.cpp — see run_command.h.
+#include "orchestrator/run_command.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "cluster/environment.h"
+#include "core/errors.h"
+#include "core/log.h"
+#include "core/plan.h"
+#include "core/progress.h"
+#include "core/run_lock.h"
+#include "core/shard_reader.h"
+#include "core/shard_writer.h"
+#include "orchestrator/job_queue.h"
+#include "orchestrator/mpi_session.h"
+#include "orchestrator/rank_groups.h"
+#include "orchestrator/scheduler.h"
+#include "orchestrator/worker_loop.h"
+#include "workers/jobs/job_kind.h"
+#include "workers/parallel/devices.h"
+
+namespace tunegrid {
+
+std::string default_output_dir(const Experiment& experiment) {
+  return experiment.run.out.empty() ? "runs/" + experiment.name : experiment.run.out;
+}
+
+namespace {
+
+// Every rank learns whether any rank hit a bad input; the message shown is rank 0's, or
+// the first other rank's when rank 0 had none.
+bool agree_on_failure(int rank, const std::string& message) {
+  int mine = message.empty() ? 0 : 1, any = 0, root = mine;
+  TUNEGRID_MPI(MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD));
+  TUNEGRID_MPI(MPI_Bcast(&root, 1, MPI_INT, 0, MPI_COMM_WORLD));
+  if (mine && (rank == 0 || !root)) {
+    log::close_file();
+    std::fputs(fmt::format("tunegrid: error: {}{}\n", rank ? fmt::format("(rank {}) ", rank) : "", message).c_str(),
+               stderr);
+  }
+  return any != 0;
+}
+
+// Rank 0: makes DIR usable for this run or throws InputError; nothing is left in a DIR it
+// created when that fails.
+struct PreparedStore {
+  std::unique_ptr<RunLock> lock;
+  StoreScan scan;
+  int removed_temporaries = 0;
+};
+
+PreparedStore prepare_store(const std::filesystem::path& out, const Experiment& experiment) {
+  std::error_code error;
+  const bool existed = std::filesystem::exists(out, error);
+  if (existed && !std::filesystem::is_directory(out, error))
+    throw InputError(fmt::format("--out {}: exists and is not a directory", out.string()));
+  if (!existed) {
+    std::filesystem::create_directories(out, error);
+    if (error) throw InputError(fmt::format("--out {}: cannot create the output directory: {}", out.string(), error.message()));
+  }
+  PreparedStore prepared;
+  try {
+    if (::access(out.c_str(), W_OK | X_OK) != 0)
+      throw InputError(fmt::format("--out {}: the output directory is not writable: {}", out.string(), std::strerror(errno)));
+    prepared.lock = std::make_unique<RunLock>(out);
+    for (const char* sub : {"jobs", "logs", "artifacts"}) {
+      std::filesystem::create_directories(out / sub, error);
+      if (error) throw InputError(fmt::format("{}: cannot create: {}", (out / sub).string(), error.message()));
+    }
+    write_file_atomically(out / "plan.toml", experiment.resolved_toml);
+    prepared.removed_temporaries = remove_stale_temporaries(out);
+    prepared.scan = scan_store(out);
+  } catch (...) {
+    prepared.lock.reset();
+    if (!existed) std::filesystem::remove_all(out, error);
+    throw;
+  }
+  return prepared;
+}
+
+double percentile(std::vector<double> values, double q) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  return values[static_cast<std::size_t>(q * (values.size() - 1) + 0.5)];
+}
+
+void report_summary(const RunStats& stats, const std::filesystem::path& out, int world_size, int groups) {
+  const double median = percentile(stats.dispatch_seconds, 0.5), p90 = percentile(stats.dispatch_seconds, 0.9);
+  const std::size_t ran = stats.done_here + stats.failed;
+  const double rate = stats.wall_seconds > 0 ? ran / stats.wall_seconds : 0;
+  std::string text = fmt::format(
+      "tunegrid run: {} jobs — {} done now, {} kept from earlier runs, {} failed, {} skipped\n"
+      "wall {} ({:.3f} s) on {} ranks in {} groups · {:.1f} jobs/s · dispatch overhead median {:.3f} ms, p90 {:.3f} ms\n",
+      stats.total, stats.done_here, stats.kept, stats.failed, stats.skipped, format_duration(stats.wall_seconds),
+      stats.wall_seconds, world_size, groups, rate, median * 1e3, p90 * 1e3);
+  if (!stats.kinds.empty()) {
+    text += fmt::format("{:<20} {:>6} {:>12} {:>10}\n", "kind", "jobs", "seconds", "mean s");
+    for (const auto& [kind, entry] : stats.kinds)
+      text += fmt::format("{:<20} {:>6} {:>12.3f} {:>10.4f}\n", kind, entry.first, entry.second,
+                          entry.first ? entry.second / entry.first : 0.0);
+  }
+  for (const auto& failure : stats.failures) text += "failed: " + failure + "\n";
+  text += fmt::format("store: {}\n", out.string());
+  std::fputs(text.c_str(), stdout);
+  std::fflush(stdout);
+
+  nlohmann::json summary = {{"jobs", stats.total},
+                            {"done_now", stats.done_here},
+                            {"kept", stats.kept},
+                            {"failed", stats.failed},
+                            {"skipped", stats.skipped},
+                            {"failed_attempts", stats.attempts_failed},
+                            {"wall_seconds", stats.wall_seconds},
+                            {"jobs_per_second", rate},
+                            {"dispatch_median_seconds", median},
+                            {"dispatch_p90_seconds", p90},
+                            {"ranks", world_size},
+                            {"groups", groups}};
+  for (const auto& [kind, entry] : stats.kinds) summary["kinds"][kind] = {{"jobs", entry.first}, {"seconds", entry.second}};
+  try {
+    write_file_atomically(out / "logs" / "run-summary.json", summary.dump(2) + "\n");
+  } catch (const std::exception& problem) {
+    log::warn("run", "could not write the run summary: {}", problem.what());
+  }
+}
+
+}  // namespace
+
+int run_command(const RunRequest& request) {
+  MpiSession mpi;
+  const int rank = mpi.rank();
+  const LaunchEnvironment environment = detect_environment();
+  log::configure(rank, rank == 0 ? (request.verbose ? log::Level::debug : log::Level::info) : log::Level::warn);
+
+  // 1. Every rank resolves the experiment and the plan.
+  const KindCatalog kinds = kind_catalog();
+  std::optional<Experiment> experiment;
+  std::optional<Plan> plan;
+  std::string problem;
+  try {
+    experiment = load_experiment(request.experiment, request.options, kinds);
+    plan = build_plan(*experiment, kinds);
+    if (mpi.size() % experiment->run.ranks_per_job != 0)
+      make_rank_groups(rank, mpi.size(), experiment->run.ranks_per_job);  // throws the message
+  } catch (const InputError& error) {
+    problem = error.what();
+  }
+  if (agree_on_failure(rank, problem)) return static_cast<int>(ExitCode::bad_input);
+
+  // 2. Rank 0 prepares DIR; every rank checks it resolved the same plan.
+  const std::filesystem::path out = request.out.empty() ? default_output_dir(*experiment) : request.out;
+  PreparedStore store;
+  if (rank == 0) {
+    try {
+      store = prepare_store(out, *experiment);
+    } catch (const std::exception& error) {
+      problem = error.what();
+    }
+  }
+  if (agree_on_failure(rank, problem)) return static_cast<int>(ExitCode::bad_input);
+  char fingerprint[17] = {};
+  std::snprintf(fingerprint, sizeof fingerprint, "%s", plan->fingerprint().c_str());
+  TUNEGRID_MPI(MPI_Bcast(fingerprint, 17, MPI_CHAR, 0, MPI_COMM_WORLD));
+  if (plan->fingerprint() != fingerprint)
+    problem = fmt::format("resolved a different plan than rank 0 ({} vs {}); do all ranks see the same files?",
+                          plan->fingerprint(), fingerprint);
+  if (agree_on_failure(rank, problem)) return static_cast<int>(ExitCode::bad_input);
+
+  log::open_file(out / "logs" / fmt::format("rank-{}.log", rank));
+  RankGroups groups = make_rank_groups(rank, mpi.size(), experiment->run.ranks_per_job);
+  MPI_Comm scheduler_comm;
+  TUNEGRID_MPI(MPI_Comm_dup(MPI_COMM_WORLD, &scheduler_comm));
+  const std::string device = device_for_local_rank(environment.local_rank);
+  log::debug("run", "{}; device {}", environment.describe(), device);
+
+  // 3. Rank 0 schedules on a thread; every rank works.
+  std::thread scheduler_thread;
+  RunStats stats;
+  if (rank == 0) {
+    log::info("run", "{}: {} jobs in {} stages; {} ranks in {} groups of {}; {}", experiment->name, plan->jobs.size(),
+              plan->stage_order.size(), mpi.size(), groups.groups, groups.group_size, environment.describe());
+    log::debug("run", "GPU support: {}", gpu_support_description());
+    std::set<std::string> done;
+    std::map<std::string, int> previous_attempts;
+    std::size_t foreign = 0;
+    for (const auto& shard : store.scan.shards) {
+      if (!plan->find(shard.job_id)) ++foreign;
+      if (shard.status == "done") done.insert(shard.job_id);
+      else previous_attempts[shard.job_id] = shard.attempt;
+    }
+    for (const auto& [path, why] : store.scan.unreadable)
+      log::warn("store", "{} — its job runs again", why);
+    if (store.removed_temporaries)
+      log::info("store", "removed {} partial shard(s) left by an interrupted run", store.removed_temporaries);
+    if (!done.empty() || !previous_attempts.empty() || foreign)
+      log::info("run", "resuming in {}: {} shard(s) done, {} failed earlier (run again), {} not in this plan",
+                out.string(), done.size(), previous_attempts.size(), foreign);
+    auto queue = std::make_shared<JobQueue>(*plan, done, previous_attempts, experiment->run.retries, groups.groups);
+    scheduler_thread = std::thread([&, queue] {
+      try {
+        stats = Scheduler(*plan, *queue, scheduler_comm, groups, out, store.scan.shards).run();
+      } catch (const std::exception& error) {
+        log::error("sched", "the scheduler failed: {}; aborting the run (finished jobs are kept)", error.what());
+        MPI_Abort(MPI_COMM_WORLD, 3);
+      }
+    });
+  }
+  try {
+    run_worker_loop({*plan, scheduler_comm, groups, out, device, environment.facts()});
+  } catch (const std::exception& error) {
+    log::error("worker", "{}; aborting the run (finished jobs are kept)", error.what());
+    MPI_Abort(MPI_COMM_WORLD, 3);
+  }
+
+  // 4. Summary and exit code, the same on every rank.
+  int exit_code = 0;
+  if (rank == 0) {
+    scheduler_thread.join();
+    report_summary(stats, out, mpi.size(), groups.groups);
+    exit_code = stats.failed + stats.skipped > 0 ? static_cast<int>(ExitCode::some_failed) : 0;
+  }
+  TUNEGRID_MPI(MPI_Bcast(&exit_code, 1, MPI_INT, 0, MPI_COMM_WORLD));
+  MPI_Comm_free(&scheduler_comm);
+  free_rank_groups(groups);
+  log::close_file();
+  store.lock.reset();
+  return exit_code;
+}
+
+}  // namespace tunegrid

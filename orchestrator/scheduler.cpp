@@ -1,0 +1,139 @@
+// scheduler.cpp — see scheduler.h.
+#include "orchestrator/scheduler.h"
+
+#include <chrono>
+
+#include "core/log.h"
+#include "core/progress.h"
+#include "core/result_index.h"
+#include "orchestrator/messages.h"
+#include "orchestrator/mpi_session.h"
+
+namespace tunegrid {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+}  // namespace
+
+Scheduler::Scheduler(const Plan& plan, JobQueue& queue, MPI_Comm comm, const RankGroups& groups,
+                     std::filesystem::path store, const std::vector<ShardSummary>& shards, double index_interval)
+    : plan_(plan), queue_(queue), comm_(comm), groups_(groups), store_(std::move(store)), index_interval_(index_interval) {
+  for (const auto& shard : shards) shard_status_[shard.job_id] = shard.status;
+}
+
+void Scheduler::handle_report(const std::string& bytes, int group) {
+  const JobReport report = decode_report(bytes);
+  if (report.job < 0) return;
+  const auto index = static_cast<std::size_t>(report.job);
+  const Job& job = plan_.jobs.at(index);
+  stats_.dispatch_seconds.push_back(report.dispatch_seconds);
+  auto& kind = stats_.kinds[job.kind];
+  kind.first++;
+  kind.second += report.seconds;
+  const bool settled = queue_.finish(index, group, report.ok);
+  if (report.ok) {
+    ++stats_.done_here;
+    shard_status_[job.id] = "done";
+    index_dirty_ = true;
+    log::debug("sched", "job {} {} done on group {} in {:.3f} s", job.id, job.kind, group, report.seconds);
+    return;
+  }
+  ++stats_.attempts_failed;
+  if (!settled) {
+    log::warn("sched", "job {} {} [{}] attempt {} failed on group {}: {} — retrying", job.id, job.kind,
+              job.coordinates_text(), report.attempt, group, report.error);
+    return;
+  }
+  ++stats_.failed;
+  shard_status_[job.id] = "failed";
+  index_dirty_ = true;
+  stats_.failures.push_back(fmt::format("{} {} [{}]: {}", job.id, job.kind, job.coordinates_text(), report.error));
+  log::error("sched", "job {} {} [{}] failed after {} attempt(s): {}", job.id, job.kind, job.coordinates_text(),
+             report.attempt, report.error);
+}
+
+void Scheduler::write_index_now() {
+  std::vector<ShardSummary> listed;
+  listed.reserve(shard_status_.size());
+  for (const auto& [id, status] : shard_status_) {
+    ShardSummary shard;
+    shard.job_id = id;
+    shard.status = status;
+    listed.push_back(std::move(shard));
+  }
+  try {
+    write_index(store_, listed);
+    index_dirty_ = false;
+  } catch (const std::exception& problem) {
+    log::warn("store", "could not refresh the index: {}", problem.what());
+  }
+}
+
+RunStats Scheduler::run() {
+  const auto start = Clock::now();
+  stats_.total = queue_.total();
+  stats_.kept = queue_.kept();
+  Progress progress(queue_.total(), queue_.kept());
+  auto last_index = Clock::now();
+
+  struct Waiting {
+    int leader;
+    int group;
+    Clock::time_point since;
+    bool fresh;  // arrived in this loop iteration
+  };
+  std::vector<Waiting> waiting;
+  int stopped = 0;
+  PollBackoff backoff;
+  std::string bytes;
+  while (stopped < groups_.groups) {
+    int from = -1;
+    const bool got = try_receive_bytes(comm_, MPI_ANY_SOURCE, kTagRequest, bytes, &from);
+    if (got) {
+      const int group = from / groups_.group_size;
+      handle_report(bytes, group);
+      waiting.push_back({from, group, Clock::now(), true});
+      backoff.reset();
+    }
+    for (auto it = waiting.begin(); it != waiting.end();) {
+      const auto assignment = queue_.next_for(it->group);
+      if (!assignment) {
+        it->fresh = false;
+        ++it;
+        continue;
+      }
+      JobOrder order;
+      order.job = static_cast<std::int64_t>(assignment->job);
+      order.attempt = assignment->attempt;
+      order.last_attempt = assignment->last_attempt;
+      order.held_seconds = it->fresh ? 0.0 : seconds_since(it->since);
+      send_bytes(comm_, it->leader, kTagReply, encode(order));
+      it = waiting.erase(it);
+    }
+    if (queue_.settled()) {
+      for (const auto& idle : waiting) {
+        JobOrder stop;
+        stop.stop = true;
+        send_bytes(comm_, idle.leader, kTagReply, encode(stop));
+        ++stopped;
+      }
+      waiting.clear();
+    }
+    for (auto& idle : waiting) idle.fresh = false;
+    progress.update(queue_.count(JobState::done), queue_.running(), queue_.count(JobState::failed));
+    if (index_dirty_ && seconds_since(last_index) >= index_interval_) {
+      write_index_now();
+      last_index = Clock::now();
+    }
+    if (!got) backoff.wait();
+  }
+  write_index_now();
+  progress.update(queue_.count(JobState::done), queue_.running(), queue_.count(JobState::failed));
+  progress.finish();
+  stats_.skipped = queue_.count(JobState::skipped);
+  stats_.wall_seconds = seconds_since(start);
+  return stats_;
+}
+
+}  // namespace tunegrid

@@ -1,0 +1,111 @@
+// worker_loop.cpp — see worker_loop.h.
+#include "orchestrator/worker_loop.h"
+
+#include <chrono>
+
+#include "core/log.h"
+#include "core/shard_writer.h"
+#include "core/text.h"
+#include "orchestrator/messages.h"
+#include "orchestrator/mpi_session.h"
+#include "workers/jobs/job_kind.h"
+
+namespace tunegrid {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispatch_seconds) {
+  const Job& job = setup.plan.jobs.at(static_cast<std::size_t>(order.job));
+  const RankGroups& groups = setup.groups;
+  JobContext context{job, 1, MPI_COMM_SELF, 0, 1, "cpu", {}, {}};
+  context.attempt = order.attempt;
+  context.group = groups.comm;
+  context.group_rank = groups.group_rank;
+  context.group_size = groups.group_size;
+  context.device = setup.device;
+  context.artifacts = setup.store / "artifacts" / job.id;
+
+  ShardHeader header;
+  header.job_id = job.id;
+  header.kind = job.kind;
+  header.attempt = order.attempt;
+  header.host = host_name();
+  header.ranks = groups.group_size;
+  header.spec = job.spec_toml;
+  header.params = job.coordinates;
+  header.environment = setup.environment;
+  header.started_at = utc_timestamp_now();
+
+  const auto start = Clock::now();
+  bool ok = true;
+  std::string error;
+  try {
+    const JobKind* kind = find_job_kind(job.kind);
+    if (!kind) throw std::runtime_error("unknown job kind " + job.kind);
+    log::debug("worker", "job {} {} [{}] attempt {} starts", job.id, job.kind, job.coordinates_text(), order.attempt);
+    kind->run(context);
+  } catch (const std::exception& problem) {
+    ok = false;
+    error = problem.what();
+  }
+  if (groups.group_size > 1) {  // the job succeeded only if it did on every rank of the group
+    int mine = ok ? 1 : 0, all = 0;
+    TUNEGRID_MPI(MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, groups.comm));
+    if (ok && !all) {
+      ok = false;
+      error = "the job failed on another rank of its group (see that rank's log)";
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (!groups.leader()) {
+    if (!ok) log::warn("worker", "job {} failed on this rank: {}", job.id, error);
+    return {};
+  }
+  JobReport report;
+  report.job = order.job;
+  report.attempt = order.attempt;
+  report.seconds = seconds;
+  report.dispatch_seconds = dispatch_seconds;
+  if (ok || order.last_attempt) {
+    header.finished_at = utc_timestamp_now();
+    header.status = ok ? JobStatus::done : JobStatus::failed;
+    header.error = error;
+    context.outputs.timings["total"] = seconds;
+    context.outputs.timings["dispatch"] = dispatch_seconds;
+    try {
+      write_shard(setup.store, header, context.outputs);
+    } catch (const std::exception& problem) {
+      ok = false;
+      error = (error.empty() ? "" : error + "; ") + "its shard could not be written: " + problem.what();
+    }
+  }
+  report.ok = ok;
+  report.error = error;
+  return report;
+}
+
+}  // namespace
+
+void run_worker_loop(const WorkerSetup& setup) {
+  const RankGroups& groups = setup.groups;
+  JobReport last;
+  while (true) {
+    std::string bytes;
+    double dispatch_seconds = 0;
+    if (groups.leader()) {
+      const auto asked = Clock::now();
+      send_bytes(setup.scheduler_comm, 0, kTagRequest, encode(last));
+      bytes = receive_bytes(setup.scheduler_comm, 0, kTagReply);
+      const double round_trip = std::chrono::duration<double>(Clock::now() - asked).count();
+      dispatch_seconds = std::max(0.0, round_trip - decode_order(bytes).held_seconds);
+    }
+    if (groups.group_size > 1) broadcast_bytes(groups.comm, bytes);
+    const JobOrder order = decode_order(bytes);
+    if (order.stop) break;
+    last = execute(setup, order, dispatch_seconds);
+  }
+}
+
+}  // namespace tunegrid

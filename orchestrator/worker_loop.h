@@ -1,0 +1,27 @@
+// worker_loop.h — what every rank does during a run. The group leader asks the scheduler
+// for work and passes each order to its group; all ranks of the group run the job; the
+// leader writes the shard (done, or failed on the last attempt) and reports back.
+#pragma once
+#include <mpi.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "core/plan.h"
+#include "orchestrator/rank_groups.h"
+
+namespace tunegrid {
+
+struct WorkerSetup {
+  const Plan& plan;
+  MPI_Comm scheduler_comm;  // to world rank 0's scheduler
+  const RankGroups& groups;
+  std::filesystem::path store;
+  std::string device;
+  std::map<std::string, std::string> environment;  // recorded in shards
+};
+
+void run_worker_loop(const WorkerSetup& setup);
+
+}  // namespace tunegrid

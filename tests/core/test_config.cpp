@@ -1,0 +1,230 @@
+// test_config.cpp — experiment loading: profiles, --set overrides typed against the key
+// they replace, and every bad-input path with the line and column it names.
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+
+#include "core/config.h"
+#include "core/errors.h"
+#include "tests/test_kinds.h"
+
+using namespace tunegrid;
+
+namespace {
+
+const char* kBase = R"(# line 1
+[experiment]
+name = "t"
+
+[run]
+retries = 2
+
+[grid]
+size = [64, 128]
+dtype = ["float32", "float64"]
+
+[jobs.warm]
+kind = "bench.noop"
+over = []
+
+[jobs.mm]
+kind = "bench.matmul"
+needs = ["warm"]
+[jobs.mm.params]
+repeats = 5
+
+[profile.quick.grid]
+size = [32]
+[profile.quick.run]
+retries = 0
+)";
+
+Experiment parse(const std::string& text, ExperimentOptions options = {}) {
+  return parse_experiment(text, "exp.toml", options, testing::test_catalog());
+}
+
+// The message of the InputError `body` throws (fails the test if none).
+template <typename Body>
+std::string error_of(Body body) {
+  try {
+    body();
+  } catch (const InputError& error) {
+    return error.what();
+  }
+  BOOST_FAIL("expected an InputError");
+  return "";
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(config)
+
+BOOST_AUTO_TEST_CASE(reads_every_table) {
+  const Experiment e = parse(kBase);
+  BOOST_TEST(e.name == "t");
+  BOOST_TEST(e.run.retries == 2);
+  BOOST_TEST(e.run.ranks_per_job == 1);
+  BOOST_REQUIRE(e.axes.size() == 2u);
+  BOOST_TEST(e.axis("size")->values.size() == 2u);
+  BOOST_REQUIRE(e.stages.size() == 2u);
+  const StageConfig* mm = e.stage("mm");
+  BOOST_TEST(mm->kind == "bench.matmul");
+  BOOST_TEST(mm->over.size() == 2u);  // default: every axis
+  BOOST_TEST(mm->needs == std::vector<std::string>{"warm"});
+  BOOST_TEST(mm->params.at("repeats").as_integer() == 5);
+  BOOST_TEST(e.stage("warm")->over.empty());
+  BOOST_TEST(e.profiles == std::vector<std::string>{"quick"});
+}
+
+BOOST_AUTO_TEST_CASE(profile_overlays_keys) {
+  ExperimentOptions options;
+  options.profile = "quick";
+  const Experiment e = parse(kBase, options);
+  BOOST_TEST(e.axis("size")->values.size() == 1u);
+  BOOST_TEST(e.axis("size")->values[0].as_integer() == 32);
+  BOOST_TEST(e.run.retries == 0);
+  BOOST_TEST(e.axis("dtype")->values.size() == 2u);  // untouched keys stay
+  BOOST_TEST(contains(e.resolved_toml, "--profile quick"));
+  BOOST_TEST(!contains(e.resolved_toml, "[profile"));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_profile_suggests) {
+  ExperimentOptions options;
+  options.profile = "quik";
+  const std::string message = error_of([&] { parse(kBase, options); });
+  BOOST_TEST(contains(message, "--profile quik"));
+  BOOST_TEST(contains(message, "did you mean 'quick'"));
+}
+
+BOOST_AUTO_TEST_CASE(profile_with_wrong_type_names_its_line) {
+  const std::string text = std::string(kBase) + "[profile.bad.run]\nretries = \"many\"\n";
+  const std::string message = error_of([&] { parse(text); });  // checked even when not chosen
+  BOOST_TEST(contains(message, "exp.toml:27:11"), message);
+  BOOST_TEST(contains(message, "expects an integer"), message);
+}
+
+BOOST_AUTO_TEST_CASE(set_overrides_typed_values) {
+  ExperimentOptions options;
+  options.sets = {"run.retries=4", "grid.size=[256]", "jobs.mm.params.scale=2", "experiment.name=renamed"};
+  const Experiment e = parse(kBase, options);
+  BOOST_TEST(e.run.retries == 4);
+  BOOST_TEST(e.axis("size")->values.size() == 1u);
+  BOOST_TEST(e.stage("mm")->params.at("scale").as_number() == 2.0);  // integer accepted as float
+  BOOST_TEST(e.name == "renamed");                                   // bare word as a string
+  BOOST_TEST(contains(e.resolved_toml, "retries = 4"));
+}
+
+BOOST_AUTO_TEST_CASE(set_with_wrong_type_is_refused) {
+  ExperimentOptions options;
+  options.sets = {"run.retries=abc"};
+  std::string message = error_of([&] { parse(kBase, options); });
+  BOOST_TEST(contains(message, "--set 'run.retries=abc'"), message);
+  BOOST_TEST(contains(message, "expects an integer"), message);
+  options.sets = {"run.retries=1.5"};
+  message = error_of([&] { parse(kBase, options); });
+  BOOST_TEST(contains(message, "expects an integer"), message);
+  BOOST_TEST(contains(message, "found a float"), message);
+  options.sets = {"grid.size=7"};
+  message = error_of([&] { parse(kBase, options); });
+  BOOST_TEST(contains(message, "expects an array"), message);
+  options.sets = {"retries"};
+  message = error_of([&] { parse(kBase, options); });
+  BOOST_TEST(contains(message, "expected KEY=VALUE"), message);
+}
+
+BOOST_AUTO_TEST_CASE(set_of_unknown_key_suggests) {
+  ExperimentOptions options;
+  options.sets = {"run.retires=2"};
+  const std::string message = error_of([&] { parse(kBase, options); });
+  BOOST_TEST(contains(message, "--set 'run.retires=2'"), message);
+  BOOST_TEST(contains(message, "did you mean 'retries'"), message);
+}
+
+BOOST_AUTO_TEST_CASE(malformed_toml_names_line_and_column) {
+  const std::string message = error_of([] { parse("[run]\nretries = = 2\n"); });
+  BOOST_TEST(contains(message, "exp.toml:2:"), message);
+  BOOST_TEST(contains(message, "invalid TOML"), message);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_key_names_line_and_suggests) {
+  const std::string text = "[run]\nretries = 1\nrank_per_job = 2\n[jobs.a]\nkind = \"bench.noop\"\n";
+  const std::string message = error_of([&] { parse(text); });
+  BOOST_TEST(contains(message, "exp.toml:3:1: unknown key 'run.rank_per_job'"), message);
+  BOOST_TEST(contains(message, "did you mean 'ranks_per_job'"), message);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_kind_and_parameter) {
+  std::string message = error_of([] { parse("[jobs.a]\nkind = \"bench.nop\"\n"); });
+  BOOST_TEST(contains(message, "exp.toml:2:8"), message);
+  BOOST_TEST(contains(message, "unknown job kind 'bench.nop'"), message);
+  BOOST_TEST(contains(message, "did you mean 'bench.noop'"), message);
+  message = error_of([] { parse("[jobs.a]\nkind = \"bench.matmul\"\n[jobs.a.params]\nrepeat = 2\n"); });
+  BOOST_TEST(contains(message, "exp.toml:4:1: unknown parameter"), message);
+  BOOST_TEST(contains(message, "did you mean 'repeats'"), message);
+}
+
+BOOST_AUTO_TEST_CASE(wrong_types_and_ranges) {
+  std::string message = error_of([] { parse("[jobs.a]\nkind = \"bench.matmul\"\n[jobs.a.params]\nrepeats = \"3\"\n"); });
+  BOOST_TEST(contains(message, "exp.toml:4:11"), message);
+  BOOST_TEST(contains(message, "expected an integer"), message);
+  message = error_of([] { parse("[jobs.a]\nkind = \"bench.matmul\"\n[jobs.a.params]\ndtype = \"int8\"\n"); });
+  BOOST_TEST(contains(message, "one of float32, float64"), message);
+  message = error_of([] { parse("[run]\nranks_per_job = 0\n[jobs.a]\nkind = \"bench.noop\"\n"); });
+  BOOST_TEST(contains(message, "exp.toml:2:17"), message);
+  BOOST_TEST(contains(message, ">= 1"), message);
+}
+
+BOOST_AUTO_TEST_CASE(empty_and_negative_axes) {
+  std::string message = error_of([] { parse("[grid]\nsize = []\n[jobs.a]\nkind = \"bench.matmul\"\n"); });
+  BOOST_TEST(contains(message, "exp.toml:2:8"), message);
+  BOOST_TEST(contains(message, "is empty"), message);
+  message = error_of([] { parse("[grid]\nsize = [64,\n  -2]\n[jobs.a]\nkind = \"bench.matmul\"\n"); });
+  BOOST_TEST(contains(message, "exp.toml:3:3"), message);  // the offending element
+  BOOST_TEST(contains(message, ">= 1"), message);
+  message = error_of([] { parse("[grid]\nsize = 64\n[jobs.a]\nkind = \"bench.matmul\"\n"); });
+  BOOST_TEST(contains(message, "non-empty array"), message);
+  message = error_of([] { parse("[grid]\nsize = [64, 64]\n[jobs.a]\nkind = \"bench.matmul\"\n"); });
+  BOOST_TEST(contains(message, "twice"), message);
+}
+
+BOOST_AUTO_TEST_CASE(zip_groups_are_checked) {
+  const char* ok = "[grid]\nreal = [1, 2]\nsynthetic = [3, 4]\nzip = [[\"real\", \"synthetic\"]]\n"
+                   "[jobs.a]\nkind = \"bench.noop\"\n";
+  BOOST_TEST(parse(ok).zips.size() == 1u);
+  std::string message = error_of([] {
+    parse("[grid]\nreal = [1, 2]\nsynthetic = [3]\nzip = [[\"real\", \"synthetic\"]]\n[jobs.a]\nkind = \"bench.noop\"\n");
+  });
+  BOOST_TEST(contains(message, "equal lengths"), message);
+  message = error_of([] {
+    parse("[grid]\nreal = [1, 2]\nzip = [[\"real\", \"synth\"]]\n[jobs.a]\nkind = \"bench.noop\"\n");
+  });
+  BOOST_TEST(contains(message, "'synth'"), message);
+  message = error_of([] {
+    parse("[grid]\nreal = [1, 2]\nsynthetic = [3, 4]\nzip = [[\"real\", \"synthetic\"]]\n"
+          "[jobs.a]\nkind = \"bench.noop\"\nover = [\"real\"]\n");
+  });
+  BOOST_TEST(contains(message, "part of the zipped axes"), message);
+}
+
+BOOST_AUTO_TEST_CASE(stages_are_checked) {
+  std::string message = error_of([] { parse("[grid]\nx = [1]\n"); });
+  BOOST_TEST(contains(message, "no [jobs.NAME]"), message);
+  message = error_of([] { parse("[jobs.a]\nkind = \"bench.noop\"\nneeds = [\"b\"]\n"); });
+  BOOST_TEST(contains(message, "exp.toml:3:10"), message);
+  BOOST_TEST(contains(message, "'b', which is not a stage"), message);
+  message = error_of([] { parse("[jobs.a]\nkind = \"bench.noop\"\nover = [\"sise\"]\n[grid]\nsize = [1]\n"); });
+  BOOST_TEST(contains(message, "did you mean 'size'"), message);
+  message = error_of([] { parse("[jobs.a]\nover = []\n"); });
+  BOOST_TEST(contains(message, "has no 'kind'"), message);
+}
+
+BOOST_AUTO_TEST_CASE(missing_file_is_an_input_error) {
+  const std::string message = error_of([] {
+    load_experiment("/nonexistent/exp.toml", {}, testing::test_catalog());
+  });
+  BOOST_TEST(contains(message, "/nonexistent/exp.toml"), message);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

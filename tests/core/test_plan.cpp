@@ -1,0 +1,114 @@
+// test_plan.cpp — grid expansion (cartesian product, zip groups, partial `over`), the
+// dependency DAG (matching on shared axes, order, cycles) and job ids (stable across runs
+// and whatever the axis order).
+#include <boost/test/unit_test.hpp>
+
+#include <set>
+
+#include "core/config.h"
+#include "core/errors.h"
+#include "core/plan.h"
+#include "tests/test_kinds.h"
+
+using namespace tunegrid;
+
+namespace {
+
+Plan plan_of(const std::string& text) {
+  const KindCatalog kinds = testing::test_catalog();
+  return build_plan(parse_experiment(text, "exp.toml", {}, kinds), kinds);
+}
+
+std::set<std::string> ids_of(const Plan& plan) {
+  std::set<std::string> ids;
+  for (const auto& job : plan.jobs) ids.insert(job.id);
+  return ids;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(plan)
+
+BOOST_AUTO_TEST_CASE(cartesian_product_counts) {
+  const Plan plan = plan_of(
+      "[grid]\nsize = [1, 2, 3]\ndtype = [\"float32\", \"float64\"]\nseed = [0, 1]\n"
+      "[jobs.mm]\nkind = \"bench.matmul\"\n");
+  BOOST_TEST(plan.jobs.size() == 12u);
+  BOOST_TEST(ids_of(plan).size() == 12u);
+  // Axis values that name parameters become parameters; the others stay coordinates.
+  const Job& job = plan.jobs.front();
+  BOOST_TEST(job.param("size").as_integer() >= 1);
+  BOOST_TEST(job.param("repeats").as_integer() == 3);  // the kind's default
+  BOOST_TEST(job.params.count("seed") == 0u);
+  BOOST_TEST(job.coordinates.size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(zip_pairs_axes) {
+  const Plan plan = plan_of(
+      "[grid]\nreal = [8, 7, 6]\nsynthetic = [2, 3, 4]\nseed = [0, 1]\nzip = [[\"real\", \"synthetic\"]]\n"
+      "[jobs.mix]\nkind = \"bench.noop\"\n");
+  BOOST_TEST(plan.jobs.size() == 6u);  // 3 pairs × 2 seeds, not 3 × 3 × 2
+  for (const auto& job : plan.jobs) {
+    std::int64_t real = 0, synthetic = 0;
+    for (const auto& [axis, value] : job.coordinates) {
+      if (axis == "real") real = value.as_integer();
+      if (axis == "synthetic") synthetic = value.as_integer();
+    }
+    BOOST_TEST(real + synthetic == 10);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(ids_are_stable_across_runs_and_axis_orders) {
+  const char* a = "[grid]\nsize = [1, 2]\ndtype = [\"float32\", \"float64\"]\n[jobs.mm]\nkind = \"bench.matmul\"\n";
+  const char* b = "[grid]\ndtype = [\"float64\", \"float32\"]\nsize = [2, 1]\n[jobs.mm]\nkind = \"bench.matmul\"\n"
+                  "over = [\"size\", \"dtype\"]\n";
+  BOOST_TEST(ids_of(plan_of(a)) == ids_of(plan_of(a)));
+  BOOST_TEST(ids_of(plan_of(a)) == ids_of(plan_of(b)));
+  // Pinned: an id must never change between tunegrid versions, or resumes would redo work.
+  const Plan single = plan_of("[grid]\nsize = [7]\n[jobs.mm]\nkind = \"bench.matmul\"\n");
+  BOOST_TEST(single.jobs.front().id == "bb63edb16a1743e2");
+  // Any change of the spec changes the id.
+  const Plan other = plan_of("[grid]\nsize = [8]\n[jobs.mm]\nkind = \"bench.matmul\"\n");
+  BOOST_TEST(other.jobs.front().id != single.jobs.front().id);
+}
+
+BOOST_AUTO_TEST_CASE(needs_match_on_shared_axes_in_dependency_order) {
+  const Plan plan = plan_of(
+      "[grid]\nrepeat = [1, 2]\nsize = [1, 2, 3]\n"
+      "[jobs.mm]\nkind = \"bench.matmul\"\nneeds = [\"warm\"]\n"    // listed before what it needs
+      "[jobs.warm]\nkind = \"bench.noop\"\nover = [\"repeat\"]\n"
+      "[jobs.all]\nkind = \"bench.noop\"\nover = []\nneeds = [\"mm\"]\n");
+  BOOST_TEST(plan.jobs.size() == 2u + 6u + 1u);
+  BOOST_TEST((plan.stage_order == std::vector<std::string>{"warm", "mm", "all"}));
+  for (std::size_t i = 0; i < plan.jobs.size(); ++i) {
+    const Job& job = plan.jobs[i];
+    for (std::size_t need : job.needs) BOOST_TEST(need < i);
+    if (job.stage == "mm") {
+      BOOST_REQUIRE(job.needs.size() == 1u);
+      BOOST_TEST((plan.jobs[job.needs[0]].coordinates.front().second == job.coordinates.front().second));  // same repeat
+    }
+    if (job.stage == "all") BOOST_TEST(job.needs.size() == 6u);  // fan-in over every mm job
+  }
+  // The spec text records the needed ids.
+  BOOST_TEST(plan.jobs.back().spec_toml.find(plan.jobs[2].id) != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(cycles_are_rejected) {
+  try {
+    plan_of("[jobs.a]\nkind = \"bench.noop\"\nneeds = [\"b\"]\n[jobs.b]\nkind = \"bench.noop\"\nneeds = [\"c\"]\n"
+            "[jobs.c]\nkind = \"bench.noop\"\nneeds = [\"a\"]\n");
+    BOOST_FAIL("a cycle was accepted");
+  } catch (const InputError& error) {
+    const std::string message = error.what();
+    BOOST_TEST(message.find("cycle: a -> b -> c -> a") != std::string::npos, message);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(plan_table_lists_every_job_and_totals) {
+  const Plan plan = plan_of("[grid]\nsize = [1, 2]\n[jobs.mm]\nkind = \"bench.matmul\"\n");
+  const std::string table = format_plan_table(plan);
+  for (const auto& job : plan.jobs) BOOST_TEST(table.find(job.id) != std::string::npos);
+  BOOST_TEST(table.find("2 jobs (mm 2), 0 dependencies") != std::string::npos, table);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,232 @@
+// test_store.cpp — the result store: shard round trip (attributes, metrics, timings, loss,
+// chunked deflated images), a writer killed mid-shard leaves nothing readable under the
+// shard's name, truncated and newer-format shards are refused, the index rebuilds from the
+// shards and its external links resolve, and the run lock refuses a second holder.
+#include <boost/test/unit_test.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "core/errors.h"
+#include "core/hdf5_handles.h"
+#include "core/result_index.h"
+#include "core/run_lock.h"
+#include "core/shard_reader.h"
+#include "core/shard_writer.h"
+
+using namespace tunegrid;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempStore {
+  fs::path dir;
+  TempStore() {
+    char pattern[] = "/tmp/tunegrid-store-XXXXXX";
+    dir = mkdtemp(pattern);
+    fs::create_directories(dir / "jobs");
+  }
+  ~TempStore() { fs::remove_all(dir); }
+};
+
+ShardHeader header_for(const std::string& id, JobStatus status = JobStatus::done) {
+  ShardHeader header;
+  header.job_id = id;
+  header.kind = "bench.noop";
+  header.status = status;
+  header.attempt = 2;
+  header.started_at = "2026-01-01T00:00:00.000Z";
+  header.finished_at = "2026-01-01T00:00:01.000Z";
+  header.host = "testhost";
+  header.ranks = 1;
+  header.spec = "kind = \"bench.noop\"\n";
+  header.params = {{"method", Value("lora")}, {"train_images", Value(5)}, {"lr", Value(1e-4)}};
+  if (status == JobStatus::failed) header.error = "it broke: ünïcode";
+  return header;
+}
+
+JobOutputs sample_outputs() {
+  JobOutputs outputs;
+  outputs.metrics = {{"clip_score", 0.25}, {"gflops_64", 12.5}};
+  outputs.timings = {{"train", 3.5}, {"total", 4.0}};
+  outputs.loss = {0.5f, 0.25f, 0.125f};
+  ImageBatch batch;
+  batch.key = "prompt_a";
+  batch.count = 2;
+  batch.height = 4;
+  batch.width = 3;
+  for (int i = 0; i < 2 * 4 * 3 * 3; ++i) batch.pixels.push_back(static_cast<std::uint8_t>(i * 3));
+  outputs.images.push_back(batch);
+  return outputs;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(store)
+
+BOOST_AUTO_TEST_CASE(shard_round_trip) {
+  TempStore store;
+  const fs::path path = write_shard(store.dir, header_for("00000000000000aa"), sample_outputs());
+  BOOST_TEST(path == shard_path(store.dir, "00000000000000aa"));
+  const ShardSummary shard = read_shard(path);
+  BOOST_TEST(shard.job_id == "00000000000000aa");
+  BOOST_TEST(shard.status == "done");
+  BOOST_TEST(shard.attempt == 2);
+  BOOST_TEST(shard.host == "testhost");
+  BOOST_TEST(shard.params.at("method") == "lora");
+  BOOST_TEST(shard.params.at("train_images") == "5");
+  BOOST_TEST(shard.metrics.at("clip_score") == 0.25);
+  BOOST_TEST(shard.timings.at("train") == 3.5);
+  BOOST_TEST(shard.loss_steps == 3u);
+  BOOST_TEST(shard.image_keys == std::vector<std::string>{"prompt_a"});
+
+  // Images: uint8 [N,H,W,3], one chunk per image, deflate, CLASS=IMAGE; pixels intact.
+  hdf5::quiet_errors();
+  hdf5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  hdf5::Handle dataset(H5Dopen2(file, "/images/prompt_a", H5P_DEFAULT));
+  BOOST_REQUIRE(dataset.get() >= 0);
+  hdf5::Handle properties(H5Dget_create_plist(dataset));
+  hsize_t chunk[4] = {};
+  BOOST_TEST(H5Pget_chunk(properties, 4, chunk) == 4);
+  BOOST_TEST((chunk[0] == 1 && chunk[1] == 4 && chunk[2] == 3 && chunk[3] == 3));
+  BOOST_TEST(H5Pget_nfilters(properties) == 1);
+  unsigned flags = 0, values[4] = {};
+  std::size_t count = 4;
+  char name[32];
+  BOOST_TEST(H5Pget_filter2(properties, 0, &flags, &count, values, sizeof name, name, nullptr) == H5Z_FILTER_DEFLATE);
+  BOOST_TEST(*hdf5::read_string_attribute(dataset, "CLASS", path) == "IMAGE");
+  std::vector<std::uint8_t> pixels(2 * 4 * 3 * 3);
+  H5Dread(dataset, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, pixels.data());
+  BOOST_TEST(pixels == sample_outputs().images[0].pixels);
+  BOOST_TEST(*hdf5::read_int_attribute(file, "format_version", path) == kStoreFormatVersion);
+}
+
+BOOST_AUTO_TEST_CASE(failed_shard_keeps_its_error) {
+  TempStore store;
+  const ShardSummary shard = read_shard(write_shard(store.dir, header_for("00000000000000bb", JobStatus::failed), {}));
+  BOOST_TEST(shard.status == "failed");
+  BOOST_TEST(shard.error == "it broke: ünïcode");
+}
+
+BOOST_AUTO_TEST_CASE(writer_killed_mid_shard_leaves_no_readable_shard) {
+  TempStore store;
+  const pid_t child = fork();
+  if (child == 0) {
+    ShardWriter writer(store.dir, header_for("00000000000000cc"));
+    writer.write_outputs(sample_outputs());
+    raise(SIGKILL);  // dies before commit()
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  BOOST_TEST(WIFSIGNALED(status));
+  BOOST_TEST(!fs::exists(shard_path(store.dir, "00000000000000cc")));
+  const StoreScan scan = scan_store(store.dir);
+  BOOST_TEST(scan.shards.empty());
+  BOOST_TEST(scan.unreadable.empty());  // the temporary is not mistaken for a shard
+  BOOST_TEST(remove_stale_temporaries(store.dir) == 1);
+  BOOST_TEST(fs::is_empty(store.dir / "jobs"));
+}
+
+BOOST_AUTO_TEST_CASE(writer_destroyed_without_commit_removes_its_temporary) {
+  TempStore store;
+  {
+    ShardWriter writer(store.dir, header_for("00000000000000dd"));
+    BOOST_TEST(fs::exists(writer.temporary_path()));
+  }
+  BOOST_TEST(fs::is_empty(store.dir / "jobs"));
+}
+
+BOOST_AUTO_TEST_CASE(truncated_and_foreign_shards_are_unreadable) {
+  TempStore store;
+  const fs::path good = write_shard(store.dir, header_for("00000000000000e1"), sample_outputs());
+  const fs::path cut = write_shard(store.dir, header_for("00000000000000e2"), sample_outputs());
+  fs::resize_file(cut, fs::file_size(cut) / 2);
+  const fs::path renamed = store.dir / "jobs" / "00000000000000e3.h5";
+  fs::copy_file(good, renamed);  // holds job e1 under e3's name
+  const StoreScan scan = scan_store(store.dir);
+  BOOST_TEST(scan.shards.size() == 1u);
+  BOOST_TEST(scan.unreadable.size() == 2u);
+  BOOST_CHECK_THROW(read_shard(cut), StoreError);
+}
+
+BOOST_AUTO_TEST_CASE(newer_format_is_refused) {
+  TempStore store;
+  const fs::path path = write_shard(store.dir, header_for("00000000000000f1"), {});
+  {
+    hdf5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+    H5Adelete(file, "format_version");
+    hdf5::write_attribute(file, "format_version", kStoreFormatVersion + 1, path.string());
+  }
+  try {
+    read_shard(path);
+    BOOST_FAIL("a newer shard was read");
+  } catch (const StoreError& error) {
+    BOOST_TEST(std::string(error.what()).find("newer") != std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(index_rebuilds_from_shards_with_resolving_links) {
+  TempStore store;
+  for (const char* id : {"0000000000000011", "0000000000000022", "0000000000000033"})
+    write_shard(store.dir, header_for(id), sample_outputs());
+  write_shard(store.dir, header_for("0000000000000044", JobStatus::failed), {});
+  const StoreScan scan = rebuild_index(store.dir);
+  BOOST_TEST(scan.shards.size() == 4u);
+
+  // Open the index from another working directory: the relative links must still resolve.
+  const fs::path cwd = fs::current_path();
+  fs::current_path("/");
+  hdf5::Handle index(H5Fopen(index_path(store.dir).c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  BOOST_REQUIRE(index.get() >= 0);
+  BOOST_TEST(*hdf5::read_int_attribute(index, "jobs_done", "index") == 3);
+  BOOST_TEST(*hdf5::read_int_attribute(index, "jobs_failed", "index") == 1);
+  hdf5::Handle jobs(H5Gopen2(index, "jobs", H5P_DEFAULT));
+  BOOST_TEST(hdf5::member_names(jobs, "index").size() == 4u);
+  hdf5::Handle linked(H5Gopen2(index, "jobs/0000000000000022", H5P_DEFAULT));
+  BOOST_REQUIRE(linked.get() >= 0);
+  BOOST_TEST(*hdf5::read_string_attribute(linked, "job_id", "linked") == "0000000000000022");
+  fs::current_path(cwd);
+}
+
+BOOST_AUTO_TEST_CASE(run_lock_refuses_a_second_holder) {
+  TempStore store;
+  {
+    RunLock first(store.dir);
+    try {
+      RunLock second(store.dir);
+      BOOST_FAIL("a second lock was granted");
+    } catch (const InputError& error) {
+      BOOST_TEST(std::string(error.what()).find("another run") != std::string::npos);
+      BOOST_TEST(std::string(error.what()).find(std::to_string(getpid())) != std::string::npos);
+    }
+  }
+  RunLock again(store.dir);  // released with its holder
+}
+
+BOOST_AUTO_TEST_CASE(run_lock_of_a_killed_process_is_released) {
+  TempStore store;
+  int ready[2];
+  BOOST_REQUIRE(pipe(ready) == 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    RunLock lock(store.dir);
+    char byte = 1;
+    if (write(ready[1], &byte, 1) != 1) _exit(1);
+    pause();
+    _exit(0);
+  }
+  char byte = 0;
+  BOOST_REQUIRE(read(ready[0], &byte, 1) == 1);
+  BOOST_CHECK_THROW(RunLock held(store.dir), InputError);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  RunLock after(store.dir);
+  close(ready[0]);
+  close(ready[1]);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,105 @@
+// test_job_queue.cpp — the scheduler's bookkeeping: dependency order, kept jobs never
+// rerun, retries on another group, failures skip what depends on them.
+#include <boost/test/unit_test.hpp>
+
+#include "core/config.h"
+#include "orchestrator/job_queue.h"
+#include "tests/test_kinds.h"
+
+using namespace tunegrid;
+
+namespace {
+
+// warm (2 jobs, per repeat) -> mm (4 jobs: repeat × size)
+Plan small_plan() {
+  const KindCatalog kinds = testing::test_catalog();
+  return build_plan(parse_experiment("[grid]\nrepeat = [1, 2]\nsize = [1, 2]\n"
+                                     "[jobs.warm]\nkind = \"bench.noop\"\nover = [\"repeat\"]\n"
+                                     "[jobs.mm]\nkind = \"bench.matmul\"\nneeds = [\"warm\"]\n",
+                                     "exp.toml", {}, kinds),
+                    kinds);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(job_queue)
+
+BOOST_AUTO_TEST_CASE(hands_out_jobs_after_their_needs) {
+  const Plan plan = small_plan();
+  JobQueue queue(plan, {}, {}, 0, 2);
+  std::vector<std::size_t> order;
+  while (!queue.settled()) {
+    auto assignment = queue.next_for(0);
+    BOOST_REQUIRE(assignment);
+    for (std::size_t need : plan.jobs[assignment->job].needs) BOOST_TEST((queue.state(need) == JobState::done));
+    order.push_back(assignment->job);
+    queue.finish(assignment->job, 0, true);
+  }
+  BOOST_TEST(order.size() == plan.jobs.size());
+  BOOST_TEST(queue.count(JobState::done) == plan.jobs.size());
+}
+
+BOOST_AUTO_TEST_CASE(kept_jobs_are_not_rerun) {
+  const Plan plan = small_plan();
+  std::set<std::string> done;
+  for (const auto& job : plan.jobs)
+    if (job.stage == "warm" || job.coordinates_text() == "repeat=1 size=1") done.insert(job.id);
+  JobQueue queue(plan, done, {}, 0, 1);
+  BOOST_TEST(queue.kept() == 3u);
+  std::size_t ran = 0;
+  while (auto assignment = queue.next_for(0)) {
+    BOOST_TEST(!done.count(plan.jobs[assignment->job].id));
+    queue.finish(assignment->job, 0, true);
+    ++ran;
+  }
+  BOOST_TEST(ran == 3u);
+  BOOST_TEST(queue.settled());
+}
+
+BOOST_AUTO_TEST_CASE(retry_goes_to_another_group) {
+  const Plan plan = small_plan();
+  JobQueue queue(plan, {}, {{plan.jobs[0].id, 3}}, 1, 2);
+  auto first = queue.next_for(0);
+  BOOST_REQUIRE(first);
+  BOOST_TEST(first->attempt == 4);  // numbering goes on from earlier runs
+  BOOST_TEST(!first->last_attempt);
+  BOOST_TEST(!queue.finish(first->job, 0, false));  // not settled: it will be retried
+  auto other = queue.next_for(0);                    // group 0 gets the other ready job
+  BOOST_REQUIRE(other);
+  BOOST_TEST(other->job != first->job);
+  auto retry = queue.next_for(1);
+  BOOST_REQUIRE(retry);
+  BOOST_TEST(retry->job == first->job);
+  BOOST_TEST(retry->attempt == 5);
+  BOOST_TEST(retry->last_attempt);
+}
+
+BOOST_AUTO_TEST_CASE(single_group_retries_on_itself) {
+  const Plan plan = small_plan();
+  JobQueue queue(plan, {}, {}, 1, 1);
+  auto first = queue.next_for(0);
+  queue.finish(first->job, 0, false);
+  auto retry = queue.next_for(0);  // no other group exists, so this one takes it again
+  BOOST_REQUIRE(retry);
+  BOOST_TEST(retry->job == first->job);
+  BOOST_TEST(retry->attempt == 2);
+}
+
+BOOST_AUTO_TEST_CASE(final_failure_skips_dependents) {
+  const Plan plan = small_plan();
+  JobQueue queue(plan, {}, {}, 0, 1);
+  auto warm = queue.next_for(0);
+  BOOST_TEST(warm->last_attempt);
+  BOOST_TEST(queue.finish(warm->job, 0, false));
+  BOOST_TEST(queue.count(JobState::failed) == 1u);
+  BOOST_TEST(queue.count(JobState::skipped) == 2u);  // the mm jobs of that repeat
+  std::size_t ran = 0;
+  while (auto assignment = queue.next_for(0)) {
+    queue.finish(assignment->job, 0, true);
+    ++ran;
+  }
+  BOOST_TEST(ran == 3u);
+  BOOST_TEST(queue.settled());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

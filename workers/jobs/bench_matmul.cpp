@@ -1,0 +1,79 @@
+// bench_matmul.cpp — `bench.matmul`: times libtorch matrix products C = A·B of square
+// n×n matrices for each configured size and dtype on the job's device, and records
+// GFLOP/s (2n³ flops per product, best of `repeats` timed runs after `warmup`) as metrics
+// `gflops_<n>` and the best time per product as timings `matmul_<n>`.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+#include "workers/jobs/job_kind.h"
+
+namespace tunegrid {
+
+namespace {
+
+at::ScalarType scalar_type(const std::string& dtype) {
+  if (dtype == "float32") return at::kFloat;
+  if (dtype == "float64") return at::kDouble;
+  if (dtype == "bfloat16") return at::kBFloat16;
+  return at::kHalf;
+}
+
+void run_matmul(JobContext& context) {
+  const auto& job = context.job;
+  const std::string dtype = job.param("dtype").as_string();
+  const auto repeats = job.param("repeats").as_integer();
+  const auto warmup = job.param("warmup").as_integer();
+  const auto threads = job.param("threads").as_integer();
+  const at::Device device(context.device);
+  if (dtype == "float16" && device.is_cpu())
+    throw std::runtime_error("bench.matmul: float16 matrix products need a GPU; use float32, float64 or bfloat16 on CPU");
+  if (threads > 0) at::set_num_threads(static_cast<int>(threads));
+  const auto options = at::TensorOptions().dtype(scalar_type(dtype)).device(device);
+  at::manual_seed(static_cast<std::uint64_t>(job.param("seed").as_integer()));
+
+  for (const auto& size_value : job.param("sizes").as_list()) {
+    const auto n = size_value.as_integer();
+    const at::Tensor a = at::randn({n, n}, options);
+    const at::Tensor b = at::randn({n, n}, options);
+    at::Tensor c;
+    for (std::int64_t i = 0; i < warmup; ++i) c = at::mm(a, b);
+    double best = 1e300;
+    for (std::int64_t i = 0; i < repeats; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      c = at::mm(a, b);
+      (void)c.sum().item<double>();  // forces completion on asynchronous devices
+      best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+    const double flops = 2.0 * static_cast<double>(n) * n * n;
+    context.outputs.metrics[fmt::format("gflops_{}", n)] = flops / best / 1e9;
+    context.outputs.timings[fmt::format("matmul_{}", n)] = best;
+  }
+  context.outputs.metrics["threads"] = at::get_num_threads();
+}
+
+}  // namespace
+
+JobKind bench_matmul_kind() {
+  JobKind kind;
+  kind.spec.name = "bench.matmul";
+  kind.spec.doc = "Times libtorch matrix products; records GFLOP/s per size.";
+  kind.spec.params = {
+      {"sizes", ParamType::integer_list, Value(Value::List{Value(128), Value(256), Value(512)}),
+       "square matrix sizes n (n×n · n×n)", 1.0, {}},
+      {"dtype", ParamType::string, Value("float32"), "element type", std::nullopt,
+       {"float32", "float64", "bfloat16", "float16"}},
+      {"repeats", ParamType::integer, Value(5), "timed products per size (the best counts)", 1.0, {}},
+      {"warmup", ParamType::integer, Value(1), "untimed products per size first", 0.0, {}},
+      {"threads", ParamType::integer, Value(0), "intra-op threads (0: leave libtorch's setting)", 0.0, {}},
+      {"seed", ParamType::integer, Value(0), "seed of the random matrices", 0.0, {}},
+  };
+  kind.run = run_matmul;
+  return kind;
+}
+
+}  // namespace tunegrid

@@ -1,0 +1,43 @@
+// job_kind.h — the interface between the scheduler and what a job does. A job kind is its
+// parameter spec (validated before anything runs) and a function that runs one job of that
+// kind on every rank of a group and fills the job's outputs (metrics, timings, loss,
+// images). Throwing fails the job; the scheduler records the message and may retry it.
+#pragma once
+#include <mpi.h>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/kind_spec.h"
+#include "core/plan.h"
+#include "core/shard.h"
+
+namespace tunegrid {
+
+struct JobContext {
+  const Job& job;
+  int attempt = 1;                       // 1 for the first try
+  MPI_Comm group = MPI_COMM_SELF;        // the ranks that run this job together
+  int group_rank = 0, group_size = 1;
+  std::string device = "cpu";            // "cpu" or "cuda:N"
+  std::filesystem::path artifacts;       // DIR/artifacts/<job_id>/ (created on demand)
+  JobOutputs outputs;                    // written to the shard by the group's rank 0
+};
+
+struct JobKind {
+  KindSpec spec;
+  std::function<void(JobContext&)> run;
+};
+
+// Every job kind tunegrid knows, in name order.
+const std::vector<JobKind>& job_kinds();
+const JobKind* find_job_kind(const std::string& name);
+KindCatalog kind_catalog();
+
+// Kinds, one file each (job_registry.cpp lists them).
+JobKind bench_noop_kind();
+JobKind bench_matmul_kind();
+
+}  // namespace tunegrid
