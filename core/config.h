@@ -65,9 +65,9 @@ struct Experiment {
   std::string description;
   std::string profile;
   RunConfig run;
-  std::vector<GridAxis> axes;                    // in file order
+  std::vector<GridAxis> axes;                    // in key order (toml++ tables are sorted)
   std::vector<std::vector<std::string>> zips;    // paired axis groups
-  std::vector<StageConfig> stages;               // in file order
+  std::vector<StageConfig> stages;               // in key order
   std::vector<std::string> profiles;             // every profile the file defines
   std::string resolved_toml;                     // profile and --set applied, profiles removed
 

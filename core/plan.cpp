@@ -37,7 +37,7 @@ std::string Plan::fingerprint() const {
 
 namespace {
 
-// Stages in dependency order (file order among equals); a cycle is an input error.
+// Stages in dependency order (key order among equals); a cycle is an input error.
 std::vector<const StageConfig*> order_stages(const Experiment& experiment) {
   std::vector<const StageConfig*> ordered;
   std::map<std::string, int> state;  // 0 new, 1 visiting, 2 done
@@ -71,7 +71,7 @@ struct Factor {
 std::vector<Factor> factors_of(const StageConfig& stage, const Experiment& experiment) {
   std::vector<Factor> factors;
   std::set<std::string> done;
-  for (const auto& axis : experiment.axes) {  // file order keeps job order readable
+  for (const auto& axis : experiment.axes) {  // a fixed axis order keeps job order readable
     if (std::find(stage.over.begin(), stage.over.end(), axis.name) == stage.over.end()) continue;
     if (done.count(axis.name)) continue;
     Factor factor;

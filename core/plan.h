@@ -23,7 +23,7 @@ struct Job {
   std::string id;  // 16 hex digits
   std::string stage;
   std::string kind;
-  std::vector<std::pair<std::string, Value>> coordinates;  // the stage's axes, in file order
+  std::vector<std::pair<std::string, Value>> coordinates;  // the stage's axes, in key order
   std::map<std::string, Value> params;                      // fully resolved
   std::vector<std::size_t> needs;                           // indices into Plan::jobs
 

@@ -19,7 +19,7 @@ using Clock = std::chrono::steady_clock;
 JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispatch_seconds) {
   const Job& job = setup.plan.jobs.at(static_cast<std::size_t>(order.job));
   const RankGroups& groups = setup.groups;
-  JobContext context{job, 1, MPI_COMM_SELF, 0, 1, "cpu", {}, {}};
+  JobContext context(job);
   context.attempt = order.attempt;
   context.group = groups.comm;
   context.group_rank = groups.group_rank;

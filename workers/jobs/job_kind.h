@@ -17,6 +17,8 @@
 namespace tunegrid {
 
 struct JobContext {
+  explicit JobContext(const Job& job_to_run) : job(job_to_run) {}
+
   const Job& job;
   int attempt = 1;                       // 1 for the first try
   MPI_Comm group = MPI_COMM_SELF;        // the ranks that run this job together

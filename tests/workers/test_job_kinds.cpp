@@ -1,0 +1,89 @@
+// test_job_kinds.cpp — the benchmark job kinds on a tiny configuration built here, and
+// device selection: CPU when no GPU is visible; the GPU case skips with a message on a
+// machine without one.
+#include <boost/test/unit_test.hpp>
+
+#include <iostream>
+
+#include "core/config.h"
+#include "core/plan.h"
+#include "workers/jobs/job_kind.h"
+#include "workers/parallel/devices.h"
+
+using namespace tunegrid;
+
+namespace {
+
+Plan plan_of(const std::string& text) {
+  const KindCatalog kinds = kind_catalog();
+  return build_plan(parse_experiment(text, "exp.toml", {}, kinds), kinds);
+}
+
+struct GpuPresent {
+  boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
+    boost::test_tools::assertion_result result(visible_gpu_count() > 0);
+    result.message() << "no GPU visible (" << gpu_support_description() << ")";
+    return result;
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(kinds)
+
+BOOST_AUTO_TEST_CASE(registry_lists_kinds_with_specs) {
+  BOOST_TEST(find_job_kind("bench.matmul") != nullptr);
+  BOOST_TEST(find_job_kind("bench.noop") != nullptr);
+  BOOST_TEST(find_job_kind("bench.nothing") == nullptr);
+  for (const auto& kind : job_kinds())
+    for (const auto& param : kind.spec.params) {
+      Value value = param.default_value;  // every default satisfies its own spec
+      BOOST_TEST(check_param(param, value).empty(), kind.spec.name << "." << param.name);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(matmul_records_gflops_per_size) {
+  const Plan plan = plan_of("[grid]\ndtype = [\"float32\", \"float64\"]\n[jobs.mm]\nkind = \"bench.matmul\"\n"
+                            "[jobs.mm.params]\nsizes = [8, 16]\nrepeats = 2\nthreads = 1\n");
+  for (const auto& job : plan.jobs) {
+    JobContext context(job);
+    find_job_kind(job.kind)->run(context);
+    for (const char* name : {"gflops_8", "gflops_16"}) {
+      BOOST_REQUIRE(context.outputs.metrics.count(name));
+      BOOST_TEST(context.outputs.metrics.at(name) > 0.0);
+    }
+    BOOST_TEST(context.outputs.timings.at("matmul_16") > 0.0);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(matmul_refuses_float16_on_cpu) {
+  const Plan plan = plan_of("[jobs.mm]\nkind = \"bench.matmul\"\n[jobs.mm.params]\ndtype = \"float16\"\nsizes = [8]\n");
+  JobContext context(plan.jobs.front());
+  BOOST_CHECK_THROW(find_job_kind("bench.matmul")->run(context), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(noop_fails_its_first_attempts) {
+  const Plan plan = plan_of("[jobs.n]\nkind = \"bench.noop\"\n[jobs.n.params]\nfail_attempts = 2\n");
+  JobContext context(plan.jobs.front());
+  context.attempt = 2;
+  BOOST_CHECK_THROW(find_job_kind("bench.noop")->run(context), std::runtime_error);
+  context.attempt = 3;
+  BOOST_CHECK_NO_THROW(find_job_kind("bench.noop")->run(context));
+}
+
+BOOST_AUTO_TEST_CASE(cpu_when_no_gpu_is_visible) {
+  std::cout << "GPU support: " << gpu_support_description() << "\n";
+  if (visible_gpu_count() == 0) {
+    BOOST_TEST(device_for_local_rank(0) == "cpu");
+    BOOST_TEST(device_for_local_rank(5) == "cpu");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(gpu_per_local_rank, *boost::unit_test::precondition(GpuPresent())) {
+  const int gpus = visible_gpu_count();
+  BOOST_TEST(device_for_local_rank(0) == "cuda:0");
+  BOOST_TEST(device_for_local_rank(gpus) == "cuda:0");
+  BOOST_TEST(device_for_local_rank(gpus + 1) == (gpus > 1 ? "cuda:1" : "cuda:0"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
