@@ -1,13 +1,10 @@
 // result_index.cpp — see result_index.h.
 #include "core/result_index.h"
 
-#include <unistd.h>
-
 #include <fmt/format.h>
 
-#include "core/errors.h"
+#include "core/atomic_file.h"
 #include "core/hdf5_handles.h"
-#include "core/shard_writer.h"
 #include "core/text.h"
 
 namespace tunegrid {
@@ -17,7 +14,7 @@ std::filesystem::path index_path(const std::filesystem::path& store) { return st
 void write_index(const std::filesystem::path& store, const std::vector<ShardSummary>& shards) {
   hdf5::quiet_errors();
   const auto final_path = index_path(store);
-  const auto temporary = store / fmt::format(".results.h5.tmp-{}", static_cast<long>(::getpid()));
+  const auto temporary = temporary_beside(final_path);
   const std::string file = temporary.string();
   {
     hdf5::Handle handle =
@@ -37,13 +34,7 @@ void write_index(const std::filesystem::path& store, const std::vector<ShardSumm
     }
     hdf5::check(H5Fflush(handle, H5F_SCOPE_GLOBAL), "flush the index", file);
   }
-  fsync_path(temporary, false);
-  std::error_code error;
-  std::filesystem::rename(temporary, final_path, error);
-  if (error) {
-    std::filesystem::remove(temporary, error);
-    throw StoreError(fmt::format("{}: cannot rename into place", final_path.string()));
-  }
+  publish_file(temporary, final_path);
 }
 
 StoreScan rebuild_index(const std::filesystem::path& store) {

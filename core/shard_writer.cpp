@@ -1,15 +1,12 @@
 // shard_writer.cpp — see shard_writer.h.
 #include "core/shard_writer.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 
+#include "core/atomic_file.h"
 #include "core/errors.h"
 #include "core/text.h"
 
@@ -41,15 +38,6 @@ hdf5::Handle create_group(hid_t parent, const std::string& name, const std::stri
 }
 
 }  // namespace
-
-void fsync_path(const std::filesystem::path& path, bool directory) {
-  const int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  if (fd < 0) throw StoreError(fmt::format("{}: cannot open to sync: {}", path.string(), std::strerror(errno)));
-  const int status = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  if (status != 0) throw StoreError(fmt::format("{}: fsync failed: {}", path.string(), std::strerror(saved)));
-}
 
 ShardWriter::ShardWriter(const std::filesystem::path& store, const ShardHeader& header)
     : final_(shard_path(store, header.job_id)) {
@@ -135,12 +123,8 @@ std::filesystem::path ShardWriter::commit() {
   const std::string file = temporary_.string();
   hdf5::check(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flush the shard", file);
   file_.reset();
-  fsync_path(temporary_, false);
-  std::error_code error;
-  std::filesystem::rename(temporary_, final_, error);
-  if (error) throw StoreError(fmt::format("{}: cannot rename into place: {}", final_.string(), error.message()));
-  committed_ = true;
-  fsync_path(final_.parent_path(), true);
+  committed_ = true;  // publish_file removes the temporary itself if it fails
+  publish_file(temporary_, final_);
   return final_;
 }
 
@@ -164,23 +148,6 @@ int remove_stale_temporaries(const std::filesystem::path& store) {
     }
   }
   return removed;
-}
-
-void write_file_atomically(const std::filesystem::path& path, const std::string& contents) {
-  const auto temporary = path.parent_path() / fmt::format(".{}.tmp-{}", path.filename().string(), ::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << contents;
-    out.flush();
-    if (!out) throw StoreError(fmt::format("{}: cannot write", temporary.string()));
-  }
-  fsync_path(temporary, false);
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    std::filesystem::remove(temporary, error);
-    throw StoreError(fmt::format("{}: cannot rename into place", path.string()));
-  }
 }
 
 }  // namespace tunegrid

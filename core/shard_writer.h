@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "core/atomic_file.h"
 #include "core/hdf5_handles.h"
 #include "core/shard.h"
 
@@ -38,11 +39,5 @@ std::filesystem::path write_shard(const std::filesystem::path& store, const Shar
 
 // Removes temporaries left by killed writers; returns how many.
 int remove_stale_temporaries(const std::filesystem::path& store);
-
-// Atomic replacement of a small file (plan.toml, the index): write aside, fsync, rename.
-void write_file_atomically(const std::filesystem::path& path, const std::string& contents);
-
-// fsync of a file or directory; throws StoreError on failure.
-void fsync_path(const std::filesystem::path& path, bool directory);
 
 }  // namespace tunegrid
