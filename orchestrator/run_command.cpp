@@ -216,7 +216,9 @@ int run_command(const RunRequest& request) {
     });
   }
   try {
-    run_worker_loop({*plan, scheduler_comm, groups, out, device, environment.facts()});
+    auto facts = environment.facts();
+    facts["device"] = device;
+    run_worker_loop({*plan, scheduler_comm, groups, out, device, facts});
   } catch (const std::exception& error) {
     log::error("worker", "{}; aborting the run (finished jobs are kept)", error.what());
     MPI_Abort(MPI_COMM_WORLD, 3);

@@ -49,6 +49,9 @@ JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispat
   } catch (const std::exception& problem) {
     ok = false;
     error = problem.what();
+  } catch (...) {
+    ok = false;
+    error = "the job threw something that is not a std::exception";
   }
   if (groups.group_size > 1) {  // the job succeeded only if it did on every rank of the group
     int mine = ok ? 1 : 0, all = 0;

@@ -1,6 +1,7 @@
 // devices.cpp — see devices.h.
 #include "workers/parallel/devices.h"
 
+#include <ATen/Context.h>
 #include <fmt/format.h>
 
 #ifdef TUNEGRID_WITH_NCCL
@@ -25,7 +26,7 @@ int visible_gpu_count() {
 
 std::string device_for_local_rank(int local_rank) {
   const int gpus = visible_gpu_count();
-  if (gpus <= 0) return "cpu";
+  if (gpus <= 0 || !at::hasCUDA()) return "cpu";  // a CPU-only libtorch cannot use them
   return fmt::format("cuda:{}", local_rank % gpus);
 }
 
@@ -34,8 +35,8 @@ std::string gpu_support_description() {
   int runtime = 0, nccl = 0;
   cudaRuntimeGetVersion(&runtime);
   ncclGetVersion(&nccl);
-  return fmt::format("CUDA runtime {}, NCCL {}.{}.{}, {} GPUs visible", runtime, nccl / 10000, (nccl / 100) % 100,
-                     nccl % 100, visible_gpu_count());
+  return fmt::format("CUDA runtime {}, NCCL {}.{}.{}, {} GPUs visible, libtorch {} CUDA", runtime, nccl / 10000,
+                     (nccl / 100) % 100, nccl % 100, visible_gpu_count(), at::hasCUDA() ? "with" : "without");
 #else
   return "built without GPU support (TUNEGRID_WITH_NCCL=OFF)";
 #endif

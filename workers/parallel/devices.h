@@ -8,7 +8,7 @@ namespace tunegrid {
 
 int visible_gpu_count();
 
-// "cuda:<local_rank % gpus>" when GPUs are visible, else "cpu".
+// "cuda:<local_rank % gpus>" when GPUs are visible and libtorch was built with CUDA, else "cpu".
 std::string device_for_local_rank(int local_rank);
 
 // e.g. "CUDA runtime 13000, NCCL 2.27.7, 0 GPUs visible" or "built without GPU support".
