@@ -1,0 +1,2 @@
+// safetensors.cpp — see safetensors.h. (Being implemented.)
+#include "core/safetensors.h"
