@@ -43,13 +43,19 @@ class CLIPTokenizer {
   std::int64_t pad_id() const { return pad_id_; }
 
  private:
-  // Implementation state is the helper's to choose; keep it private.
-  std::unordered_map<std::string, std::int64_t> token_to_id_;
+  // One piece of text between added tokens: BasicTokenizer, the pattern, byte symbols, BPE -> ids.
+  void append_text_ids(const std::string& text, std::vector<std::int64_t>& ids) const;
+  // One pattern match (UTF-8) -> its BPE tokens' ids.
+  void append_word_ids(const std::string& word, std::vector<std::int64_t>& ids) const;
+  std::int64_t register_token(const std::string& token);  // existing id, or the next new one
+
+  std::unordered_map<std::string, std::int64_t> token_to_id_;  // vocab.json + specials + added tokens
   std::vector<std::string> id_to_token_;
-  std::map<std::pair<std::string, std::string>, int> merge_ranks_;
-  std::vector<std::string> added_tokens_;
+  std::unordered_map<std::string, int> merge_ranks_;  // "first second" -> rank (line order of merges.txt)
+  std::vector<std::string> special_tokens_;           // bos, eos, unk, pad: matched whole in raw text
+  std::vector<std::string> added_tokens_;             // add_tokens(): matched whole, decoded apart
   int max_length_ = 77;
-  std::int64_t bos_id_ = 0, eos_id_ = 0, pad_id_ = 0;
+  std::int64_t bos_id_ = 0, eos_id_ = 0, pad_id_ = 0, unk_id_ = 0;
 };
 
 }  // namespace tunegrid

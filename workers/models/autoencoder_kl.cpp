@@ -1,0 +1,198 @@
+// autoencoder_kl.cpp — see autoencoder_kl.h.
+#include "workers/models/autoencoder_kl.h"
+
+#include <fmt/format.h>
+
+#include "core/log.h"
+#include "workers/models/model_config.h"
+
+namespace tunegrid {
+
+AutoencoderKLConfig AutoencoderKLConfig::from_json(const JsonConfig& json) {
+  AutoencoderKLConfig c;
+  c.in_channels = json.get_int("in_channels", c.in_channels);
+  c.out_channels = json.get_int("out_channels", c.out_channels);
+  c.down_block_types = json.get_string_list("down_block_types", c.down_block_types);
+  c.up_block_types = json.get_string_list("up_block_types", c.up_block_types);
+  c.block_out_channels = json.get_int_list("block_out_channels", c.block_out_channels);
+  c.layers_per_block = json.get_int("layers_per_block", c.layers_per_block);
+  c.latent_channels = json.get_int("latent_channels", c.latent_channels);
+  c.norm_num_groups = json.get_int("norm_num_groups", c.norm_num_groups);
+  c.sample_size = json.get_int("sample_size", c.sample_size);
+  c.scaling_factor = json.get_double("scaling_factor", c.scaling_factor);
+  c.use_quant_conv = json.get_bool("use_quant_conv", c.use_quant_conv);
+  c.use_post_quant_conv = json.get_bool("use_post_quant_conv", c.use_post_quant_conv);
+  c.mid_block_add_attention = json.get_bool("mid_block_add_attention", c.mid_block_add_attention);
+  const std::size_t blocks = c.block_out_channels.size();
+  if (blocks == 0) json.fail("block_out_channels", "expected at least one block");
+  if (c.down_block_types.size() != blocks || c.up_block_types.size() != blocks)
+    json.fail("down_block_types", fmt::format("expected {} down and up block types, found {} and {}", blocks,
+                                              c.down_block_types.size(), c.up_block_types.size()));
+  for (const auto& type : c.down_block_types)
+    if (type != "DownEncoderBlock2D") json.fail("down_block_types", "unknown block type '" + type + "'; expected DownEncoderBlock2D");
+  for (const auto& type : c.up_block_types)
+    if (type != "UpDecoderBlock2D") json.fail("up_block_types", "unknown block type '" + type + "'; expected UpDecoderBlock2D");
+  for (int channels : c.block_out_channels)
+    if (channels % c.norm_num_groups != 0)
+      json.fail("block_out_channels",
+                fmt::format("{} channels do not divide into norm_num_groups = {}", channels, c.norm_num_groups));
+  json.require_default("act_fn", "silu");
+  json.require_default("shift_factor", nullptr);
+  return c;
+}
+
+AutoencoderKLConfig AutoencoderKLConfig::from_file(const std::filesystem::path& file) {
+  return from_json(JsonConfig(file));
+}
+
+DiagonalGaussian::DiagonalGaussian(const at::Tensor& parameters) {
+  const auto parts = parameters.chunk(2, 1);
+  mean = parts[0];
+  logvar = at::clamp(parts[1], -30.0, 20.0);
+  std = at::exp(0.5 * logvar);
+}
+
+at::Tensor DiagonalGaussian::sample(c10::optional<at::Generator> generator) const {
+  return mean + std * at::randn(mean.sizes(), generator, mean.options());
+}
+
+namespace {
+constexpr double kVaeEps = 1e-6;
+}
+
+VAEBlockImpl::VAEBlockImpl(int in_channels, int out_channels, int num_layers, int groups, bool add_downsample,
+                           bool add_upsample) {
+  resnets = register_module("resnets", torch::nn::ModuleList());
+  for (int i = 0; i < num_layers; ++i)
+    resnets->push_back(ResnetBlock2D(i == 0 ? in_channels : out_channels, out_channels, 0, groups, kVaeEps));
+  if (add_downsample) {
+    downsamplers = register_module("downsamplers", torch::nn::ModuleList());
+    downsamplers->push_back(Downsample2D(out_channels, out_channels, 0));
+  }
+  if (add_upsample) {
+    upsamplers = register_module("upsamplers", torch::nn::ModuleList());
+    upsamplers->push_back(Upsample2D(out_channels, out_channels));
+  }
+}
+
+at::Tensor VAEBlockImpl::forward(at::Tensor x) {
+  for (auto& resnet : *resnets) x = resnet->as<ResnetBlock2D>()->forward(x);
+  if (downsamplers) x = downsamplers[0]->as<Downsample2D>()->forward(x);
+  if (upsamplers) x = upsamplers[0]->as<Upsample2D>()->forward(x);
+  return x;
+}
+
+VAEMidBlockImpl::VAEMidBlockImpl(int channels, int groups, bool add_attention) {
+  resnets = register_module("resnets", torch::nn::ModuleList());
+  attentions = register_module("attentions", torch::nn::ModuleList());
+  resnets->push_back(ResnetBlock2D(channels, channels, 0, groups, kVaeEps));
+  if (add_attention) attentions->push_back(Attention(channels, std::nullopt, 1, channels, true, groups, kVaeEps, true));
+  resnets->push_back(ResnetBlock2D(channels, channels, 0, groups, kVaeEps));
+}
+
+at::Tensor VAEMidBlockImpl::forward(at::Tensor x) {
+  x = resnets[0]->as<ResnetBlock2D>()->forward(x);
+  if (!attentions->is_empty()) x = attentions[0]->as<Attention>()->forward_spatial(x);
+  return resnets[1]->as<ResnetBlock2D>()->forward(x);
+}
+
+VAEEncoderImpl::VAEEncoderImpl(const AutoencoderKLConfig& c) {
+  using torch::nn::Conv2dOptions;
+  const auto& channels = c.block_out_channels;
+  const int blocks = static_cast<int>(channels.size());
+  conv_in = register_module("conv_in", torch::nn::Conv2d(Conv2dOptions(c.in_channels, channels[0], 3).padding(1)));
+  down_blocks = register_module("down_blocks", torch::nn::ModuleList());
+  int output_channel = channels[0];
+  for (int i = 0; i < blocks; ++i) {
+    const int input_channel = output_channel;
+    output_channel = channels[i];
+    down_blocks->push_back(
+        VAEBlock(input_channel, output_channel, c.layers_per_block, c.norm_num_groups, i != blocks - 1, false));
+  }
+  mid_block = register_module("mid_block", VAEMidBlock(channels.back(), c.norm_num_groups, c.mid_block_add_attention));
+  conv_norm_out = register_module(
+      "conv_norm_out", torch::nn::GroupNorm(torch::nn::GroupNormOptions(c.norm_num_groups, channels.back()).eps(kVaeEps)));
+  conv_out = register_module("conv_out",
+                             torch::nn::Conv2d(Conv2dOptions(channels.back(), 2 * c.latent_channels, 3).padding(1)));
+}
+
+at::Tensor VAEEncoderImpl::forward(const at::Tensor& x) {
+  at::Tensor h = conv_in->forward(x);
+  for (auto& block : *down_blocks) h = block->as<VAEBlock>()->forward(h);
+  h = mid_block->forward(h);
+  return conv_out->forward(at::silu(conv_norm_out->forward(h)));
+}
+
+VAEDecoderImpl::VAEDecoderImpl(const AutoencoderKLConfig& c) {
+  using torch::nn::Conv2dOptions;
+  const auto& channels = c.block_out_channels;
+  const int blocks = static_cast<int>(channels.size());
+  conv_in = register_module("conv_in",
+                            torch::nn::Conv2d(Conv2dOptions(c.latent_channels, channels.back(), 3).padding(1)));
+  mid_block = register_module("mid_block", VAEMidBlock(channels.back(), c.norm_num_groups, c.mid_block_add_attention));
+  up_blocks = register_module("up_blocks", torch::nn::ModuleList());
+  int output_channel = channels.back();
+  for (int i = 0; i < blocks; ++i) {
+    const int prev_output = output_channel;
+    output_channel = channels[blocks - 1 - i];
+    up_blocks->push_back(
+        VAEBlock(prev_output, output_channel, c.layers_per_block + 1, c.norm_num_groups, false, i != blocks - 1));
+  }
+  conv_norm_out = register_module(
+      "conv_norm_out", torch::nn::GroupNorm(torch::nn::GroupNormOptions(c.norm_num_groups, channels[0]).eps(kVaeEps)));
+  conv_out = register_module("conv_out", torch::nn::Conv2d(Conv2dOptions(channels[0], c.out_channels, 3).padding(1)));
+}
+
+at::Tensor VAEDecoderImpl::forward(const at::Tensor& z) {
+  at::Tensor h = conv_in->forward(z);
+  h = mid_block->forward(h);
+  for (auto& block : *up_blocks) h = block->as<VAEBlock>()->forward(h);
+  return conv_out->forward(at::silu(conv_norm_out->forward(h)));
+}
+
+AutoencoderKLImpl::AutoencoderKLImpl(const AutoencoderKLConfig& c) : config(c) {
+  encoder = register_module("encoder", VAEEncoder(c));
+  decoder = register_module("decoder", VAEDecoder(c));
+  const int moments = 2 * c.latent_channels;
+  if (c.use_quant_conv)
+    quant_conv = register_module("quant_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(moments, moments, 1)));
+  if (c.use_post_quant_conv)
+    post_quant_conv = register_module(
+        "post_quant_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(c.latent_channels, c.latent_channels, 1)));
+}
+
+DiagonalGaussian AutoencoderKLImpl::encode(const at::Tensor& images) {
+  at::Tensor moments = encoder->forward(images);
+  if (quant_conv) moments = quant_conv->forward(moments);
+  return DiagonalGaussian(moments);
+}
+
+at::Tensor AutoencoderKLImpl::decode(const at::Tensor& latents) {
+  const at::Tensor z = post_quant_conv ? post_quant_conv->forward(latents) : latents;
+  return decoder->forward(z);
+}
+
+int AutoencoderKLImpl::downscale_factor() const { return 1 << (static_cast<int>(config.block_out_channels.size()) - 1); }
+
+std::string rename_legacy_vae_key(const std::string& key) {
+  static const std::pair<const char*, const char*> renames[] = {
+      {".query.", ".to_q."}, {".key.", ".to_k."}, {".value.", ".to_v."}, {".proj_attn.", ".to_out.0."}};
+  if (key.find("mid_block.attentions.") == std::string::npos) return key;
+  std::string out = key;
+  for (const auto& [from, to] : renames) {
+    const auto at = out.find(from);
+    if (at != std::string::npos) out.replace(at, std::string(from).size(), to);
+  }
+  return out;
+}
+
+AutoencoderKL load_vae(const std::filesystem::path& dir) {
+  AutoencoderKL model(AutoencoderKLConfig::from_file(dir / "config.json"));
+  const WeightSource weights(WeightSource::find_in(dir, "diffusion_pytorch_model"));
+  for (const auto& key : load_weights(*model, weights, "", rename_legacy_vae_key).unexpected)
+    log::warn("models", "{}: unexpected tensor {}", weights.describe(), key);
+  model->eval();
+  return model;
+}
+
+}  // namespace tunegrid
