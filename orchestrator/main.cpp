@@ -2,6 +2,7 @@
 //   tunegrid plan EXP.toml [--profile P] [--set k=v]...      print the job DAG, run nothing
 //   tunegrid run EXP.toml [--profile P] [--set k=v]... [--out DIR]
 //   tunegrid status DIR [--rebuild]                           what the store holds
+//   tunegrid sample --model DIR --prompt "..." [...] --out x.png   text to image
 //   tunegrid kinds                                           job kinds and their parameters
 // Exit codes: 0 all done, 1 some jobs failed, 2 bad input.
 #include <CLI/CLI.hpp>
@@ -15,6 +16,7 @@
 #include "core/result_index.h"
 #include "core/shard_reader.h"
 #include "orchestrator/run_command.h"
+#include "orchestrator/sample_command.h"
 #include "results/status_report.h"
 #include "workers/jobs/job_kind.h"
 
@@ -84,6 +86,22 @@ int main(int argc, char** argv) {
   status->add_option("dir", status_dir, "output directory")->required();
   status->add_flag("--rebuild", rebuild, "rebuild results.h5 from the shards");
   CLI::App* kinds = app.add_subcommand("kinds", "list job kinds and their parameters");
+  SampleRequest sample_request;
+  CLI::App* sample = app.add_subcommand("sample", "text to image with a Stable Diffusion model folder");
+  sample->add_option("--model", sample_request.model, "diffusers-layout Stable Diffusion folder")->required();
+  sample->add_option("--prompt", sample_request.options.prompt, "the prompt")->required();
+  sample->add_option("--negative", sample_request.options.negative_prompt, "negative prompt (default: empty)");
+  sample->add_option("--steps", sample_request.options.steps, "sampling steps")->check(CLI::Range(1, 1000));
+  sample->add_option("--guidance", sample_request.options.guidance, "classifier-free guidance scale")
+      ->check(CLI::Range(0.0, 100.0));
+  sample->add_option("--seed", sample_request.options.seed, "seed of the initial noise");
+  sample->add_option("--sampler", sample_request.options.sampler, "ddim or euler")
+      ->check(CLI::IsMember({"ddim", "euler", "ddpm"}));
+  sample->add_option("--num", sample_request.options.num_images, "images (several are tiled into one PNG)")
+      ->check(CLI::Range(1, 64));
+  sample->add_option("--height", sample_request.options.height, "image height (default: the model's)");
+  sample->add_option("--width", sample_request.options.width, "image width (default: the model's)");
+  sample->add_option("--out", sample_request.out, "output PNG")->required();
 
   try {
     app.parse(argc, argv);
@@ -96,6 +114,7 @@ int main(int argc, char** argv) {
     if (*run) return run_command(request);
     if (*status) return status_command(status_dir, rebuild);
     if (*kinds) return kinds_command();
+    if (*sample) return sample_command(sample_request);
   } catch (const InputError& error) {
     std::fputs(fmt::format("tunegrid: error: {}\n", error.what()).c_str(), stderr);
     return static_cast<int>(ExitCode::bad_input);

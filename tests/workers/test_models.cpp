@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include "core/errors.h"
+#include "workers/diffusion/txt2img_pipeline.h"
 #include "workers/models/autoencoder_kl.h"
 #include "workers/models/clip_text_model.h"
 #include "workers/models/clip_vision_model.h"
@@ -123,6 +124,39 @@ BOOST_AUTO_TEST_CASE(training_loss_matches_diffusers) {
   CHECK_CLOSE_TENSOR(loss.reshape({1}), golden["loss"]);
 }
 
+BOOST_AUTO_TEST_CASE(sampling_trajectories_match_diffusers) {
+  // 6 steps with classifier-free guidance 7.5 through the tiny UNet, DDIM and Euler.
+  torch::NoGradGuard no_grad;
+  const Golden golden("sampling");
+  UNet2DConditionModel unet = load_unet(kFixtures / "tiny-sd" / "unet");
+  const SchedulerConfig config = read_scheduler_config(kFixtures / "tiny-sd" / "scheduler" / "scheduler_config.json");
+  for (const std::string sampler : {"ddim", "euler"}) {
+    auto scheduler = make_sampling_scheduler(sampler, config);
+    const at::Tensor final_latents =
+        denoise(unet, *scheduler, golden["start"], golden["cond"], golden["uncond"], 7.5, 6);
+    BOOST_TEST(max_abs_error(scheduler->timesteps().to(at::kDouble), golden[sampler + "_timesteps"]) == 0.0);
+    BOOST_TEST(max_abs_error(final_latents, golden[sampler + "_final"]) <= 1e-4,
+               sampler << " differs by " << max_abs_error(final_latents, golden[sampler + "_final"]));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(txt2img_produces_seeded_images) {
+  StableDiffusion model = load_stable_diffusion(kFixtures / "tiny-sd");
+  Txt2ImgOptions options;
+  options.prompt = "a hanok in the fire";
+  options.steps = 3;
+  options.num_images = 2;
+  options.seed = 7;
+  const ImageBatch a = txt2img(model, options);
+  BOOST_TEST(a.count == 2);
+  BOOST_TEST(a.height == 32);
+  BOOST_TEST(a.width == 32);
+  BOOST_TEST(a.pixels.size() == 2u * 32 * 32 * 3);
+  BOOST_TEST((txt2img(model, options).pixels == a.pixels));  // same seed, same images
+  options.seed = 8;
+  BOOST_TEST((txt2img(model, options).pixels != a.pixels));
+}
+
 BOOST_AUTO_TEST_CASE(strict_loading_names_key_and_shapes) {
   TempDir dir;
   fs::copy(kFixtures / "tiny-sd" / "unet", dir.path / "unet");
@@ -180,11 +214,14 @@ BOOST_AUTO_TEST_CASE(missing_tensor_is_named) {
 }
 
 BOOST_AUTO_TEST_CASE(saved_unet_reloads_identically) {
+  // With TUNEGRID_KEEP_SAVED_UNET=DIR the folder is also written there, for
+  // tests/reference/check_saved_unet_in_diffusers.py to open in diffusers.
   torch::NoGradGuard no_grad;
   TempDir dir;
   const Golden golden("unet");
   UNet2DConditionModel unet = load_unet(kFixtures / "tiny-sd" / "unet");
   save_unet(unet, dir.path / "unet");
+  if (const char* keep = std::getenv("TUNEGRID_KEEP_SAVED_UNET")) save_unet(unet, keep);
   UNet2DConditionModel again = load_unet(dir.path / "unet");
   const at::Tensor a = unet->forward(golden["sample"], golden["timesteps"], golden["context"]);
   const at::Tensor b = again->forward(golden["sample"], golden["timesteps"], golden["context"]);

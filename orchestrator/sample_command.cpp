@@ -1,0 +1,31 @@
+// sample_command.cpp — see sample_command.h.
+#include "orchestrator/sample_command.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "core/errors.h"
+#include "core/image_io.h"
+
+namespace tunegrid {
+
+int sample_command(const SampleRequest& request) {
+  const std::string& out = request.out;
+  if (out.size() < 4 || out.compare(out.size() - 4, 4, ".png") != 0)
+    throw InputError(fmt::format("--out {}: expected a .png file name", out));
+  const auto start = std::chrono::steady_clock::now();
+  StableDiffusion model = load_stable_diffusion(request.model);
+  const ImageBatch images = txt2img(model, request.options);
+  write_png(out, images.count > 1 ? make_grid(images) : images);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::fputs(fmt::format("{}: {} image(s) {}x{}, {} {} steps, guidance {}, seed {} ({:.1f} s)\n", out, images.count,
+                         images.width, images.height, request.options.sampler, request.options.steps,
+                         request.options.guidance, request.options.seed, seconds)
+                 .c_str(),
+             stdout);
+  return 0;
+}
+
+}  // namespace tunegrid

@@ -1,0 +1,38 @@
+// stable_diffusion.cpp — see stable_diffusion.h.
+#include "workers/models/stable_diffusion.h"
+
+#include <fmt/format.h>
+
+#include "core/errors.h"
+#include "workers/models/model_config.h"
+
+namespace tunegrid {
+
+int StableDiffusion::default_image_size() const { return unet->config.sample_size * vae->downscale_factor(); }
+
+StableDiffusion load_stable_diffusion(const std::filesystem::path& dir) {
+  std::error_code error;
+  if (!std::filesystem::is_directory(dir, error))
+    throw InputError(fmt::format("{}: not a model folder (expected a diffusers folder with model_index.json)", dir.string()));
+  const JsonConfig index(dir / "model_index.json");
+  const std::string pipeline = index.get_string("_class_name", std::string("StableDiffusionPipeline"));
+  if (pipeline != "StableDiffusionPipeline")
+    index.fail("_class_name", "'" + pipeline + "'; tunegrid loads StableDiffusionPipeline folders here");
+  for (const char* component : {"tokenizer", "text_encoder", "unet", "vae", "scheduler"})
+    if (!std::filesystem::is_directory(dir / component, error))
+      throw InputError(fmt::format("{}: missing the {}/ folder that model_index.json lists", dir.string(), component));
+  StableDiffusion model;
+  model.dir = dir;
+  model.tokenizer = std::make_shared<CLIPTokenizer>(dir / "tokenizer");
+  model.text_encoder = load_clip_text_model(dir / "text_encoder");
+  model.unet = load_unet(dir / "unet");
+  model.vae = load_vae(dir / "vae");
+  model.scheduler = read_scheduler_config(dir / "scheduler" / "scheduler_config.json");
+  if (model.text_encoder->text_model->config.hidden_size != model.unet->config.cross_attention_dim)
+    throw InputError(fmt::format("{}: the text encoder's hidden_size ({}) differs from the UNet's cross_attention_dim ({})",
+                                 dir.string(), model.text_encoder->text_model->config.hidden_size,
+                                 model.unet->config.cross_attention_dim));
+  return model;
+}
+
+}  // namespace tunegrid

@@ -1,0 +1,32 @@
+// stable_diffusion.h — a Stable Diffusion model folder in diffusers layout
+// (model_index.json; tokenizer/, text_encoder/, unet/, vae/, scheduler/), loaded into
+// tunegrid's components. The same code loads the tiny builtin models and real SD 1.x / 2.x
+// checkpoints.
+#pragma once
+#include <filesystem>
+#include <memory>
+
+#include "workers/diffusion/scheduler_config.h"
+#include "workers/models/autoencoder_kl.h"
+#include "workers/models/clip_text_model.h"
+#include "workers/models/clip_tokenizer.h"
+#include "workers/models/unet_2d_condition.h"
+
+namespace tunegrid {
+
+struct StableDiffusion {
+  std::filesystem::path dir;
+  std::shared_ptr<CLIPTokenizer> tokenizer;
+  CLIPTextModel text_encoder{nullptr};
+  UNet2DConditionModel unet{nullptr};
+  AutoencoderKL vae{nullptr};
+  SchedulerConfig scheduler;
+
+  // Image size the UNet was trained at: unet sample_size × the VAE's downscale factor.
+  int default_image_size() const;
+};
+
+// Throws InputError naming the folder and the missing or malformed component.
+StableDiffusion load_stable_diffusion(const std::filesystem::path& dir);
+
+}  // namespace tunegrid
