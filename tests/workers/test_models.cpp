@@ -228,4 +228,18 @@ BOOST_AUTO_TEST_CASE(saved_unet_reloads_identically) {
   BOOST_TEST(max_abs_error(a, b) == 0.0);
 }
 
+BOOST_AUTO_TEST_CASE(saved_folder_reloads_identically) {
+  // With TUNEGRID_KEEP_SAVED_MODEL=DIR the folder is also written there, for
+  // tests/reference/check_saved_folder_in_diffusers.py to open in diffusers.
+  TempDir dir;
+  StableDiffusion model = load_stable_diffusion(kFixtures / "tiny-sd");
+  save_stable_diffusion(model, dir.path / "model");
+  if (const char* keep = std::getenv("TUNEGRID_KEEP_SAVED_MODEL")) save_stable_diffusion(model, keep);
+  StableDiffusion again = load_stable_diffusion(dir.path / "model");
+  Txt2ImgOptions options;
+  options.prompt = "a fire broke out in a hanok";
+  options.steps = 2;
+  BOOST_TEST((txt2img(model, options).pixels == txt2img(again, options).pixels));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

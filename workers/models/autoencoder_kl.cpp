@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "core/atomic_file.h"
 #include "core/log.h"
 #include "workers/models/model_config.h"
 
@@ -193,6 +194,29 @@ AutoencoderKL load_vae(const std::filesystem::path& dir) {
     log::warn("models", "{}: unexpected tensor {}", weights.describe(), key);
   model->eval();
   return model;
+}
+
+void save_vae(AutoencoderKL& model, const std::filesystem::path& dir) {
+  const AutoencoderKLConfig& c = model->config;
+  const nlohmann::json config = {{"_class_name", "AutoencoderKL"},
+                                 {"_diffusers_version", "0.30.0"},
+                                 {"in_channels", c.in_channels},
+                                 {"out_channels", c.out_channels},
+                                 {"down_block_types", c.down_block_types},
+                                 {"up_block_types", c.up_block_types},
+                                 {"block_out_channels", c.block_out_channels},
+                                 {"layers_per_block", c.layers_per_block},
+                                 {"act_fn", "silu"},
+                                 {"latent_channels", c.latent_channels},
+                                 {"norm_num_groups", c.norm_num_groups},
+                                 {"sample_size", c.sample_size},
+                                 {"scaling_factor", c.scaling_factor},
+                                 {"use_quant_conv", c.use_quant_conv},
+                                 {"use_post_quant_conv", c.use_post_quant_conv},
+                                 {"mid_block_add_attention", c.mid_block_add_attention}};
+  std::filesystem::create_directories(dir);
+  write_file_atomically(dir / "config.json", config.dump(2) + "\n");
+  save_weights(*model, dir / "diffusion_pytorch_model.safetensors");
 }
 
 }  // namespace tunegrid

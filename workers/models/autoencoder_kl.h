@@ -97,6 +97,9 @@ TORCH_MODULE(AutoencoderKL);
 // attention names accepted); the model is returned in eval mode.
 AutoencoderKL load_vae(const std::filesystem::path& dir);
 
+// Writes DIR/config.json and DIR/diffusion_pytorch_model.safetensors as diffusers does.
+void save_vae(AutoencoderKL& model, const std::filesystem::path& dir);
+
 // Maps legacy VAE attention keys (query/key/value/proj_attn) to diffusers' current names.
 std::string rename_legacy_vae_key(const std::string& key);
 

@@ -46,5 +46,7 @@ std::string add_text_model_prefix(const std::string& key);
 // Reads DIR/config.json (architectures CLIPTextModel or CLIPTextModelWithProjection) and
 // DIR/model.safetensors strictly.
 CLIPTextModel load_clip_text_model(const std::filesystem::path& dir);
+// Writes DIR/config.json and DIR/model.safetensors in the layout of released SD text encoders.
+void save_clip_text_model(CLIPTextModel& model, const std::filesystem::path& dir);
 
 }  // namespace tunegrid

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "core/atomic_file.h"
 #include "core/errors.h"
 #include "workers/models/model_config.h"
 
@@ -33,6 +34,32 @@ StableDiffusion load_stable_diffusion(const std::filesystem::path& dir) {
                                  dir.string(), model.text_encoder->text_model->config.hidden_size,
                                  model.unet->config.cross_attention_dim));
   return model;
+}
+
+void save_stable_diffusion(StableDiffusion& model, const std::filesystem::path& dir) {
+  const nlohmann::json index = {{"_class_name", "StableDiffusionPipeline"},
+                                {"_diffusers_version", "0.30.0"},
+                                {"feature_extractor", {nullptr, nullptr}},
+                                {"safety_checker", {nullptr, nullptr}},
+                                {"requires_safety_checker", false},
+                                {"scheduler", {"diffusers", model.scheduler.class_name.empty() ? "DDIMScheduler"
+                                                                                              : model.scheduler.class_name}},
+                                {"text_encoder", {"transformers", "CLIPTextModel"}},
+                                {"tokenizer", {"transformers", "CLIPTokenizer"}},
+                                {"unet", {"diffusers", "UNet2DConditionModel"}},
+                                {"vae", {"diffusers", "AutoencoderKL"}}};
+  std::filesystem::create_directories(dir);
+  save_unet(model.unet, dir / "unet");
+  save_vae(model.vae, dir / "vae");
+  save_clip_text_model(model.text_encoder, dir / "text_encoder");
+  for (const char* component : {"tokenizer", "scheduler"}) {
+    std::filesystem::create_directories(dir / component);
+    for (const auto& entry : std::filesystem::directory_iterator(model.dir / component))
+      if (entry.is_regular_file())
+        std::filesystem::copy_file(entry.path(), dir / component / entry.path().filename(),
+                                   std::filesystem::copy_options::overwrite_existing);
+  }
+  write_file_atomically(dir / "model_index.json", index.dump(2) + "\n");  // last: marks the folder complete
 }
 
 }  // namespace tunegrid

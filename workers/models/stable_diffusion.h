@@ -29,4 +29,9 @@ struct StableDiffusion {
 // Throws InputError naming the folder and the missing or malformed component.
 StableDiffusion load_stable_diffusion(const std::filesystem::path& dir);
 
+// Writes a complete diffusers folder (model_index.json, unet/, vae/, text_encoder/, and the
+// tokenizer and scheduler files of the folder the model came from), so a fully fine-tuned
+// model reopens in diffusers' StableDiffusionPipeline.from_pretrained.
+void save_stable_diffusion(StableDiffusion& model, const std::filesystem::path& dir);
+
 }  // namespace tunegrid

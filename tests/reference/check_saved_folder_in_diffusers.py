@@ -1,0 +1,42 @@
+"""check_saved_folder_in_diffusers.py — proves that model folders written by tunegrid open
+in diffusers and give the same outputs: a UNet folder (save_unet) against the fixture's
+golden UNet output, and a whole Stable Diffusion folder (save_stable_diffusion) through
+StableDiffusionPipeline.from_pretrained against the original fixture folder. Needs a built
+test_models and a Python with torch, diffusers, transformers and safetensors. Run from the
+repository root:
+  /tmp/refvenv/bin/python tests/reference/check_saved_folder_in_diffusers.py [build/test_models]
+Prints the max abs differences and exits 1 above 1e-5."""
+import os
+import subprocess
+import sys
+import tempfile
+
+import diffusers
+import torch
+from diffusers import StableDiffusionPipeline, UNet2DConditionModel
+from safetensors.torch import load_file
+
+binary = sys.argv[1] if len(sys.argv) > 1 else "build/test_models"
+worst = 0.0
+with tempfile.TemporaryDirectory() as folder:
+    unet_dir, model_dir = os.path.join(folder, "unet"), os.path.join(folder, "model")
+    environment = {**os.environ, "TUNEGRID_KEEP_SAVED_UNET": unet_dir, "TUNEGRID_KEEP_SAVED_MODEL": model_dir}
+    for test in ("saved_unet_reloads_identically", "saved_folder_reloads_identically"):
+        subprocess.run([binary, f"--run_test=models/{test}"], check=True, env=environment)
+    golden = load_file("tests/fixtures/parity/unet.safetensors")
+    with torch.no_grad():
+        unet = UNet2DConditionModel.from_pretrained(unet_dir).eval()
+        error = (unet(golden["sample"], golden["timesteps"], golden["context"]).sample - golden["out"]).abs().max().item()
+        print(f"UNet folder: max abs error {error:.3g}")
+        worst = max(worst, error)
+        ours = StableDiffusionPipeline.from_pretrained(model_dir, safety_checker=None)
+        reference = StableDiffusionPipeline.from_pretrained("tests/fixtures/tiny-sd", safety_checker=None)
+        images = []
+        for pipe in (ours, reference):
+            generator = torch.Generator().manual_seed(3)
+            images.append(pipe("a hanok in the fire", num_inference_steps=3, generator=generator, output_type="pt").images)
+        error = (images[0] - images[1]).abs().max().item()
+        print(f"whole folder through StableDiffusionPipeline: max abs error {error:.3g}")
+        worst = max(worst, error)
+print(f"diffusers {diffusers.__version__}: {'ok' if worst <= 1e-5 else 'MISMATCH'}")
+sys.exit(0 if worst <= 1e-5 else 1)
