@@ -37,6 +37,8 @@ fi
 
 [ "${1:-}" = "--no-build" ] && exit 0
 
+# ccache hits across clones of the repository (paths relative to the checkout).
+export CCACHE_BASEDIR="$PWD"
 build_dir=${BUILD_DIR:-build}
 jobs=${JOBS:-$(nproc)}
 if [ ! -f "$build_dir/CMakeCache.txt" ]; then

@@ -163,6 +163,17 @@ def main():
         tensors[f"{name}_timesteps"] = s.timesteps.clone()
     save_file(tensors, os.path.join(PARITY, "sampling.safetensors"))
 
+    # --- the whole StableDiffusionPipeline, seeded: tunegrid's txt2img must draw the same ---
+    from diffusers import StableDiffusionPipeline
+    pipe = StableDiffusionPipeline.from_pretrained(SD, safety_checker=None)
+    images = {}
+    for sampler, cls in (("ddim", DDIMScheduler), ("euler", EulerDiscreteScheduler)):
+        pipe.scheduler = cls.from_pretrained(os.path.join(SD, "scheduler"))
+        out = pipe("a hanok in the fire", negative_prompt="", num_inference_steps=4, guidance_scale=7.5,
+                   num_images_per_prompt=2, generator=torch.Generator().manual_seed(3), output_type="np").images
+        images[f"{sampler}_images"] = torch.from_numpy((out * 255).round().astype("uint8")).contiguous()  # [2, H, W, 3]
+    save_file(images, os.path.join(PARITY, "txt2img.safetensors"))
+
     total = sum(os.path.getsize(os.path.join(d, f)) for base in (SD, PARITY, os.path.join(ROOT, "tiny-clip"),
                                                                  os.path.join(ROOT, "tiny-sd-v"))
                 for d, _, fs in os.walk(base) for f in fs)

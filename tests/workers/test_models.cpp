@@ -140,6 +140,26 @@ BOOST_AUTO_TEST_CASE(sampling_trajectories_match_diffusers) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(txt2img_matches_diffusers_pipeline) {
+  // StableDiffusionPipeline with torch.Generator().manual_seed(3): libtorch's CPU generator
+  // draws the same initial noise, so the images must agree to one level of 255.
+  const Golden golden("txt2img");
+  StableDiffusion model = load_stable_diffusion(kFixtures / "tiny-sd");
+  for (const std::string sampler : {"ddim", "euler"}) {
+    Txt2ImgOptions options;
+    options.prompt = "a hanok in the fire";
+    options.steps = 4;
+    options.guidance = 7.5;
+    options.num_images = 2;
+    options.seed = 3;
+    options.sampler = sampler;
+    const ImageBatch images = txt2img(model, options);
+    const at::Tensor ours = at::from_blob(const_cast<std::uint8_t*>(images.pixels.data()),
+                                          {images.count, images.height, images.width, 3}, at::kByte);
+    BOOST_TEST(max_abs_error(ours, golden[sampler + "_images"]) <= 1.0, sampler);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(txt2img_produces_seeded_images) {
   StableDiffusion model = load_stable_diffusion(kFixtures / "tiny-sd");
   Txt2ImgOptions options;
