@@ -160,6 +160,11 @@ class Validator {
         zip_node = &node;
         continue;
       }
+      // Axis names become attribute names in every shard's /params: HDF5 refuses "" and
+      // "." and reads '/' as a path separator.
+      if (name.empty() || name.find_first_of("/.") != std::string::npos)
+        fail_at_key(key, node, fmt::format("axis name '{}' in [grid] is not allowed; expected a non-empty name "
+                                           "without '/' or '.'", name));
       const toml::array* array = node.as_array();
       if (!array) fail(node, fmt::format("axis '{}' expects a non-empty array of values", path));
       if (array->empty()) fail(node, fmt::format("axis '{}' is empty; expected at least one value", path));

@@ -97,11 +97,15 @@ void apply_set_override(toml::table& root, const std::string& argument) {
   const std::string where = fmt::format("--set '{}'", argument);
 
   // Walk to the parent table, creating missing tables (the schema check reports unknown keys).
+  // A created table and its key carry this argument as their source, so a message about
+  // them names the --set argument rather than the experiment file without a line.
   toml::table* parent = &root;
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     toml::node* child = parent->get(parts[i]);
     if (!child) {
-      parent->insert_or_assign(parts[i], toml::table{});
+      toml::table created = toml::parse("[created]\n", where);
+      for (auto&& [created_key, created_table] : created)  // the one table just parsed
+        parent->insert_or_assign(toml::key(parts[i], created_key.source()), std::move(*created_table.as_table()));
       child = parent->get(parts[i]);
     }
     if (!child->is_table())
@@ -129,7 +133,9 @@ void apply_set_override(toml::table& root, const std::string& argument) {
   if (existing) check_same_type(*existing, *value, path, where);
   if (existing && existing->is_table())
     throw InputError(fmt::format("{}: '{}' is a table; set one of its keys instead", where, path));
-  parent->insert_or_assign(parts.back(), std::move(*value));
+  toml::source_region key_source;
+  for (auto&& [parsed_key, parsed_value] : parsed) key_source = parsed_key.source();
+  parent->insert_or_assign(toml::key(parts.back(), key_source), std::move(*value));
 }
 
 }  // namespace tunegrid

@@ -22,6 +22,23 @@ void Handle::reset() {
   id_ = H5I_INVALID_HID;
 }
 
+bool library_threadsafe() {
+  static const bool threadsafe = [] {
+    hbool_t is_threadsafe = 0;
+    return H5is_library_threadsafe(&is_threadsafe) >= 0 && is_threadsafe;
+  }();
+  return threadsafe;
+}
+
+namespace {
+std::recursive_mutex& store_mutex() {
+  static std::recursive_mutex mutex;
+  return mutex;
+}
+}  // namespace
+
+StoreLock::StoreLock() : lock_(store_mutex()) {}
+
 void quiet_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
 Handle checked(hid_t id, const std::string& what, const std::string& file) {

@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,25 @@ class Handle {
 
  private:
   hid_t id_ = H5I_INVALID_HID;
+};
+
+// Whether the linked HDF5 library was built thread-safe (H5is_library_threadsafe; cached).
+bool library_threadsafe();
+
+// Serialises the store's entry points (shard writing and reading, the index) across the
+// threads of a process: rank 0 writes shards on its worker thread while its scheduler
+// thread rewrites the index, which only a thread-safe HDF5 allows. The lock is taken
+// always, whatever library_threadsafe() says (it is uncontended but for that one case),
+// and is recursive, so an entry point may call another. Declare it before any Handle so
+// that the handles close while it is held.
+class StoreLock {
+ public:
+  StoreLock();
+  StoreLock(const StoreLock&) = delete;
+  StoreLock& operator=(const StoreLock&) = delete;
+
+ private:
+  std::unique_lock<std::recursive_mutex> lock_;
 };
 
 // Silences HDF5's automatic error printing on the calling thread (stacks are per thread).

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/text.h"
 
@@ -46,6 +47,7 @@ std::string check_scalar(const ParamSpec& spec, ParamType scalar_type, Value& va
       if (scalar_type == ParamType::integer && !value.is_integer()) return "an integer";
       if (scalar_type == ParamType::number && !value.is_number()) return "a number";
       if (scalar_type == ParamType::number && value.is_integer()) value = Value(value.as_number());
+      if (!std::isfinite(value.as_number())) return "a finite number (not nan or inf)";
       if (spec.minimum && value.as_number() < *spec.minimum)
         return fmt::format("{} >= {}", scalar_type == ParamType::integer ? "an integer" : "a number", *spec.minimum);
       return "";
@@ -75,16 +77,16 @@ std::string check_param(const ParamSpec& spec, Value& value) {
   if (!list) {
     const std::string expected = check_scalar(spec, element, value);
     if (expected.empty()) return "";
-    return fmt::format("expected {}, found {} {}", expected, type_name(value), canonical_text(value));
+    return fmt::format("expected {}, found {} {}", expected, type_name(value), display_text(value));
   }
   if (!value.is_list())
-    return fmt::format("expected {}, found {} {}", param_type_name(spec.type), type_name(value), canonical_text(value));
+    return fmt::format("expected {}, found {} {}", param_type_name(spec.type), type_name(value), display_text(value));
   auto items = value.as_list();
   for (auto& item : items) {
     const std::string expected = check_scalar(spec, element, item);
     if (!expected.empty())
       return fmt::format("expected every element to be {}, found {} {}", expected, type_name(item),
-                         canonical_text(item));
+                         display_text(item));
   }
   value = Value(std::move(items));
   return "";

@@ -12,6 +12,7 @@ namespace tunegrid {
 std::filesystem::path index_path(const std::filesystem::path& store) { return store / "results.h5"; }
 
 void write_index(const std::filesystem::path& store, const std::vector<ShardSummary>& shards) {
+  hdf5::StoreLock lock;  // see hdf5_handles.h: one thread in the HDF5 library at a time
   hdf5::quiet_errors();
   const auto final_path = index_path(store);
   const auto temporary = temporary_beside(final_path);

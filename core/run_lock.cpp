@@ -41,7 +41,12 @@ RunLock::RunLock(const std::filesystem::path& store) : path_(store / "run.lock")
 
 RunLock::~RunLock() {
   if (fd_ < 0) return;
-  ::unlink(path_.c_str());  // still holding the lock, so nobody else can be inside
+  // The file stays: unlinking it would let a process that opened it before the unlink and
+  // one that creates a new run.lock after it both "hold" the lock, on different inodes.
+  // Only the holder text goes.
+  if (::ftruncate(fd_, 0) != 0) {
+    // Harmless: the text names a holder that no longer holds the lock.
+  }
   ::flock(fd_, LOCK_UN);
   ::close(fd_);
 }

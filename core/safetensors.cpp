@@ -2,8 +2,10 @@
 // everything a lying header could get wrong before handing out a pointer: header length
 // against the file and the 100 MB limit, the JSON shape of every entry, dtype, shape ×
 // dtype size against the declared byte range (with overflow checks), and that the ranges
-// tile the data area exactly. The writer lays tensors out in name order after a compact
-// JSON header padded with spaces to a multiple of 8 bytes.
+// tile the data area exactly. The writer lays tensors out as the reference does — by
+// descending dtype (its Dtype order, which puts larger elements first, so every tensor
+// starts aligned to its element size), then by name — after a compact JSON header whose
+// keys are in name order, padded with spaces to a multiple of 8 bytes.
 #include "core/safetensors.h"
 
 #include <fcntl.h>
@@ -40,13 +42,20 @@ struct DTypeEntry {
   DType dtype;
   const char* name;
   std::size_t size;
+  int rank;  // position in the reference's Dtype enum (BOOL, U8, I8, ..., I16, F16, BF16, I32, F32, F64, I64)
 };
 
 constexpr DTypeEntry dtype_table[] = {
-    {DType::F64, "F64", 8}, {DType::F32, "F32", 4},   {DType::F16, "F16", 2}, {DType::BF16, "BF16", 2},
-    {DType::I64, "I64", 8}, {DType::I32, "I32", 4},   {DType::I16, "I16", 2}, {DType::I8, "I8", 1},
-    {DType::U8, "U8", 1},   {DType::BOOL, "BOOL", 1},
+    {DType::F64, "F64", 8, 12}, {DType::F32, "F32", 4, 11}, {DType::F16, "F16", 2, 7}, {DType::BF16, "BF16", 2, 8},
+    {DType::I64, "I64", 8, 13}, {DType::I32, "I32", 4, 9},  {DType::I16, "I16", 2, 5}, {DType::I8, "I8", 1, 2},
+    {DType::U8, "U8", 1, 1},    {DType::BOOL, "BOOL", 1, 0},
 };
+
+int dtype_rank(DType dtype) {
+  for (const auto& entry : dtype_table)
+    if (entry.dtype == dtype) return entry.rank;
+  return -1;
+}
 
 std::string known_dtypes() {
   std::string out;
@@ -382,9 +391,9 @@ void write_safetensors(const std::filesystem::path& path, const std::vector<Tens
     }
     header += '}';
   }
-  std::vector<std::uint64_t> sizes;
+  // Check every tensor and size it, in name order (duplicates are neighbours).
+  std::vector<std::uint64_t> sizes;  // per `order` entry
   sizes.reserve(order.size());
-  std::uint64_t offset = 0;
   for (std::size_t i = 0; i < order.size(); ++i) {
     const TensorToWrite& tensor = *order[i];
     if (tensor.name == metadata_key)
@@ -404,13 +413,31 @@ void write_safetensors(const std::filesystem::path& path, const std::vector<Tens
     if (bytes > 0 && tensor.data == nullptr)
       throw InputError(fmt::format("{}: tensor '{}' has shape {} of {} but no data", where, tensor.name,
                                    shape_text(tensor.shape), dtype_name(tensor.dtype)));
-    if (offset + bytes < offset) throw InputError(fmt::format("{}: the tensors' total size overflows 64 bits", where));
+    sizes.push_back(bytes);
+  }
+
+  // The data area in the reference's order: descending dtype, then name. Larger elements
+  // come first, so every offset is a multiple of its tensor's element size.
+  std::vector<std::size_t> layout(order.size());  // indices into `order`
+  for (std::size_t i = 0; i < layout.size(); ++i) layout[i] = i;
+  std::stable_sort(layout.begin(), layout.end(), [&](std::size_t a, std::size_t b) {
+    return dtype_rank(order[a]->dtype) > dtype_rank(order[b]->dtype);  // stable: name order within a dtype
+  });
+  std::vector<std::uint64_t> begins(order.size());
+  std::uint64_t offset = 0;
+  for (const std::size_t i : layout) {
+    if (offset + sizes[i] < offset) throw InputError(fmt::format("{}: the tensors' total size overflows 64 bits", where));
+    begins[i] = offset;
+    offset += sizes[i];
+  }
+
+  // Header entries in name order.
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const TensorToWrite& tensor = *order[i];
     if (header.size() > 1) header += ',';
     header += quoted(tensor.name, "a tensor name");
     header += fmt::format(":{{\"dtype\":\"{}\",\"shape\":[{}],\"data_offsets\":[{},{}]}}", dtype_name(tensor.dtype),
-                          fmt::join(tensor.shape, ","), offset, offset + bytes);
-    sizes.push_back(bytes);
-    offset += bytes;
+                          fmt::join(tensor.shape, ","), begins[i], begins[i] + sizes[i]);
   }
   header += '}';
   header.append((8 - header.size() % 8) % 8, ' ');
@@ -425,8 +452,10 @@ void write_safetensors(const std::filesystem::path& path, const std::vector<Tens
   for (int i = 0; i < 8; ++i)
     length[i] = static_cast<unsigned char>(static_cast<std::uint64_t>(header.size()) >> (8 * i));
   bool ok = std::fwrite(length, 1, 8, out) == 8 && std::fwrite(header.data(), 1, header.size(), out) == header.size();
-  for (std::size_t i = 0; ok && i < order.size(); ++i)
+  for (std::size_t k = 0; ok && k < layout.size(); ++k) {
+    const std::size_t i = layout[k];
     if (sizes[i] > 0) ok = std::fwrite(order[i]->data, 1, sizes[i], out) == sizes[i];
+  }
   const int saved = errno;
   if (std::fclose(out) != 0) ok = false;
   if (!ok) {

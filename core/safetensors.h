@@ -7,7 +7,8 @@
 // without overlap, and every byte count equals shape × dtype size. A truncated or lying
 // file is an InputError naming the file (and the tensor), never a crash or a huge
 // allocation. Writing produces files the reference reader accepts (header padded with
-// spaces to a multiple of 8, tensors in name order), atomically (atomic_file.h).
+// spaces to a multiple of 8; the data area ordered as the Python library orders it, by dtype
+// then name, so every tensor is aligned to its element size), atomically (atomic_file.h).
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -48,6 +48,7 @@ std::map<std::string, double> read_scalars(hid_t root, const char* group_name, c
 }  // namespace
 
 ShardSummary read_shard(const std::filesystem::path& path) {
+  hdf5::StoreLock lock;  // see hdf5_handles.h: one thread in the HDF5 library at a time
   hdf5::quiet_errors();
   const std::string file = path.string();
   if (H5Fis_hdf5(file.c_str()) <= 0) throw StoreError(fmt::format("{}: not an HDF5 file (truncated?)", file));

@@ -41,41 +41,52 @@ hdf5::Handle create_group(hid_t parent, const std::string& name, const std::stri
 
 ShardWriter::ShardWriter(const std::filesystem::path& store, const ShardHeader& header)
     : final_(shard_path(store, header.job_id)) {
+  hdf5::StoreLock lock;
   hdf5::quiet_errors();
   temporary_ = final_.parent_path() /
                fmt::format(".{}{}{}-{}", header.job_id, kTemporaryMarker, host_name(), static_cast<long>(::getpid()));
   const std::string file = temporary_.string();
-  // Default file properties keep the shard readable by every HDF5 1.8+ tool (h5py, h5dump).
-  file_ = hdf5::checked(H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "create the shard", file);
+  try {
+    // Default file properties keep the shard readable by every HDF5 1.8+ tool (h5py, h5dump).
+    file_ = hdf5::checked(H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "create the shard", file);
 
-  hdf5::write_attribute(file_, "format_version", kStoreFormatVersion, file);
-  hdf5::write_attribute(file_, "job_id", header.job_id, file);
-  hdf5::write_attribute(file_, "kind", header.kind, file);
-  hdf5::write_attribute(file_, "status", std::string(status_name(header.status)), file);
-  hdf5::write_attribute(file_, "attempt", static_cast<std::int64_t>(header.attempt), file);
-  hdf5::write_attribute(file_, "started_at", header.started_at, file);
-  hdf5::write_attribute(file_, "finished_at", header.finished_at, file);
-  hdf5::write_attribute(file_, "host", header.host, file);
-  hdf5::write_attribute(file_, "ranks", static_cast<std::int64_t>(header.ranks), file);
-  hdf5::write_attribute(file_, "spec", header.spec, file);
+    hdf5::write_attribute(file_, "format_version", kStoreFormatVersion, file);
+    hdf5::write_attribute(file_, "job_id", header.job_id, file);
+    hdf5::write_attribute(file_, "kind", header.kind, file);
+    hdf5::write_attribute(file_, "status", std::string(status_name(header.status)), file);
+    hdf5::write_attribute(file_, "attempt", static_cast<std::int64_t>(header.attempt), file);
+    hdf5::write_attribute(file_, "started_at", header.started_at, file);
+    hdf5::write_attribute(file_, "finished_at", header.finished_at, file);
+    hdf5::write_attribute(file_, "host", header.host, file);
+    hdf5::write_attribute(file_, "ranks", static_cast<std::int64_t>(header.ranks), file);
+    hdf5::write_attribute(file_, "spec", header.spec, file);
 
-  hdf5::Handle params = create_group(file_, "params", file);
-  for (const auto& [name, value] : header.params) write_value_attribute(params, name, value, file);
-  if (!header.environment.empty()) {
-    hdf5::Handle environment = create_group(file_, "environment", file);
-    for (const auto& [name, value] : header.environment) hdf5::write_attribute(environment, name, value, file);
+    hdf5::Handle params = create_group(file_, "params", file);
+    for (const auto& [name, value] : header.params) write_value_attribute(params, name, value, file);
+    if (!header.environment.empty()) {
+      hdf5::Handle environment = create_group(file_, "environment", file);
+      for (const auto& [name, value] : header.environment) hdf5::write_attribute(environment, name, value, file);
+    }
+    if (header.status == JobStatus::failed) hdf5::write_string_dataset(file_, "error", header.error, file);
+  } catch (...) {
+    // The destructor does not run for a constructor that throws: close and remove here.
+    file_.reset();
+    std::error_code ignored;
+    std::filesystem::remove(temporary_, ignored);
+    throw;
   }
-  if (header.status == JobStatus::failed) hdf5::write_string_dataset(file_, "error", header.error, file);
 }
 
 ShardWriter::~ShardWriter() {
   if (committed_) return;
+  hdf5::StoreLock lock;
   file_.reset();
   std::error_code ignored;
   std::filesystem::remove(temporary_, ignored);
 }
 
 void ShardWriter::write_outputs(const JobOutputs& outputs) {
+  hdf5::StoreLock lock;
   const std::string file = temporary_.string();
   hdf5::Handle metrics = create_group(file_, "metrics", file);
   for (const auto& [name, value] : outputs.metrics) hdf5::write_scalar_dataset(metrics, name, value, file);
@@ -93,6 +104,7 @@ void ShardWriter::write_outputs(const JobOutputs& outputs) {
 }
 
 void ShardWriter::write_images(const ImageBatch& batch) {
+  hdf5::StoreLock lock;
   const std::string file = temporary_.string();
   const std::size_t expected = static_cast<std::size_t>(batch.count) * batch.height * batch.width * 3;
   if (batch.count <= 0 || batch.height <= 0 || batch.width <= 0 || batch.pixels.size() != expected)
@@ -120,6 +132,7 @@ void ShardWriter::write_images(const ImageBatch& batch) {
 }
 
 std::filesystem::path ShardWriter::commit() {
+  hdf5::StoreLock lock;
   const std::string file = temporary_.string();
   hdf5::check(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flush the shard", file);
   file_.reset();
@@ -130,6 +143,7 @@ std::filesystem::path ShardWriter::commit() {
 
 std::filesystem::path write_shard(const std::filesystem::path& store, const ShardHeader& header,
                                   const JobOutputs& outputs) {
+  hdf5::StoreLock lock;  // the whole shard at once (recursive: the writer's methods lock too)
   ShardWriter writer(store, header);
   writer.write_outputs(outputs);
   return writer.commit();

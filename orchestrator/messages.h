@@ -13,6 +13,7 @@ struct JobReport {
   std::int64_t job = -1;           // -1: first request, nothing to report
   std::int32_t attempt = 0;
   bool ok = false;
+  bool shard_written = false;      // the leader committed the job's shard (done or failed)
   double seconds = 0;              // the job's wall time
   double dispatch_seconds = 0;     // request-to-order latency, less the time the order was held
   std::string error;

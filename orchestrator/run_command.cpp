@@ -1,11 +1,13 @@
 // run_command.cpp — see run_command.h.
 #include "orchestrator/run_command.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -15,6 +17,7 @@
 
 #include "cluster/environment.h"
 #include "core/errors.h"
+#include "core/hdf5_handles.h"
 #include "core/log.h"
 #include "core/plan.h"
 #include "core/progress.h"
@@ -51,8 +54,9 @@ bool agree_on_failure(int rank, const std::string& message) {
   return any != 0;
 }
 
-// Rank 0: makes DIR usable for this run or throws InputError; nothing is left in a DIR it
-// created when that fails.
+// Rank 0: makes DIR usable for this run or throws InputError. When that fails, only what
+// this process created is removed, and only while it holds the lock: a DIR that another
+// run locked (even one this process created a moment before, racing it) is left alone.
 struct PreparedStore {
   std::unique_ptr<RunLock> lock;
   StoreScan scan;
@@ -61,28 +65,53 @@ struct PreparedStore {
 
 PreparedStore prepare_store(const std::filesystem::path& out, const Experiment& experiment) {
   std::error_code error;
-  const bool existed = std::filesystem::exists(out, error);
-  if (existed && !std::filesystem::is_directory(out, error))
+  if (std::filesystem::exists(out, error) && !std::filesystem::is_directory(out, error))
     throw InputError(fmt::format("--out {}: exists and is not a directory", out.string()));
-  if (!existed) {
-    std::filesystem::create_directories(out, error);
-    if (error) throw InputError(fmt::format("--out {}: cannot create the output directory: {}", out.string(), error.message()));
+  // Whether this process made DIR is what mkdir says, not what a look beforehand said: two
+  // runs racing on a fresh DIR both see it missing, but only one mkdir succeeds.
+  bool created_dir = false;
+  if (!std::filesystem::is_directory(out, error)) {
+    const std::filesystem::path target = out.filename().empty() ? out.parent_path() : out;  // "DIR/"
+    std::error_code parent_error;
+    if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path(), parent_error);
+    int mkdir_errno = 0;
+    if (!parent_error) {
+      if (::mkdir(target.c_str(), 0777) == 0) created_dir = true;
+      else mkdir_errno = errno;
+    }
+    if (parent_error || (mkdir_errno != 0 && mkdir_errno != EEXIST))
+      throw InputError(fmt::format("--out {}: cannot create the output directory: {}", out.string(),
+                                   parent_error ? parent_error.message() : std::strerror(mkdir_errno)));
+    if (!std::filesystem::is_directory(out, error))
+      throw InputError(fmt::format("--out {}: exists and is not a directory", out.string()));
   }
   PreparedStore prepared;
+  std::vector<std::filesystem::path> created;  // by this process, under the lock; removed on failure
   try {
     if (::access(out.c_str(), W_OK | X_OK) != 0)
       throw InputError(fmt::format("--out {}: the output directory is not writable: {}", out.string(), std::strerror(errno)));
     prepared.lock = std::make_unique<RunLock>(out);
     for (const char* sub : {"jobs", "logs", "artifacts"}) {
+      if (!std::filesystem::exists(out / sub, error)) created.push_back(out / sub);
       std::filesystem::create_directories(out / sub, error);
       if (error) throw InputError(fmt::format("{}: cannot create: {}", (out / sub).string(), error.message()));
     }
+    if (!std::filesystem::exists(out / "plan.toml", error)) created.push_back(out / "plan.toml");
     write_file_atomically(out / "plan.toml", experiment.resolved_toml);
     prepared.removed_temporaries = remove_stale_temporaries(out);
     prepared.scan = scan_store(out);
   } catch (...) {
+    if (prepared.lock) {  // nobody else is inside DIR while the lock is held
+      for (auto it = created.rbegin(); it != created.rend(); ++it) std::filesystem::remove(*it, error);  // dirs only if empty
+      if (created_dir) {
+        bool only_lock = true;
+        for (const auto& entry : std::filesystem::directory_iterator(out, error))
+          if (entry.path().filename() != "run.lock") only_lock = false;
+        if (only_lock && !error) std::filesystem::remove(out / "run.lock", error);
+      }
+    }
     prepared.lock.reset();
-    if (!existed) std::filesystem::remove_all(out, error);
+    if (created_dir) std::filesystem::remove(out, error);  // only if empty: never another run's files
     throw;
   }
   return prepared;
@@ -157,7 +186,15 @@ int run_command(const RunRequest& request) {
   }
   if (agree_on_failure(rank, problem)) return static_cast<int>(ExitCode::bad_input);
 
-  // 2. Rank 0 prepares DIR; every rank checks it resolved the same plan.
+  // 2. Every rank checks it resolved the same plan as rank 0 — before anything is written —
+  //    then rank 0 prepares DIR.
+  char fingerprint[17] = {};
+  std::snprintf(fingerprint, sizeof fingerprint, "%s", plan->fingerprint().c_str());
+  TUNEGRID_MPI(MPI_Bcast(fingerprint, 17, MPI_CHAR, 0, MPI_COMM_WORLD));
+  if (plan->fingerprint() != fingerprint)
+    problem = fmt::format("resolved a different plan than rank 0 ({} vs {}); do all ranks see the same files?",
+                          plan->fingerprint(), fingerprint);
+  if (agree_on_failure(rank, problem)) return static_cast<int>(ExitCode::bad_input);
   const std::filesystem::path out = request.out.empty() ? default_output_dir(*experiment) : request.out;
   PreparedStore store;
   if (rank == 0) {
@@ -167,13 +204,6 @@ int run_command(const RunRequest& request) {
       problem = error.what();
     }
   }
-  if (agree_on_failure(rank, problem)) return static_cast<int>(ExitCode::bad_input);
-  char fingerprint[17] = {};
-  std::snprintf(fingerprint, sizeof fingerprint, "%s", plan->fingerprint().c_str());
-  TUNEGRID_MPI(MPI_Bcast(fingerprint, 17, MPI_CHAR, 0, MPI_COMM_WORLD));
-  if (plan->fingerprint() != fingerprint)
-    problem = fmt::format("resolved a different plan than rank 0 ({} vs {}); do all ranks see the same files?",
-                          plan->fingerprint(), fingerprint);
   if (agree_on_failure(rank, problem)) return static_cast<int>(ExitCode::bad_input);
 
   log::open_file(out / "logs" / fmt::format("rank-{}.log", rank));
@@ -190,6 +220,8 @@ int run_command(const RunRequest& request) {
     log::info("run", "{}: {} jobs in {} stages; {} ranks in {} groups of {}; {}", experiment->name, plan->jobs.size(),
               plan->stage_order.size(), mpi.size(), groups.groups, groups.group_size, environment.describe());
     log::debug("run", "GPU support: {}", gpu_support_description());
+    log::debug("store", "HDF5 {} thread-safe; store calls are serialised on one process-wide lock",
+               hdf5::library_threadsafe() ? "is" : "is not");
     std::set<std::string> done;
     std::map<std::string, int> previous_attempts;
     std::size_t foreign = 0;

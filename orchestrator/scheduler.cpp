@@ -16,6 +16,11 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 }  // namespace
 
+const char* indexed_status(const JobReport& report) {
+  if (!report.shard_written) return nullptr;
+  return report.ok ? "done" : "failed";
+}
+
 Scheduler::Scheduler(const Plan& plan, JobQueue& queue, MPI_Comm comm, const RankGroups& groups,
                      std::filesystem::path store, const std::vector<ShardSummary>& shards, double index_interval)
     : plan_(plan), queue_(queue), comm_(comm), groups_(groups), store_(std::move(store)), index_interval_(index_interval) {
@@ -32,10 +37,12 @@ void Scheduler::handle_report(const std::string& bytes, int group) {
   kind.first++;
   kind.second += report.seconds;
   const bool settled = queue_.finish(index, group, report.ok);
+  if (const char* status = indexed_status(report)) {
+    shard_status_[job.id] = status;
+    index_dirty_ = true;
+  }
   if (report.ok) {
     ++stats_.done_here;
-    shard_status_[job.id] = "done";
-    index_dirty_ = true;
     log::debug("sched", "job {} {} done on group {} in {:.3f} s", job.id, job.kind, group, report.seconds);
     return;
   }
@@ -46,8 +53,8 @@ void Scheduler::handle_report(const std::string& bytes, int group) {
     return;
   }
   ++stats_.failed;
-  shard_status_[job.id] = "failed";
-  index_dirty_ = true;
+  if (!report.shard_written)
+    log::warn("store", "job {} has no shard (writing it failed); the index does not list it", job.id);
   stats_.failures.push_back(fmt::format("{} {} [{}]: {}", job.id, job.kind, job.coordinates_text(), report.error));
   log::error("sched", "job {} {} [{}] failed after {} attempt(s): {}", job.id, job.kind, job.coordinates_text(),
              report.attempt, report.error);
@@ -63,7 +70,7 @@ void Scheduler::write_index_now() {
     listed.push_back(std::move(shard));
   }
   try {
-    write_index(store_, listed);
+    write_index(store_, listed);  // takes the store lock: rank 0's worker may be writing a shard
     index_dirty_ = false;
   } catch (const std::exception& problem) {
     log::warn("store", "could not refresh the index: {}", problem.what());

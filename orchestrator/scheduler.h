@@ -14,9 +14,15 @@
 #include "core/plan.h"
 #include "core/shard_reader.h"
 #include "orchestrator/job_queue.h"
+#include "orchestrator/messages.h"
 #include "orchestrator/rank_groups.h"
 
 namespace tunegrid {
+
+// What the index lists for the job of `report`: "done" or "failed" when the report says its
+// shard was committed, else nullptr — the index links only shards that exist (a shard whose
+// writing failed is not there; an earlier run's shard of the job, if any, stays listed).
+const char* indexed_status(const JobReport& report);
 
 struct RunStats {
   std::size_t total = 0, kept = 0, done_here = 0, failed = 0, skipped = 0, attempts_failed = 0;

@@ -79,6 +79,7 @@ JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispat
     context.outputs.timings["dispatch"] = dispatch_seconds;
     try {
       write_shard(setup.store, header, context.outputs);
+      report.shard_written = true;
     } catch (const std::exception& problem) {
       ok = false;
       error = (error.empty() ? "" : error + "; ") + "its shard could not be written: " + problem.what();

@@ -220,6 +220,66 @@ BOOST_AUTO_TEST_CASE(stages_are_checked) {
   BOOST_TEST(contains(message, "has no 'kind'"), message);
 }
 
+BOOST_AUTO_TEST_CASE(axis_names_must_be_usable_as_shard_attributes) {
+  for (const char* name : {"\"\"", "\"a/b\"", "\"a.b\"", "\".\""}) {
+    const std::string text = std::string("[grid]\nx = [1]\n") + name + " = [1, 2]\n[jobs.a]\nkind = \"bench.noop\"\n";
+    const std::string message = error_of([&] { parse(text); });
+    BOOST_TEST(contains(message, "exp.toml:3:1: axis name"), message);
+    BOOST_TEST(contains(message, "without '/' or '.'"), message);
+  }
+  // The same from a profile names the profile's line.
+  const std::string message = error_of([] {
+    parse("[grid]\nx = [1]\n[jobs.a]\nkind = \"bench.noop\"\n[profile.p.grid]\n\"\" = [2]\n");
+  });
+  BOOST_TEST(contains(message, "exp.toml:6:1: axis name ''"), message);
+}
+
+BOOST_AUTO_TEST_CASE(non_finite_numbers_are_refused) {
+  for (const char* value : {"nan", "inf", "-inf", "+nan"}) {
+    const std::string text = std::string("[jobs.a]\nkind = \"bench.matmul\"\n[jobs.a.params]\nscale = ") + value + "\n";
+    const std::string message = error_of([&] { parse(text); });
+    BOOST_TEST(contains(message, "exp.toml:4:9: 'jobs.a.params.scale'"), message);
+    BOOST_TEST(contains(message, "expected a finite number"), message);
+  }
+  std::string message = error_of([] { parse("[grid]\nscale = [1.0,\n  inf]\n[jobs.a]\nkind = \"bench.matmul\"\n"); });
+  BOOST_TEST(contains(message, "exp.toml:3:3"), message);  // the axis value that feeds the parameter
+  BOOST_TEST(contains(message, "expected a finite number"), message);
+  ExperimentOptions options;
+  options.sets = {"jobs.mm.params.scale=nan"};
+  message = error_of([&] { parse(kBase, options); });
+  BOOST_TEST(contains(message, "--set 'jobs.mm.params.scale=nan'"), message);
+  BOOST_TEST(contains(message, "expected a finite number"), message);
+}
+
+BOOST_AUTO_TEST_CASE(type_errors_show_values_as_written) {
+  std::string message = error_of([] { parse("[jobs.a]\nkind = \"bench.matmul\"\n[jobs.a.params]\nscale = -1.0\n"); });
+  BOOST_TEST(contains(message, "found float -1"), message);
+  BOOST_TEST(!contains(message, "-1f"), message);
+  message = error_of([] { parse("[jobs.a]\nkind = \"bench.matmul\"\n[jobs.a.params]\nsizes = [64, 0.5]\n"); });
+  BOOST_TEST(contains(message, "found float 0.5"), message);
+  BOOST_TEST(!contains(message, "0.5f"), message);
+}
+
+BOOST_AUTO_TEST_CASE(set_of_unknown_table_names_the_set_argument) {
+  ExperimentOptions options;
+  options.sets = {"foo.bar=1"};
+  std::string message = error_of([&] { parse(kBase, options); });
+  BOOST_TEST(contains(message, "--set 'foo.bar=1': unknown key 'foo'"), message);
+  options.sets = {"jobs.mm.parms.scale=2"};  // a table created inside an existing one
+  message = error_of([&] { parse(kBase, options); });
+  BOOST_TEST(contains(message, "--set 'jobs.mm.parms.scale=2': unknown key 'jobs.mm.parms'"), message);
+  BOOST_TEST(contains(message, "did you mean 'params'"), message);
+  options.sets = {"jobs.extra.over=[]"};  // a stage created by --set, without a kind
+  message = error_of([&] { parse(kBase, options); });
+  BOOST_TEST(contains(message, "--set 'jobs.extra.over=[]'"), message);
+  BOOST_TEST(contains(message, "has no 'kind'"), message);
+  // Tables created by --set print as ordinary tables in the resolved experiment.
+  options.sets = {"jobs.extra.kind=bench.noop", "jobs.extra.params.sleep_ms=1"};
+  const Experiment e = parse(kBase, options);
+  BOOST_TEST(e.stage("extra")->params.at("sleep_ms").as_number() == 1.0);
+  BOOST_TEST(contains(e.resolved_toml, "[jobs.extra.params]"), e.resolved_toml);
+}
+
 BOOST_AUTO_TEST_CASE(missing_file_is_an_input_error) {
   const std::string message = error_of([] {
     load_experiment("/nonexistent/exp.toml", {}, testing::test_catalog());

@@ -1,6 +1,7 @@
 // test_safetensors.cpp — the safetensors reader and writer (core/safetensors.h): bit-exact
 // round trip of every dtype with metadata, a golden file written by the Python reference
 // package, byte-identical output to the reference for the same tensors (header padding),
+// the reference's data layout (descending dtype, so every offset is aligned),
 // and refusal (InputError naming the file and tensor, never a crash) of every kind of
 // corrupt file: each prefix of a valid file, lying header lengths, bad JSON, unknown dtypes,
 // bad shapes and offsets, overlaps, gaps, byte-count mismatches, overflowing shapes and
@@ -9,6 +10,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -156,8 +158,14 @@ BOOST_AUTO_TEST_CASE(round_trip_of_every_dtype_with_metadata_is_bit_exact) {
   std::vector<std::string> expected_names;
   for (const auto& entry : layout) expected_names.push_back(entry.first);
   BOOST_TEST(file.names() == expected_names, boost::test_tools::per_element());
+  // Data back to back in the reference's order (descending dtype, then name), each tensor
+  // aligned to its element size.
+  std::vector<std::pair<std::size_t, std::string>> by_offset;
+  for (const auto& name : expected_names) by_offset.emplace_back(file.info(name).begin, name);
+  std::stable_sort(by_offset.begin(), by_offset.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   std::size_t previous_end = 0;
-  for (const auto& name : expected_names) {  // data in name order, back to back
+  for (const auto& [begin, name] : by_offset) {
     BOOST_TEST_CONTEXT("tensor " << name) {
       BOOST_TEST(file.contains(name));
       const TensorInfo& info = file.info(name);
@@ -165,6 +173,7 @@ BOOST_AUTO_TEST_CASE(round_trip_of_every_dtype_with_metadata_is_bit_exact) {
       BOOST_TEST(dtype_name(info.dtype) == dtype_name(layout.at(name).first));
       BOOST_TEST(info.shape == layout.at(name).second, boost::test_tools::per_element());
       BOOST_TEST(info.begin == previous_end);
+      BOOST_TEST(info.begin % dtype_size(info.dtype) == 0u);
       BOOST_TEST(escaped(tensor_bytes(file, name)) == escaped(values.at(name)));
       BOOST_TEST(static_cast<std::size_t>(info.numel()) * dtype_size(info.dtype) == info.bytes());
       previous_end = info.end;
@@ -231,6 +240,51 @@ BOOST_AUTO_TEST_CASE(writer_output_is_byte_identical_to_python_reference) {
   write_safetensors(temp / "plain.safetensors", {{"a", DType::F32, {2}, a.data()}});
   BOOST_TEST(escaped(read_bytes(temp / "plain.safetensors")) ==
              escaped(framed("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}  ", a)));
+}
+
+BOOST_AUTO_TEST_CASE(writer_lays_data_out_like_python_reference_with_aligned_offsets) {
+  TempDir temp;
+  // Every tensor of the reference's golden file, written again: the data area must be the
+  // reference's byte for byte (descending dtype, then name), while the header keeps its
+  // keys in name order.
+  const SafetensorsFile golden(fixtures / "golden.safetensors");
+  std::vector<TensorToWrite> tensors;
+  for (const auto& name : golden.names()) {
+    const TensorInfo& info = golden.info(name);
+    tensors.push_back({name, info.dtype, info.shape, info.bytes() ? golden.data(name) : nullptr});
+  }
+  const auto path = temp / "again.safetensors";
+  write_safetensors(path, tensors, golden.metadata());
+  const SafetensorsFile again(path);
+  for (const auto& name : golden.names())
+    BOOST_TEST_CONTEXT("tensor " << name) {
+      BOOST_TEST(again.info(name).begin == golden.info(name).begin);
+      BOOST_TEST(again.info(name).end == golden.info(name).end);
+      BOOST_TEST(again.info(name).begin % dtype_size(again.info(name).dtype) == 0u);
+    }
+  auto data_area = [](const std::string& bytes) {
+    std::uint64_t length = 0;
+    for (int i = 7; i >= 0; --i) length = (length << 8) | static_cast<unsigned char>(bytes[i]);
+    return bytes.substr(8 + length);
+  };
+  const std::string written = read_bytes(path);
+  BOOST_TEST(escaped(data_area(written)) == escaped(data_area(read_bytes(fixtures / "golden.safetensors"))));
+  std::size_t previous = 0;
+  for (const auto& name : golden.names()) {  // header keys in name order
+    const std::size_t at = written.find("\"" + name + "\":{\"dtype\"");
+    BOOST_REQUIRE_MESSAGE(at != std::string::npos, name << " is missing from the header");
+    BOOST_TEST(at > previous, name << " is out of name order in the header");
+    previous = at;
+  }
+
+  // A byte-sized tensor named first no longer pushes a float tensor off its alignment.
+  const std::string three = raw<std::uint8_t>({1, 2, 3}), f = raw<float>({0.5f});
+  write_safetensors(temp / "mixed.safetensors", {{"a", DType::U8, {3}, three.data()}, {"b", DType::F32, {1}, f.data()}});
+  const SafetensorsFile mixed(temp / "mixed.safetensors");
+  BOOST_TEST(mixed.info("b").begin == 0u);
+  BOOST_TEST(mixed.info("a").begin == 4u);
+  BOOST_TEST(escaped(tensor_bytes(mixed, "a")) == escaped(three));
+  BOOST_TEST(escaped(tensor_bytes(mixed, "b")) == escaped(f));
 }
 
 BOOST_AUTO_TEST_CASE(every_prefix_of_a_valid_file_is_refused) {

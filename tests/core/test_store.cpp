@@ -1,14 +1,23 @@
 // test_store.cpp — the result store: shard round trip (attributes, metrics, timings, loss,
 // chunked deflated images), a writer killed mid-shard leaves nothing readable under the
 // shard's name, truncated and newer-format shards are refused, the index rebuilds from the
-// shards and its external links resolve, and the run lock refuses a second holder.
+// shards and its external links resolve (also while shards are written from another
+// thread), a writer failing in its constructor leaves no temporary, and the run lock
+// refuses a second holder and stays in place, empty, when released.
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "core/errors.h"
 #include "core/hdf5_handles.h"
@@ -140,6 +149,43 @@ BOOST_AUTO_TEST_CASE(writer_destroyed_without_commit_removes_its_temporary) {
   BOOST_TEST(fs::is_empty(store.dir / "jobs"));
 }
 
+BOOST_AUTO_TEST_CASE(writer_failing_in_its_constructor_leaves_no_temporary) {
+  TempStore store;
+  ShardHeader header = header_for("00000000000000de");
+  header.params.emplace_back("", Value(1));  // HDF5 refuses an empty attribute name
+  BOOST_CHECK_THROW(ShardWriter writer(store.dir, header), StoreError);
+  BOOST_CHECK_THROW(write_shard(store.dir, header, sample_outputs()), StoreError);
+  header = header_for("00000000000000df");
+  header.params.emplace_back("method", Value("again"));  // a second attribute of the same name
+  BOOST_CHECK_THROW(write_shard(store.dir, header, {}), StoreError);
+  BOOST_TEST(fs::is_empty(store.dir / "jobs"));
+  BOOST_TEST(remove_stale_temporaries(store.dir) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(shards_and_index_written_from_two_threads_stay_readable) {
+  // Rank 0 writes shards on its worker thread while its scheduler thread rewrites the index
+  // (every store entry point takes the store lock itself).
+  TempStore store;
+  constexpr int kShards = 40;
+  std::atomic<bool> writing{true};
+  std::thread indexer([&] {
+    while (writing) {
+      const StoreScan scan = scan_store(store.dir);
+      write_index(store.dir, scan.shards);
+    }
+  });
+  std::vector<std::string> ids;
+  for (int i = 0; i < kShards; ++i) {
+    ids.push_back(fmt::format("{:016x}", 0x1000 + i));
+    write_shard(store.dir, header_for(ids.back()), sample_outputs());
+  }
+  writing = false;
+  indexer.join();
+  const StoreScan scan = rebuild_index(store.dir);
+  BOOST_TEST(scan.shards.size() == static_cast<std::size_t>(kShards));
+  BOOST_TEST(scan.unreadable.empty());
+}
+
 BOOST_AUTO_TEST_CASE(truncated_and_foreign_shards_are_unreadable) {
   TempStore store;
   const fs::path good = write_shard(store.dir, header_for("00000000000000e1"), sample_outputs());
@@ -205,6 +251,32 @@ BOOST_AUTO_TEST_CASE(run_lock_refuses_a_second_holder) {
     }
   }
   RunLock again(store.dir);  // released with its holder
+}
+
+BOOST_AUTO_TEST_CASE(released_run_lock_stays_in_place_and_empty) {
+  // Unlinking run.lock on release would let two later runs lock two different files of the
+  // same name; the file stays, only its holder text goes.
+  TempStore store;
+  const fs::path path = store.dir / "run.lock";
+  ino_t inode = 0;
+  {
+    RunLock lock(store.dir);
+    BOOST_TEST(fs::file_size(path) > 0u);  // names its holder
+    struct stat status {};
+    BOOST_REQUIRE(::stat(path.c_str(), &status) == 0);
+    inode = status.st_ino;
+  }
+  BOOST_REQUIRE(fs::exists(path));
+  BOOST_TEST(fs::file_size(path) == 0u);
+  const int fd = ::open(path.c_str(), O_RDWR);
+  BOOST_REQUIRE(fd >= 0);
+  BOOST_TEST(::flock(fd, LOCK_EX | LOCK_NB) == 0);  // not held
+  ::flock(fd, LOCK_UN);
+  ::close(fd);
+  RunLock again(store.dir);
+  struct stat status {};
+  BOOST_REQUIRE(::stat(path.c_str(), &status) == 0);
+  BOOST_TEST(status.st_ino == inode);  // the same file, so every run locks the same inode
 }
 
 BOOST_AUTO_TEST_CASE(run_lock_of_a_killed_process_is_released) {

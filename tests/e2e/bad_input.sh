@@ -30,6 +30,12 @@ check empty_axis "empty_axis.toml:2:12: axis 'grid.sleep_ms' is empty" $'[grid]\
 check negative_axis "negative_axis.toml:2:16" $'[grid]\nsleep_ms = [1, -5]\n[jobs.a]\nkind = "bench.noop"'
 check cycle "cycle: a -> b -> a" $'[jobs.a]\nkind = "bench.noop"\nneeds = ["b"]\n[jobs.b]\nkind = "bench.noop"\nneeds = ["a"]'
 check bad_set "--set 'grid.size=big'" "$(cat "$good")" --set grid.size=big
+check set_unknown_table "--set 'foo.bar=1': unknown key 'foo'" "$(cat "$good")" --set foo.bar=1
+check bad_axis_name "bad_axis_name.toml:3:1: axis name 'a.b'" $'[grid]\nsize = [1]\n"a.b" = [1]\n[jobs.a]\nkind = "bench.noop"'
+check empty_axis_name "empty_axis_name.toml:2:1: axis name ''" $'[grid]\n"" = [1, 2]\n[jobs.a]\nkind = "bench.noop"'
+check nan_param "nan_param.toml:4:12: 'jobs.a.params.sleep_ms': expected a finite number" $'[jobs.a]\nkind = "bench.noop"\n[jobs.a.params]\nsleep_ms = nan'
+check inf_axis "inf_axis.toml:2:16" $'[grid]\nsleep_ms = [1, inf]\n[jobs.a]\nkind = "bench.noop"'
+
 check bad_profile "--profile fast" "$(cat "$good")" --profile fast
 
 run_capture missing_file "$TUNEGRID" run "$WORK/nope.toml" --out "$WORK/out-missing"

@@ -1,6 +1,7 @@
 # smoke_np3.sh — the issue's "done when": `mpirun -np 3 tunegrid run experiments/smoke.toml`
 # exits 0 with every job done exactly once and its metrics and timings in its shard; a
-# second run does no work; rank groups; bad input under mpirun exits 2 on every rank.
+# second run does no work; rank groups; bad input under mpirun exits 2 on every rank; ranks
+# that resolve different plans are refused before anything is written.
 source "$(dirname "$0")/../lib.sh"
 exp="$TUNEGRID_SOURCE/experiments/smoke.toml"
 out="$WORK/smoke"
@@ -33,6 +34,15 @@ shard=$(ls "$WORK"/groups/jobs/*.h5 | head -1)
 run_capture indivisible mpirun_np 3 "$TUNEGRID" run "$exp" --set run.ranks_per_job=2 --out "$WORK/indivisible"
 expect_status 2 indivisible && expect_output indivisible "does not divide the 3 ranks" && pass "ranks_per_job must divide"
 [ ! -e "$WORK/indivisible" ] || fail "indivisible: created its output directory"
+
+# Ranks that resolve different plans: refused before rank 0 writes anything into DIR.
+printf '[grid]\nn = [1, 2]\n[jobs.a]\nkind = "bench.noop"\n' >"$WORK/plan-a.toml"
+printf '[grid]\nn = [1, 3]\n[jobs.a]\nkind = "bench.noop"\n' >"$WORK/plan-b.toml"
+run_capture mismatch mpirun --oversubscribe -np 1 "$TUNEGRID" run "$WORK/plan-a.toml" --out "$WORK/mismatch" \
+  : -np 1 "$TUNEGRID" run "$WORK/plan-b.toml" --out "$WORK/mismatch"
+expect_status 2 mismatch && expect_output mismatch "resolved a different plan than rank 0" && {
+  if [ -e "$WORK/mismatch" ]; then fail "mismatch: wrote into DIR: $(ls -A "$WORK/mismatch" | tr '\n' ' ')"; else pass "plan mismatch writes nothing"; fi
+}
 
 run_capture bad mpirun_np 3 "$TUNEGRID" run "$exp" --set run.retries=lots --out "$WORK/bad"
 expect_status 2 bad && expect_output bad "--set 'run.retries=lots'" && pass "bad input under mpirun"

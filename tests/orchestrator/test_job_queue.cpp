@@ -1,9 +1,12 @@
 // test_job_queue.cpp — the scheduler's bookkeeping: dependency order, kept jobs never
-// rerun, retries on another group, failures skip what depends on them.
+// rerun, retries on another group, failures skip what depends on them; job reports carry
+// whether the shard was written, and the index lists only jobs whose shard exists.
 #include <boost/test/unit_test.hpp>
 
 #include "core/config.h"
 #include "orchestrator/job_queue.h"
+#include "orchestrator/messages.h"
+#include "orchestrator/scheduler.h"
 #include "tests/test_kinds.h"
 
 using namespace tunegrid;
@@ -100,6 +103,44 @@ BOOST_AUTO_TEST_CASE(final_failure_skips_dependents) {
   }
   BOOST_TEST(ran == 3u);
   BOOST_TEST(queue.settled());
+}
+
+BOOST_AUTO_TEST_CASE(reports_carry_whether_the_shard_was_written) {
+  JobReport report;
+  report.job = 7;
+  report.attempt = 2;
+  report.ok = false;
+  report.shard_written = true;
+  report.seconds = 1.5;
+  report.dispatch_seconds = 0.25;
+  report.error = "it broke";
+  JobReport back = decode_report(encode(report));
+  BOOST_TEST(back.job == 7);
+  BOOST_TEST(back.attempt == 2);
+  BOOST_TEST(!back.ok);
+  BOOST_TEST(back.shard_written);
+  BOOST_TEST(back.seconds == 1.5);
+  BOOST_TEST(back.dispatch_seconds == 0.25);
+  BOOST_TEST(back.error == "it broke");
+  report.ok = true;
+  report.shard_written = false;
+  back = decode_report(encode(report));
+  BOOST_TEST(back.ok);
+  BOOST_TEST(!back.shard_written);
+}
+
+BOOST_AUTO_TEST_CASE(index_lists_only_jobs_whose_shard_exists) {
+  JobReport report;
+  report.job = 0;
+  report.ok = true;
+  report.shard_written = true;
+  BOOST_TEST(std::string(indexed_status(report)) == "done");
+  report.ok = false;  // a failed shard written on the last attempt
+  BOOST_TEST(std::string(indexed_status(report)) == "failed");
+  report.shard_written = false;  // the shard could not be written, or an attempt that will be retried
+  BOOST_TEST(indexed_status(report) == nullptr);
+  report.ok = true;
+  BOOST_TEST(indexed_status(report) == nullptr);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
