@@ -32,7 +32,23 @@ void run_matmul(JobContext& context) {
   const at::Device device(context.device);
   if (dtype == "float16" && device.is_cpu())
     throw std::runtime_error("bench.matmul: float16 matrix products need a GPU; use float32, float64 or bfloat16 on CPU");
-  if (threads > 0) at::set_num_threads(static_cast<int>(threads));
+  // at::set_num_threads is process-wide: give the previous count back when the job ends,
+  // however it ends, so `threads` does not leak into later jobs of this rank.
+  struct RestoreThreads {
+    int previous = at::get_num_threads();
+    bool changed = false;
+    ~RestoreThreads() {
+      if (!changed) return;
+      try {
+        at::set_num_threads(previous);
+      } catch (...) {  // a destructor must not throw; the next job's own setting still applies
+      }
+    }
+  } restore;
+  if (threads > 0) {
+    restore.changed = true;
+    at::set_num_threads(static_cast<int>(threads));
+  }
   const auto options = at::TensorOptions().dtype(scalar_type(dtype)).device(device);
   at::manual_seed(static_cast<std::uint64_t>(job.param("seed").as_integer()));
 
