@@ -41,5 +41,6 @@ KindCatalog kind_catalog();
 // Kinds, one file each (job_registry.cpp lists them).
 JobKind bench_noop_kind();
 JobKind bench_matmul_kind();
+JobKind bench_unet_step_kind();
 
 }  // namespace tunegrid

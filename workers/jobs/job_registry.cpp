@@ -8,7 +8,7 @@ namespace tunegrid {
 
 const std::vector<JobKind>& job_kinds() {
   static const std::vector<JobKind> kinds = [] {
-    std::vector<JobKind> all = {bench_matmul_kind(), bench_noop_kind()};
+    std::vector<JobKind> all = {bench_matmul_kind(), bench_noop_kind(), bench_unet_step_kind()};
     std::sort(all.begin(), all.end(), [](const JobKind& a, const JobKind& b) { return a.spec.name < b.spec.name; });
     return all;
   }();

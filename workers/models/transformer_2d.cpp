@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include <torch/version.h>
+
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/modules/dropout.h>
 
@@ -39,9 +41,16 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const at::Tensor& context
   q = q.view({batch, queries, heads, head_dim}).transpose(1, 2);  // [B, h, N, d]
   k = k.view({batch, keys, heads, head_dim}).transpose(1, 2);     // [B, h, M, d]
   v = v.view({batch, keys, heads, head_dim}).transpose(1, 2);     // [B, h, M, d]
+#if TORCH_VERSION_MAJOR >= 2
+  // libtorch 2.x: the fused kernel diffusers uses too (no [B, h, N, M] score tensor kept).
+  at::Tensor out = at::scaled_dot_product_attention(q, k, v);  // [B, h, N, d]
+#else
+  // Scaling q ([B, h, N, d]) instead of the scores ([B, h, N, M]) saves a pass over the
+  // largest tensor; the values agree with diffusers to fp32 rounding.
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
-  at::Tensor weights = at::softmax(at::matmul(q, k.transpose(-1, -2)) * scale, -1);  // [B, h, N, M]
-  at::Tensor out = at::matmul(weights, v).transpose(1, 2).reshape({batch, queries, inner});  // [B, N, inner]
+  at::Tensor out = at::matmul(at::softmax(at::matmul(q * scale, k.transpose(-1, -2)), -1), v);  // [B, h, N, d]
+#endif
+  out = out.transpose(1, 2).reshape({batch, queries, inner});  // [B, N, inner]
   return out_projection->forward(out);
 }
 

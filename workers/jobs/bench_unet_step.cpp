@@ -1,0 +1,195 @@
+// bench_unet_step.cpp — `bench.unet_step`: times one training step of tunegrid's
+// UNet2DConditionModel — forward, MSE loss against random noise, backward, AdamW step
+// (lr 1e-4, torch defaults otherwise) — at a named config and batch on the job's device.
+// Records metrics `step_ms` (median over `steps` timed steps after `warmup`), `step_ms_min`,
+// `params`, `threads`, and timings `forward`, `backward`, `optimizer`, `step` (median
+// seconds per step); the loss of every step goes to /loss.
+// The configs are defined identically in cluster/bench/unet_step_diffusers.py:
+//   tiny  = tests/fixtures/tiny-sd/unet/config.json: block_out_channels (16, 32), layers_per_block 2,
+//           DownBlock2D + CrossAttnDownBlock2D / CrossAttnUpBlock2D + UpBlock2D, attention_head_dim 4,
+//           cross_attention_dim 32, norm_num_groups 8; 16×16 latents.
+//   small = block_out_channels (64, 128, 256), layers_per_block 2, CrossAttnDownBlock2D ×2 + DownBlock2D /
+//           UpBlock2D + CrossAttnUpBlock2D ×2, attention_head_dim 8, cross_attention_dim 256,
+//           norm_num_groups 32; 32×32 latents.
+//   Both: 4 latent channels, a 77-token context, timesteps uniform in [0, 1000).
+// Run: build/tunegrid run experiments/bench/unet-step.toml (driver: cluster/bench/unet_step.sh).
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <fmt/format.h>
+#include <torch/optim/adamw.h>
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+#include <vector>
+
+#include "workers/jobs/job_kind.h"
+#include "workers/models/unet_2d_condition.h"
+
+namespace tunegrid {
+
+namespace {
+
+constexpr std::int64_t context_tokens = 77;
+
+UNet2DConditionConfig bench_unet_config(const std::string& name) {
+  UNet2DConditionConfig c;
+  c.in_channels = c.out_channels = 4;
+  c.layers_per_block = 2;
+  c.transformer_layers_per_block = 1;
+  c.use_linear_projection = false;
+  if (name == "tiny") {
+    c.sample_size = 16;
+    c.block_out_channels = {16, 32};
+    c.down_block_types = {"DownBlock2D", "CrossAttnDownBlock2D"};
+    c.up_block_types = {"CrossAttnUpBlock2D", "UpBlock2D"};
+    c.num_attention_heads = {4, 4};
+    c.cross_attention_dim = 32;
+    c.norm_num_groups = 8;
+  } else if (name == "small") {
+    c.sample_size = 32;
+    c.block_out_channels = {64, 128, 256};
+    c.down_block_types = {"CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"};
+    c.up_block_types = {"UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"};
+    c.num_attention_heads = {8, 8, 8};
+    c.cross_attention_dim = 256;
+    c.norm_num_groups = 32;
+  } else {
+    throw std::runtime_error("bench.unet_step: unknown config '" + name + "'; expected tiny or small");
+  }
+  return c;
+}
+
+// OpenBLAS (Debian's libtorch does its matrix products through libblas.so.3) keeps its own
+// thread pool, which at::set_num_threads does not size; looked up at run time because the
+// BLAS behind libtorch is chosen by the system, not at link time.
+using BlasSetThreads = void (*)(int);
+using BlasGetThreads = int (*)();
+BlasSetThreads openblas_set_threads() {
+  return reinterpret_cast<BlasSetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+}
+BlasGetThreads openblas_get_threads() {
+  return reinterpret_cast<BlasGetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+}
+
+// Sets libtorch's intra-op thread count (and OpenBLAS's, when libtorch uses it) for the job
+// and restores both when the job ends, however it ends.
+struct ThreadCountGuard {
+  explicit ThreadCountGuard(std::int64_t threads) : previous(at::get_num_threads()) {
+    if (threads <= 0) return;
+    changed = true;
+    at::set_num_threads(static_cast<int>(threads));
+    if (auto get = openblas_get_threads()) previous_blas = get();
+    if (auto set = openblas_set_threads(); set && previous_blas > 0) set(static_cast<int>(threads));
+  }
+  ~ThreadCountGuard() {
+    if (!changed) return;
+    try {
+      at::set_num_threads(previous);
+      if (auto set = openblas_set_threads(); set && previous_blas > 0) set(previous_blas);
+    } catch (...) {  // a destructor must not throw; the next job sets its own count anyway
+    }
+  }
+  ThreadCountGuard(const ThreadCountGuard&) = delete;
+  ThreadCountGuard& operator=(const ThreadCountGuard&) = delete;
+  int previous;
+  int previous_blas = 0;
+  bool changed = false;
+};
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void run_unet_step(JobContext& context) {
+  const auto& job = context.job;
+  const std::string config_name = job.param("config").as_string();
+  const auto batch = job.param("batch").as_integer();
+  const auto steps = job.param("steps").as_integer();
+  const auto warmup = job.param("warmup").as_integer();
+  const ThreadCountGuard thread_guard(job.param("threads").as_integer());
+  const at::Device device(context.device);
+  const bool synchronize = !device.is_cpu();
+
+  UNet2DConditionConfig config = bench_unet_config(config_name);
+  const auto latent_param = job.param("latent_size").as_integer();
+  const std::int64_t latent = latent_param > 0 ? latent_param : config.sample_size;
+
+  at::manual_seed(static_cast<std::uint64_t>(job.param("seed").as_integer()));
+  UNet2DConditionModel model(config);
+  model->to(device);
+  model->train();
+  std::int64_t params = 0;
+  for (const auto& p : model->parameters()) params += p.numel();
+  torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-4));
+
+  const auto options = at::TensorOptions().dtype(at::kFloat).device(device);
+  const at::Tensor latents = at::randn({batch, config.in_channels, latent, latent}, options);
+  const at::Tensor text = at::randn({batch, context_tokens, config.cross_attention_dim}, options);
+  const at::Tensor timesteps = at::randint(0, 1000, {batch}, options.dtype(at::kLong));
+  const at::Tensor noise = at::randn({batch, config.out_channels, latent, latent}, options);
+
+  std::vector<double> forward_s, backward_s, optimizer_s, step_s;
+  for (std::int64_t i = 0; i < warmup + steps; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    for (auto& p : model->parameters()) p.mutable_grad().reset();  // zero_grad(set_to_none=True), as in PyTorch
+    const at::Tensor loss = at::mse_loss(model->forward(latents, timesteps, text), noise);
+    if (synchronize) (void)loss.item<float>();
+    const double forward_end = seconds_since(start);
+    loss.backward();
+    if (synchronize) (void)model->parameters().front().grad().sum().item<float>();
+    const double backward_end = seconds_since(start);
+    optimizer.step();
+    if (synchronize) (void)model->parameters().front().sum().item<float>();
+    const double step_end = seconds_since(start);
+    const float loss_value = loss.item<float>();  // outside the timed step on the CPU
+    if (i < warmup) continue;
+    forward_s.push_back(forward_end);
+    backward_s.push_back(backward_end - forward_end);
+    optimizer_s.push_back(step_end - backward_end);
+    step_s.push_back(step_end);
+    context.outputs.loss.push_back(loss_value);
+  }
+
+  context.outputs.metrics["step_ms"] = median(step_s) * 1e3;
+  context.outputs.metrics["step_ms_min"] = *std::min_element(step_s.begin(), step_s.end()) * 1e3;
+  context.outputs.metrics["params"] = static_cast<double>(params);
+  context.outputs.metrics["latent_size"] = static_cast<double>(latent);
+  context.outputs.metrics["threads"] = at::get_num_threads();
+  if (auto get = openblas_get_threads()) context.outputs.metrics["blas_threads"] = get();
+  context.outputs.timings["forward"] = median(forward_s);
+  context.outputs.timings["backward"] = median(backward_s);
+  context.outputs.timings["optimizer"] = median(optimizer_s);
+  context.outputs.timings["step"] = median(step_s);
+}
+
+}  // namespace
+
+JobKind bench_unet_step_kind() {
+  JobKind kind;
+  kind.spec.name = "bench.unet_step";
+  kind.spec.doc = "Times a UNet training step (forward, MSE loss, backward, AdamW); records step_ms.";
+  kind.spec.params = {
+      {"config", ParamType::string, Value("tiny"),
+       "tiny: the tiny-sd fixture UNet (16, 32); small: block_out_channels (64, 128, 256)", std::nullopt,
+       {"tiny", "small"}},
+      {"batch", ParamType::integer, Value(1), "latents per step", 1.0, {}},
+      {"latent_size", ParamType::integer, Value(0), "latent height and width (0: 16 for tiny, 32 for small)", 0.0, {}},
+      {"steps", ParamType::integer, Value(10), "timed steps (the median counts)", 1.0, {}},
+      {"warmup", ParamType::integer, Value(2), "untimed steps first", 0.0, {}},
+      {"threads", ParamType::integer, Value(0), "intra-op threads (0: leave libtorch's setting)", 0.0, {}},
+      {"seed", ParamType::integer, Value(0), "seed of the weights and the random batch", 0.0, {}},
+  };
+  kind.run = run_unet_step;
+  return kind;
+}
+
+}  // namespace tunegrid
