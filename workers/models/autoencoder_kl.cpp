@@ -189,9 +189,7 @@ std::string rename_legacy_vae_key(const std::string& key) {
 
 AutoencoderKL load_vae(const std::filesystem::path& dir) {
   AutoencoderKL model(AutoencoderKLConfig::from_file(dir / "config.json"));
-  const WeightSource weights(WeightSource::find_in(dir, "diffusion_pytorch_model"));
-  for (const auto& key : load_weights(*model, weights, "", rename_legacy_vae_key).unexpected)
-    log::warn("models", "{}: unexpected tensor {}", weights.describe(), key);
+  load_module_weights(*model, dir, "diffusion_pytorch_model", rename_legacy_vae_key);
   model->eval();
   return model;
 }

@@ -69,10 +69,7 @@ CLIPTextModel load_clip_text_model(const std::filesystem::path& dir) {
   if (!architectures.empty() && architectures[0] != "CLIPTextModel" && !projection)
     json.fail("architectures", "'" + architectures[0] + "'; expected CLIPTextModel or CLIPTextModelWithProjection");
   CLIPTextModel model(CLIPTextConfig::from_json(json), projection);
-  const WeightSource weights(WeightSource::find_in(dir, "model"));
-  const LoadReport report = load_weights(*model, weights, "", add_text_model_prefix);
-  for (const auto& key : report.unexpected)
-    if (key.find("position_ids") == std::string::npos) log::warn("models", "{}: unexpected tensor {}", weights.describe(), key);
+  load_module_weights(*model, dir, "model", add_text_model_prefix);
   model->eval();
   return model;
 }

@@ -69,12 +69,6 @@ at::Tensor CLIPModelImpl::image_embeds(const at::Tensor& pixel_values) {
   return visual_projection->forward(vision_model->forward(pixel_values).pooled);
 }
 
-namespace {
-void report_unexpected(const WeightSource& weights, const LoadReport& report) {
-  for (const auto& key : report.unexpected)
-    if (key.find("position_ids") == std::string::npos) log::warn("models", "{}: unexpected tensor {}", weights.describe(), key);
-}
-}  // namespace
 
 CLIPModel load_clip_model(const std::filesystem::path& dir) {
   const JsonConfig json(dir / "config.json");
@@ -83,8 +77,7 @@ CLIPModel load_clip_model(const std::filesystem::path& dir) {
   const JsonConfig text(json.document()["text_config"], json.source() + " text_config");
   const JsonConfig vision(json.document()["vision_config"], json.source() + " vision_config");
   CLIPModel model(CLIPTextConfig::from_json(text), CLIPVisionConfig::from_json(vision), json.get_int("projection_dim", 512));
-  const WeightSource weights(WeightSource::find_in(dir, "model"));
-  report_unexpected(weights, load_weights(*model, weights));
+  load_module_weights(*model, dir, "model");
   model->eval();
   return model;
 }
@@ -94,8 +87,7 @@ CLIPVisionModel load_clip_vision_model(const std::filesystem::path& dir) {
   const auto architectures = json.get_string_list("architectures", std::vector<std::string>{"CLIPVisionModel"});
   const bool projection = !architectures.empty() && architectures[0] == "CLIPVisionModelWithProjection";
   CLIPVisionModel model(CLIPVisionConfig::from_json(json), projection);
-  const WeightSource weights(WeightSource::find_in(dir, "model"));
-  report_unexpected(weights, load_weights(*model, weights));
+  load_module_weights(*model, dir, "model");
   model->eval();
   return model;
 }

@@ -162,9 +162,7 @@ at::Tensor UNet2DConditionModelImpl::forward(const at::Tensor& sample, const at:
 
 UNet2DConditionModel load_unet(const std::filesystem::path& dir) {
   UNet2DConditionModel model(UNet2DConditionConfig::from_file(dir / "config.json"));
-  const WeightSource weights(WeightSource::find_in(dir, "diffusion_pytorch_model"));
-  for (const auto& key : load_weights(*model, weights).unexpected)
-    log::warn("models", "{}: unexpected tensor {}", weights.describe(), key);
+  load_module_weights(*model, dir, "diffusion_pytorch_model");
   model->eval();
   return model;
 }

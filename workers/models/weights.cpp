@@ -10,6 +10,7 @@
 #include <ATen/ATen.h>
 
 #include "core/errors.h"
+#include "core/log.h"
 #include "core/safetensors.h"
 #include "core/text.h"
 
@@ -158,6 +159,14 @@ LoadReport load_weights(torch::nn::Module& module, const WeightSource& source, c
   for (const auto& [key, file_key] : by_module_key)
     if (!used.count(key)) report.unexpected.push_back(file_key);
   return report;
+}
+
+void load_module_weights(torch::nn::Module& module, const std::filesystem::path& dir, const std::string& stem,
+                         const KeyRename& rename) {
+  const WeightSource weights(WeightSource::find_in(dir, stem));
+  for (const auto& key : load_weights(module, weights, "", rename).unexpected)
+    if (key.find("position_ids") == std::string::npos)
+      log::warn("models", "{}: unexpected tensor {}", weights.describe(), key);
 }
 
 void save_weights(const torch::nn::Module& module, const std::filesystem::path& file, const std::string& prefix,

@@ -53,6 +53,12 @@ using KeyRename = std::function<std::string(const std::string&)>;
 LoadReport load_weights(torch::nn::Module& module, const WeightSource& source, const std::string& prefix = "",
                         const KeyRename& rename = {});
 
+// What every model loader does: load `module` strictly from DIR/<stem>.safetensors (or its
+// sharded index) and log the unexpected keys (except position_ids buffers, which newer
+// transformers no longer keep).
+void load_module_weights(torch::nn::Module& module, const std::filesystem::path& dir, const std::string& stem,
+                         const KeyRename& rename = {});
+
 // Writes every parameter and buffer of `module` (prefixed) as float32 safetensors.
 void save_weights(const torch::nn::Module& module, const std::filesystem::path& file, const std::string& prefix = "",
                   const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
