@@ -6,6 +6,7 @@
 
 #include "core/config.h"
 #include "core/errors.h"
+#include "tests/input_error.h"
 #include "tests/test_kinds.h"
 
 using namespace tunegrid;
@@ -43,17 +44,7 @@ Experiment parse(const std::string& text, ExperimentOptions options = {}) {
   return parse_experiment(text, "exp.toml", options, testing::test_catalog());
 }
 
-// The message of the InputError `body` throws (fails the test if none).
-template <typename Body>
-std::string error_of(Body body) {
-  try {
-    body();
-  } catch (const InputError& error) {
-    return error.what();
-  }
-  BOOST_FAIL("expected an InputError");
-  return "";
-}
+using testing::input_error_of;
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -93,14 +84,14 @@ BOOST_AUTO_TEST_CASE(profile_overlays_keys) {
 BOOST_AUTO_TEST_CASE(unknown_profile_suggests) {
   ExperimentOptions options;
   options.profile = "quik";
-  const std::string message = error_of([&] { parse(kBase, options); });
+  const std::string message = input_error_of([&] { parse(kBase, options); });
   BOOST_TEST(contains(message, "--profile quik"));
   BOOST_TEST(contains(message, "did you mean 'quick'"));
 }
 
 BOOST_AUTO_TEST_CASE(profile_with_wrong_type_names_its_line) {
   const std::string text = std::string(kBase) + "[profile.bad.run]\nretries = \"many\"\n";
-  const std::string message = error_of([&] { parse(text); });  // checked even when not chosen
+  const std::string message = input_error_of([&] { parse(text); });  // checked even when not chosen
   BOOST_TEST(contains(message, "exp.toml:27:11"), message);
   BOOST_TEST(contains(message, "expects an integer"), message);
 }
@@ -119,73 +110,73 @@ BOOST_AUTO_TEST_CASE(set_overrides_typed_values) {
 BOOST_AUTO_TEST_CASE(set_with_wrong_type_is_refused) {
   ExperimentOptions options;
   options.sets = {"run.retries=abc"};
-  std::string message = error_of([&] { parse(kBase, options); });
+  std::string message = input_error_of([&] { parse(kBase, options); });
   BOOST_TEST(contains(message, "--set 'run.retries=abc'"), message);
   BOOST_TEST(contains(message, "expects an integer"), message);
   options.sets = {"run.retries=1.5"};
-  message = error_of([&] { parse(kBase, options); });
+  message = input_error_of([&] { parse(kBase, options); });
   BOOST_TEST(contains(message, "expects an integer"), message);
   BOOST_TEST(contains(message, "found a float"), message);
   options.sets = {"grid.size=7"};
-  message = error_of([&] { parse(kBase, options); });
+  message = input_error_of([&] { parse(kBase, options); });
   BOOST_TEST(contains(message, "expects an array"), message);
   options.sets = {"retries"};
-  message = error_of([&] { parse(kBase, options); });
+  message = input_error_of([&] { parse(kBase, options); });
   BOOST_TEST(contains(message, "expected KEY=VALUE"), message);
 }
 
 BOOST_AUTO_TEST_CASE(set_of_unknown_key_suggests) {
   ExperimentOptions options;
   options.sets = {"run.retires=2"};
-  const std::string message = error_of([&] { parse(kBase, options); });
+  const std::string message = input_error_of([&] { parse(kBase, options); });
   BOOST_TEST(contains(message, "--set 'run.retires=2'"), message);
   BOOST_TEST(contains(message, "did you mean 'retries'"), message);
 }
 
 BOOST_AUTO_TEST_CASE(malformed_toml_names_line_and_column) {
-  const std::string message = error_of([] { parse("[run]\nretries = = 2\n"); });
+  const std::string message = input_error_of([] { parse("[run]\nretries = = 2\n"); });
   BOOST_TEST(contains(message, "exp.toml:2:"), message);
   BOOST_TEST(contains(message, "invalid TOML"), message);
 }
 
 BOOST_AUTO_TEST_CASE(unknown_key_names_line_and_suggests) {
   const std::string text = "[run]\nretries = 1\nrank_per_job = 2\n[jobs.a]\nkind = \"bench.noop\"\n";
-  const std::string message = error_of([&] { parse(text); });
+  const std::string message = input_error_of([&] { parse(text); });
   BOOST_TEST(contains(message, "exp.toml:3:1: unknown key 'run.rank_per_job'"), message);
   BOOST_TEST(contains(message, "did you mean 'ranks_per_job'"), message);
 }
 
 BOOST_AUTO_TEST_CASE(unknown_kind_and_parameter) {
-  std::string message = error_of([] { parse("[jobs.a]\nkind = \"bench.nop\"\n"); });
+  std::string message = input_error_of([] { parse("[jobs.a]\nkind = \"bench.nop\"\n"); });
   BOOST_TEST(contains(message, "exp.toml:2:8"), message);
   BOOST_TEST(contains(message, "unknown job kind 'bench.nop'"), message);
   BOOST_TEST(contains(message, "did you mean 'bench.noop'"), message);
-  message = error_of([] { parse("[jobs.a]\nkind = \"bench.matmul\"\n[jobs.a.params]\nrepeat = 2\n"); });
+  message = input_error_of([] { parse("[jobs.a]\nkind = \"bench.matmul\"\n[jobs.a.params]\nrepeat = 2\n"); });
   BOOST_TEST(contains(message, "exp.toml:4:1: unknown parameter"), message);
   BOOST_TEST(contains(message, "did you mean 'repeats'"), message);
 }
 
 BOOST_AUTO_TEST_CASE(wrong_types_and_ranges) {
-  std::string message = error_of([] { parse("[jobs.a]\nkind = \"bench.matmul\"\n[jobs.a.params]\nrepeats = \"3\"\n"); });
+  std::string message = input_error_of([] { parse("[jobs.a]\nkind = \"bench.matmul\"\n[jobs.a.params]\nrepeats = \"3\"\n"); });
   BOOST_TEST(contains(message, "exp.toml:4:11"), message);
   BOOST_TEST(contains(message, "expected an integer"), message);
-  message = error_of([] { parse("[jobs.a]\nkind = \"bench.matmul\"\n[jobs.a.params]\ndtype = \"int8\"\n"); });
+  message = input_error_of([] { parse("[jobs.a]\nkind = \"bench.matmul\"\n[jobs.a.params]\ndtype = \"int8\"\n"); });
   BOOST_TEST(contains(message, "one of float32, float64"), message);
-  message = error_of([] { parse("[run]\nranks_per_job = 0\n[jobs.a]\nkind = \"bench.noop\"\n"); });
+  message = input_error_of([] { parse("[run]\nranks_per_job = 0\n[jobs.a]\nkind = \"bench.noop\"\n"); });
   BOOST_TEST(contains(message, "exp.toml:2:17"), message);
   BOOST_TEST(contains(message, ">= 1"), message);
 }
 
 BOOST_AUTO_TEST_CASE(empty_and_negative_axes) {
-  std::string message = error_of([] { parse("[grid]\nsize = []\n[jobs.a]\nkind = \"bench.matmul\"\n"); });
+  std::string message = input_error_of([] { parse("[grid]\nsize = []\n[jobs.a]\nkind = \"bench.matmul\"\n"); });
   BOOST_TEST(contains(message, "exp.toml:2:8"), message);
   BOOST_TEST(contains(message, "is empty"), message);
-  message = error_of([] { parse("[grid]\nsize = [64,\n  -2]\n[jobs.a]\nkind = \"bench.matmul\"\n"); });
+  message = input_error_of([] { parse("[grid]\nsize = [64,\n  -2]\n[jobs.a]\nkind = \"bench.matmul\"\n"); });
   BOOST_TEST(contains(message, "exp.toml:3:3"), message);  // the offending element
   BOOST_TEST(contains(message, ">= 1"), message);
-  message = error_of([] { parse("[grid]\nsize = 64\n[jobs.a]\nkind = \"bench.matmul\"\n"); });
+  message = input_error_of([] { parse("[grid]\nsize = 64\n[jobs.a]\nkind = \"bench.matmul\"\n"); });
   BOOST_TEST(contains(message, "non-empty array"), message);
-  message = error_of([] { parse("[grid]\nsize = [64, 64]\n[jobs.a]\nkind = \"bench.matmul\"\n"); });
+  message = input_error_of([] { parse("[grid]\nsize = [64, 64]\n[jobs.a]\nkind = \"bench.matmul\"\n"); });
   BOOST_TEST(contains(message, "twice"), message);
 }
 
@@ -193,15 +184,15 @@ BOOST_AUTO_TEST_CASE(zip_groups_are_checked) {
   const char* ok = "[grid]\nreal = [1, 2]\nsynthetic = [3, 4]\nzip = [[\"real\", \"synthetic\"]]\n"
                    "[jobs.a]\nkind = \"bench.noop\"\n";
   BOOST_TEST(parse(ok).zips.size() == 1u);
-  std::string message = error_of([] {
+  std::string message = input_error_of([] {
     parse("[grid]\nreal = [1, 2]\nsynthetic = [3]\nzip = [[\"real\", \"synthetic\"]]\n[jobs.a]\nkind = \"bench.noop\"\n");
   });
   BOOST_TEST(contains(message, "equal lengths"), message);
-  message = error_of([] {
+  message = input_error_of([] {
     parse("[grid]\nreal = [1, 2]\nzip = [[\"real\", \"synth\"]]\n[jobs.a]\nkind = \"bench.noop\"\n");
   });
   BOOST_TEST(contains(message, "'synth'"), message);
-  message = error_of([] {
+  message = input_error_of([] {
     parse("[grid]\nreal = [1, 2]\nsynthetic = [3, 4]\nzip = [[\"real\", \"synthetic\"]]\n"
           "[jobs.a]\nkind = \"bench.noop\"\nover = [\"real\"]\n");
   });
@@ -209,26 +200,26 @@ BOOST_AUTO_TEST_CASE(zip_groups_are_checked) {
 }
 
 BOOST_AUTO_TEST_CASE(stages_are_checked) {
-  std::string message = error_of([] { parse("[grid]\nx = [1]\n"); });
+  std::string message = input_error_of([] { parse("[grid]\nx = [1]\n"); });
   BOOST_TEST(contains(message, "no [jobs.NAME]"), message);
-  message = error_of([] { parse("[jobs.a]\nkind = \"bench.noop\"\nneeds = [\"b\"]\n"); });
+  message = input_error_of([] { parse("[jobs.a]\nkind = \"bench.noop\"\nneeds = [\"b\"]\n"); });
   BOOST_TEST(contains(message, "exp.toml:3:10"), message);
   BOOST_TEST(contains(message, "'b', which is not a stage"), message);
-  message = error_of([] { parse("[jobs.a]\nkind = \"bench.noop\"\nover = [\"sise\"]\n[grid]\nsize = [1]\n"); });
+  message = input_error_of([] { parse("[jobs.a]\nkind = \"bench.noop\"\nover = [\"sise\"]\n[grid]\nsize = [1]\n"); });
   BOOST_TEST(contains(message, "did you mean 'size'"), message);
-  message = error_of([] { parse("[jobs.a]\nover = []\n"); });
+  message = input_error_of([] { parse("[jobs.a]\nover = []\n"); });
   BOOST_TEST(contains(message, "has no 'kind'"), message);
 }
 
 BOOST_AUTO_TEST_CASE(axis_names_must_be_usable_as_shard_attributes) {
   for (const char* name : {"\"\"", "\"a/b\"", "\"a.b\"", "\".\""}) {
     const std::string text = std::string("[grid]\nx = [1]\n") + name + " = [1, 2]\n[jobs.a]\nkind = \"bench.noop\"\n";
-    const std::string message = error_of([&] { parse(text); });
+    const std::string message = input_error_of([&] { parse(text); });
     BOOST_TEST(contains(message, "exp.toml:3:1: axis name"), message);
     BOOST_TEST(contains(message, "without '/' or '.'"), message);
   }
   // The same from a profile names the profile's line.
-  const std::string message = error_of([] {
+  const std::string message = input_error_of([] {
     parse("[grid]\nx = [1]\n[jobs.a]\nkind = \"bench.noop\"\n[profile.p.grid]\n\"\" = [2]\n");
   });
   BOOST_TEST(contains(message, "exp.toml:6:1: axis name ''"), message);
@@ -237,25 +228,25 @@ BOOST_AUTO_TEST_CASE(axis_names_must_be_usable_as_shard_attributes) {
 BOOST_AUTO_TEST_CASE(non_finite_numbers_are_refused) {
   for (const char* value : {"nan", "inf", "-inf", "+nan"}) {
     const std::string text = std::string("[jobs.a]\nkind = \"bench.matmul\"\n[jobs.a.params]\nscale = ") + value + "\n";
-    const std::string message = error_of([&] { parse(text); });
+    const std::string message = input_error_of([&] { parse(text); });
     BOOST_TEST(contains(message, "exp.toml:4:9: 'jobs.a.params.scale'"), message);
     BOOST_TEST(contains(message, "expected a finite number"), message);
   }
-  std::string message = error_of([] { parse("[grid]\nscale = [1.0,\n  inf]\n[jobs.a]\nkind = \"bench.matmul\"\n"); });
+  std::string message = input_error_of([] { parse("[grid]\nscale = [1.0,\n  inf]\n[jobs.a]\nkind = \"bench.matmul\"\n"); });
   BOOST_TEST(contains(message, "exp.toml:3:3"), message);  // the axis value that feeds the parameter
   BOOST_TEST(contains(message, "expected a finite number"), message);
   ExperimentOptions options;
   options.sets = {"jobs.mm.params.scale=nan"};
-  message = error_of([&] { parse(kBase, options); });
+  message = input_error_of([&] { parse(kBase, options); });
   BOOST_TEST(contains(message, "--set 'jobs.mm.params.scale=nan'"), message);
   BOOST_TEST(contains(message, "expected a finite number"), message);
 }
 
 BOOST_AUTO_TEST_CASE(type_errors_show_values_as_written) {
-  std::string message = error_of([] { parse("[jobs.a]\nkind = \"bench.matmul\"\n[jobs.a.params]\nscale = -1.0\n"); });
+  std::string message = input_error_of([] { parse("[jobs.a]\nkind = \"bench.matmul\"\n[jobs.a.params]\nscale = -1.0\n"); });
   BOOST_TEST(contains(message, "found float -1"), message);
   BOOST_TEST(!contains(message, "-1f"), message);
-  message = error_of([] { parse("[jobs.a]\nkind = \"bench.matmul\"\n[jobs.a.params]\nsizes = [64, 0.5]\n"); });
+  message = input_error_of([] { parse("[jobs.a]\nkind = \"bench.matmul\"\n[jobs.a.params]\nsizes = [64, 0.5]\n"); });
   BOOST_TEST(contains(message, "found float 0.5"), message);
   BOOST_TEST(!contains(message, "0.5f"), message);
 }
@@ -263,14 +254,14 @@ BOOST_AUTO_TEST_CASE(type_errors_show_values_as_written) {
 BOOST_AUTO_TEST_CASE(set_of_unknown_table_names_the_set_argument) {
   ExperimentOptions options;
   options.sets = {"foo.bar=1"};
-  std::string message = error_of([&] { parse(kBase, options); });
+  std::string message = input_error_of([&] { parse(kBase, options); });
   BOOST_TEST(contains(message, "--set 'foo.bar=1': unknown key 'foo'"), message);
   options.sets = {"jobs.mm.parms.scale=2"};  // a table created inside an existing one
-  message = error_of([&] { parse(kBase, options); });
+  message = input_error_of([&] { parse(kBase, options); });
   BOOST_TEST(contains(message, "--set 'jobs.mm.parms.scale=2': unknown key 'jobs.mm.parms'"), message);
   BOOST_TEST(contains(message, "did you mean 'params'"), message);
   options.sets = {"jobs.extra.over=[]"};  // a stage created by --set, without a kind
-  message = error_of([&] { parse(kBase, options); });
+  message = input_error_of([&] { parse(kBase, options); });
   BOOST_TEST(contains(message, "--set 'jobs.extra.over=[]'"), message);
   BOOST_TEST(contains(message, "has no 'kind'"), message);
   // Tables created by --set print as ordinary tables in the resolved experiment.
@@ -281,7 +272,7 @@ BOOST_AUTO_TEST_CASE(set_of_unknown_table_names_the_set_argument) {
 }
 
 BOOST_AUTO_TEST_CASE(missing_file_is_an_input_error) {
-  const std::string message = error_of([] {
+  const std::string message = input_error_of([] {
     load_experiment("/nonexistent/exp.toml", {}, testing::test_catalog());
   });
   BOOST_TEST(contains(message, "/nonexistent/exp.toml"), message);

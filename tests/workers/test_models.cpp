@@ -17,6 +17,7 @@
 #include "workers/models/clip_vision_model.h"
 #include "workers/models/unet_2d_condition.h"
 #include "core/safetensors.h"
+#include "tests/input_error.h"
 #include "workers/models/weights.h"
 
 using namespace tunegrid;
@@ -40,16 +41,7 @@ double max_abs_error(const at::Tensor& a, const at::Tensor& b) {
 #define CHECK_CLOSE_TENSOR(actual, expected) \
   BOOST_TEST(max_abs_error(actual, expected) <= 1e-4, #actual " differs by " << max_abs_error(actual, expected))
 
-template <typename Body>
-std::string input_error_of(Body body) {
-  try {
-    body();
-  } catch (const InputError& error) {
-    return error.what();
-  }
-  BOOST_FAIL("expected an InputError");
-  return "";
-}
+using testing::input_error_of;
 
 struct TempDir {
   fs::path path;

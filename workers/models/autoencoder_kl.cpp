@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include "core/atomic_file.h"
-#include "core/log.h"
 #include "workers/models/model_config.h"
 
 namespace tunegrid {

@@ -4,7 +4,6 @@
 #include <limits>
 
 #include "core/atomic_file.h"
-#include "core/log.h"
 #include "workers/models/model_config.h"
 #include "workers/models/weights.h"
 

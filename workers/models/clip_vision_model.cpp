@@ -1,7 +1,6 @@
 // clip_vision_model.cpp — see clip_vision_model.h.
 #include "workers/models/clip_vision_model.h"
 
-#include "core/log.h"
 #include "workers/models/model_config.h"
 #include "workers/models/weights.h"
 

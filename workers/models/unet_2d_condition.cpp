@@ -5,7 +5,6 @@
 
 #include "core/atomic_file.h"
 #include "core/errors.h"
-#include "core/log.h"
 #include "workers/models/model_config.h"
 #include "workers/models/weights.h"
 
