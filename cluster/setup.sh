@@ -11,7 +11,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libhdf5-dev hdf5-tools
   libtomlplusplus-dev libfmt-dev nlohmann-json3-dev libcli11-dev
-  libboost-test-dev libpng-dev
+  libboost-test-dev libpng-dev libstb-dev
   python3-h5py   # tests open the store the way users do
 )
 missing=()

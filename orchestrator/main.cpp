@@ -2,7 +2,7 @@
 //   tunegrid plan EXP.toml [--profile P] [--set k=v]...      print the job DAG, run nothing
 //   tunegrid run EXP.toml [--profile P] [--set k=v]... [--out DIR]
 //   tunegrid status DIR [--rebuild]                           what the store holds
-//   tunegrid sample --model DIR --prompt "..." [...] --out x.png   text to image
+//   tunegrid sample --model DIR|builtin:tiny-sd --prompt "..." [...] --out x.png   text to image
 //   tunegrid kinds                                           job kinds and their parameters
 // Exit codes: 0 all done, 1 some jobs failed, 2 bad input.
 #include <CLI/CLI.hpp>
@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
   CLI::App* kinds = app.add_subcommand("kinds", "list job kinds and their parameters");
   SampleRequest sample_request;
   CLI::App* sample = app.add_subcommand("sample", "text to image with a Stable Diffusion model folder");
-  sample->add_option("--model", sample_request.model, "diffusers-layout Stable Diffusion folder")->required();
+  sample->add_option("--model", sample_request.model, "diffusers-layout Stable Diffusion folder, or builtin:tiny-sd (built on first use)")->required();
   sample->add_option("--prompt", sample_request.options.prompt, "the prompt")->required();
   sample->add_option("--negative", sample_request.options.negative_prompt, "negative prompt (default: empty)");
   sample->add_option("--steps", sample_request.options.steps, "sampling steps")->check(CLI::Range(1, 1000));

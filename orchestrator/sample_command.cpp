@@ -8,6 +8,7 @@
 
 #include "core/errors.h"
 #include "core/image_io.h"
+#include "workers/builtin/builtin_models.h"
 
 namespace tunegrid {
 
@@ -16,7 +17,7 @@ int sample_command(const SampleRequest& request) {
   if (out.size() < 4 || out.compare(out.size() - 4, 4, ".png") != 0)
     throw InputError(fmt::format("--out {}: expected a .png file name", out));
   const auto start = std::chrono::steady_clock::now();
-  StableDiffusion model = load_stable_diffusion(request.model);
+  StableDiffusion model = load_stable_diffusion(resolve_model_reference(request.model, "--model"));
   const ImageBatch images = txt2img(model, request.options);
   write_png(out, images.count > 1 ? make_grid(images) : images);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -1,4 +1,4 @@
-// sample_command.h — `tunegrid sample --model DIR --prompt "..." [--negative "..."]
+// sample_command.h — `tunegrid sample --model DIR|builtin:tiny-sd --prompt "..." [--negative "..."]
 // [--steps N] [--guidance G] [--seed S] [--sampler ddim|euler] [--num N] --out x.png`:
 // text to image with a Stable Diffusion folder; several images are tiled into one PNG.
 #pragma once

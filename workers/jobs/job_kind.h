@@ -42,5 +42,11 @@ KindCatalog kind_catalog();
 JobKind bench_noop_kind();
 JobKind bench_matmul_kind();
 JobKind bench_unet_step_kind();
+JobKind evaluate_classifier_kind();
+JobKind pretrain_clip_kind();
+JobKind pretrain_vae_kind();
+JobKind pretrain_unet_kind();
+JobKind pretrain_oracle_kind();
+JobKind sample_kind();
 
 }  // namespace tunegrid

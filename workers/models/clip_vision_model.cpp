@@ -1,6 +1,7 @@
 // clip_vision_model.cpp — see clip_vision_model.h.
 #include "workers/models/clip_vision_model.h"
 
+#include "core/atomic_file.h"
 #include "workers/models/model_config.h"
 #include "workers/models/weights.h"
 
@@ -89,6 +90,45 @@ CLIPVisionModel load_clip_vision_model(const std::filesystem::path& dir) {
   load_module_weights(*model, dir, "model");
   model->eval();
   return model;
+}
+
+void save_clip_model(CLIPModel& model, const std::filesystem::path& dir) {
+  const CLIPTextConfig& t = model->text_model->config;
+  const CLIPVisionConfig& v = model->vision_model->config;
+  const nlohmann::json text = {{"model_type", "clip_text_model"},
+                               {"vocab_size", model->text_model->token_embedding->weight.size(0)},
+                               {"hidden_size", t.hidden_size},
+                               {"intermediate_size", t.intermediate_size},
+                               {"projection_dim", t.projection_dim},
+                               {"num_hidden_layers", t.num_hidden_layers},
+                               {"num_attention_heads", t.num_attention_heads},
+                               {"max_position_embeddings", t.max_position_embeddings},
+                               {"hidden_act", t.hidden_act},
+                               {"layer_norm_eps", t.layer_norm_eps},
+                               {"pad_token_id", t.pad_token_id},
+                               {"bos_token_id", t.bos_token_id},
+                               {"eos_token_id", t.eos_token_id}};
+  const nlohmann::json vision = {{"model_type", "clip_vision_model"},
+                                 {"hidden_size", v.hidden_size},
+                                 {"intermediate_size", v.intermediate_size},
+                                 {"projection_dim", v.projection_dim},
+                                 {"num_hidden_layers", v.num_hidden_layers},
+                                 {"num_attention_heads", v.num_attention_heads},
+                                 {"num_channels", v.num_channels},
+                                 {"image_size", v.image_size},
+                                 {"patch_size", v.patch_size},
+                                 {"hidden_act", v.hidden_act},
+                                 {"layer_norm_eps", v.layer_norm_eps}};
+  const nlohmann::json config = {{"architectures", {"CLIPModel"}},
+                                 {"model_type", "clip"},
+                                 {"projection_dim", model->text_projection->weight.size(0)},
+                                 {"logit_scale_init_value", 2.6592},
+                                 {"text_config", text},
+                                 {"vision_config", vision},
+                                 {"torch_dtype", "float32"}};
+  std::filesystem::create_directories(dir);
+  write_file_atomically(dir / "config.json", config.dump(2) + "\n");
+  save_weights(*model, dir / "model.safetensors");
 }
 
 }  // namespace tunegrid

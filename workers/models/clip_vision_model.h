@@ -55,5 +55,7 @@ TORCH_MODULE(CLIPModel);
 // DIR/model.safetensors strictly.
 CLIPModel load_clip_model(const std::filesystem::path& dir);
 CLIPVisionModel load_clip_vision_model(const std::filesystem::path& dir);
+// Writes DIR/config.json and DIR/model.safetensors as transformers' CLIPModel.save_pretrained.
+void save_clip_model(CLIPModel& model, const std::filesystem::path& dir);
 
 }  // namespace tunegrid

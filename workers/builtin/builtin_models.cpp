@@ -1,0 +1,134 @@
+// builtin_models.cpp — see builtin_models.h.
+#include "workers/builtin/builtin_models.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <vector>
+
+#include "core/errors.h"
+#include "core/log.h"
+#include "core/text.h"
+#include "workers/builtin/pretrain_tiny_models.h"
+
+namespace tunegrid {
+
+namespace {
+
+const std::vector<std::string>& builtin_names() {
+  static const std::vector<std::string> names = {"tiny-clip", "tiny-vae", "tiny-sd", "scene-oracle"};
+  return names;
+}
+
+std::string recipe_key(BuiltinModel model, const PretrainRecipe& recipe) {
+  switch (model) {
+    case BuiltinModel::tiny_clip: return clip_recipe_key(recipe);
+    case BuiltinModel::tiny_vae: return vae_recipe_key(recipe);
+    case BuiltinModel::tiny_sd: return unet_recipe_key(recipe);
+    case BuiltinModel::scene_oracle: return oracle_recipe_key(recipe);
+  }
+  return {};
+}
+
+// An exclusive flock on a file, held for the object's life.
+class FileLock {
+ public:
+  explicit FileLock(const std::filesystem::path& path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw InputError(fmt::format("{}: cannot create the cache lock file", path.string()));
+    while (::flock(fd_, LOCK_EX) != 0)
+      if (errno != EINTR) throw InputError(fmt::format("{}: cannot lock the cache entry", path.string()));
+  }
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace
+
+const char* builtin_model_name(BuiltinModel model) {
+  return builtin_names()[static_cast<std::size_t>(model)].c_str();
+}
+
+std::filesystem::path builtin_cache_root() {
+  if (const char* cache = std::getenv("TUNEGRID_CACHE"); cache && *cache) return cache;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "tunegrid";
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home && *home ? home : "/tmp") / ".cache" / "tunegrid";
+}
+
+std::filesystem::path builtin_model_dir(BuiltinModel model, const PretrainRecipe& recipe) {
+  // Named by the key alone, so recipes that share a model's settings share its entry.
+  return builtin_cache_root() / fmt::format("{}-{}", builtin_model_name(model), recipe_key(model, recipe));
+}
+
+std::filesystem::path ensure_builtin_model(BuiltinModel model, const PretrainRecipe& recipe, bool* built) {
+  if (built) *built = false;
+  const auto dir = builtin_model_dir(model, recipe);
+  if (std::filesystem::exists(dir / "training.json")) return dir;
+  // Inputs first (each under its own lock), so this lock is never held while waiting on another.
+  std::filesystem::path clip_dir, vae_dir;
+  if (model == BuiltinModel::tiny_sd) {
+    clip_dir = ensure_builtin_model(BuiltinModel::tiny_clip, recipe);
+    vae_dir = ensure_builtin_model(BuiltinModel::tiny_vae, recipe);
+  }
+  std::error_code ignored;
+  std::filesystem::create_directories(builtin_cache_root(), ignored);
+  FileLock lock(dir.string() + ".lock");
+  if (std::filesystem::exists(dir / "training.json")) return dir;  // built by someone else meanwhile
+  // Folders left by builders that were killed: only the lock holder builds, so they are stale.
+  const std::string stale_prefix = dir.filename().string() + ".building-";
+  for (const auto& entry : std::filesystem::directory_iterator(builtin_cache_root()))
+    if (entry.path().filename().string().rfind(stale_prefix, 0) == 0) std::filesystem::remove_all(entry.path(), ignored);
+  const auto building = dir.string() + fmt::format(".building-{}", ::getpid());
+  std::filesystem::create_directories(building);
+  log::info("builtin", "building builtin:{} (recipe {}) in {}", builtin_model_name(model), recipe.name, dir.string());
+  try {
+    switch (model) {
+      case BuiltinModel::tiny_clip: pretrain_tiny_clip(recipe, building); break;
+      case BuiltinModel::tiny_vae: pretrain_tiny_vae(recipe, building); break;
+      case BuiltinModel::tiny_sd: pretrain_tiny_unet(recipe, clip_dir, vae_dir, building); break;
+      case BuiltinModel::scene_oracle: pretrain_scene_oracle(recipe, building); break;
+    }
+    std::filesystem::remove_all(dir, ignored);  // a stale entry without training.json
+    std::filesystem::rename(building, dir);
+  } catch (...) {
+    std::filesystem::remove_all(building, ignored);
+    throw;
+  }
+  if (built) *built = true;
+  return dir;
+}
+
+std::filesystem::path resolve_model_reference(const std::string& reference, const std::string& what) {
+  const std::string prefix = "builtin:";
+  if (reference.rfind(prefix, 0) != 0) return reference;  // a folder: its loader says what is wrong with it
+  std::string name = reference.substr(prefix.size()), recipe_name = "default";
+  if (const auto query = name.find('?'); query != std::string::npos) {
+    const std::string parameter = name.substr(query + 1);
+    name.resize(query);
+    if (parameter.rfind("recipe=", 0) != 0)
+      throw InputError(fmt::format("{}: '{}': unknown parameter '{}'; the only parameter is recipe=NAME", what,
+                                   reference, parameter.substr(0, parameter.find('='))));
+    recipe_name = parameter.substr(7);
+  }
+  const auto& names = builtin_names();
+  const auto found = std::find(names.begin(), names.end(), name);
+  if (found == names.end())
+    throw InputError(fmt::format("{}: unknown builtin model '{}'; expected one of builtin:{}{}", what, name,
+                                 fmt::join(names, ", builtin:"), did_you_mean(name, names)));
+  const auto model = static_cast<BuiltinModel>(found - names.begin());
+  return ensure_builtin_model(model, pretrain_recipe(recipe_name, what + " '" + reference + "'"));
+}
+
+}  // namespace tunegrid

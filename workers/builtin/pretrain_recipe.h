@@ -1,0 +1,58 @@
+// pretrain_recipe.h — how the builtin tiny models are made: the architecture of each
+// (tiny CLIP, tiny VAE with f = 4, tiny latent UNet, the scene oracle) and the training
+// budget, as named recipes. "default" is what builtin:tiny-sd / builtin:tiny-clip /
+// builtin:scene-oracle resolve to (≤ 15 minutes on a 2-core machine from an empty cache);
+// "long" shares its CLIP, VAE and oracle and trains the UNet 3x longer; "test" is the same
+// world with budgets small enough for unit tests. A model's cache key is
+// a hash of everything that decides its weights: its own recipe fields, the world version
+// and, for the UNet, its CLIP's and VAE's keys.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tunegrid {
+
+// Bumped whenever the procedural worlds, the tokenizer or a training loop change what a
+// recipe produces, so old cache entries are not reused.
+constexpr int kBuiltinWorldVersion = 1;
+
+struct PretrainRecipe {
+  std::string name;          // "default" | "long" | "test"
+  int image_size = 32;       // pixels of every builtin model
+  std::uint64_t seed = 0;
+
+  // CLIP (text + vision towers, contrastive on scene and aerial captions)
+  int clip_hidden = 64, clip_layers = 4, clip_heads = 4, clip_patch = 8, clip_projection = 64;
+  int clip_scene_images = 12000, clip_aerial_images = 3000;
+  int clip_steps = 800, clip_batch = 64;
+  double clip_lr = 2e-3;
+
+  // VAE (AutoencoderKL, three encoder blocks: 32 px -> 8×8×4 latents)
+  std::vector<int> vae_channels = {16, 32, 64};
+  int vae_images = 8000;
+  int vae_steps = 500, vae_batch = 16;
+  double vae_lr = 1e-3, vae_kl_weight = 1e-6;
+
+  // UNet (latent, conditioned on the frozen CLIP text tower; scenes WITHOUT hanok + aerial)
+  std::vector<int> unet_channels = {32, 64};
+  int unet_layers_per_block = 2, unet_heads = 4;
+  int unet_scene_images = 12000, unet_aerial_images = 2000;
+  int unet_steps = 1000, unet_batch = 32;
+  double unet_lr = 1e-3, unet_min_snr_gamma = 5.0, unet_caption_dropout = 0.1, unet_ema_decay = 0.995;
+
+  // Scene oracle (conv classifier with style and disaster heads)
+  int oracle_images = 3000, oracle_steps = 600;
+};
+
+// "default", "long" or "test"; throws InputError naming `what` otherwise.
+PretrainRecipe pretrain_recipe(const std::string& name, const std::string& what = "recipe");
+const std::vector<std::string>& pretrain_recipe_names();
+
+// Cache keys (16 hex digits) of each model of a recipe.
+std::string clip_recipe_key(const PretrainRecipe& recipe);
+std::string vae_recipe_key(const PretrainRecipe& recipe);
+std::string unet_recipe_key(const PretrainRecipe& recipe);
+std::string oracle_recipe_key(const PretrainRecipe& recipe);
+
+}  // namespace tunegrid

@@ -1,0 +1,198 @@
+// data_reference.cpp — see data_reference.h: parses builtin:scenes?... and builtin:aerial?...
+// queries strictly (every parameter known, every value checked) and draws the items.
+#include "workers/data/data_reference.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+
+#include "core/errors.h"
+#include "core/text.h"
+#include "workers/data/aerial_world.h"
+#include "workers/data/image_folder.h"
+#include "workers/data/rng.h"
+#include "workers/data/scene_world.h"
+
+namespace tunegrid {
+
+namespace {
+
+constexpr const char* kBuiltin = "builtin:";
+const std::vector<std::string> kWorlds{"scenes", "aerial"};
+const std::vector<std::string> kSceneParameters{"style", "disaster", "terrain", "time", "exclude_style",
+                                                "count", "seed", "size"};
+const std::vector<std::string> kAerialParameters{"class", "count", "seed", "size"};
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::size_t from = 0;
+  for (;;) {
+    const auto at = text.find(separator, from);
+    parts.push_back(text.substr(from, at == std::string::npos ? std::string::npos : at - from));
+    if (at == std::string::npos) return parts;
+    from = at + 1;
+  }
+}
+
+class Query {
+ public:
+  Query(const std::string& reference, const std::string& text, const std::vector<std::string>& known)
+      : reference_(reference) {
+    if (text.empty()) return;
+    for (const auto& piece : split(text, '&')) {
+      const auto equals = piece.find('=');
+      if (piece.empty() || equals == std::string::npos || equals == 0)
+        throw InputError(fmt::format("data reference '{}': '{}' is not a parameter; expected key=value pairs joined by '&'",
+                                     reference, piece));
+      const std::string key = piece.substr(0, equals), value = piece.substr(equals + 1);
+      if (std::find(known.begin(), known.end(), key) == known.end())
+        throw InputError(fmt::format("data reference '{}': unknown parameter '{}'{}; known parameters: {}", reference,
+                                     key, did_you_mean(key, known), join(known, ", ")));
+      if (values_.count(key)) throw InputError(fmt::format("data reference '{}': parameter '{}' is given twice", reference, key));
+      if (value.empty())
+        throw InputError(fmt::format("data reference '{}': parameter '{}' has no value", reference, key));
+      values_[key] = value;
+    }
+  }
+
+  std::string what(const std::string& key) const {
+    return fmt::format("data reference '{}' parameter '{}'", reference_, key);
+  }
+
+  std::int64_t integer(const std::string& key, std::int64_t fallback, std::int64_t low, std::int64_t high,
+                       const char* expected) const {
+    const auto it = values_.find(key);
+    if (it == values_.end()) return fallback;
+    errno = 0;
+    char* end = nullptr;
+    const long long value = std::strtoll(it->second.c_str(), &end, 10);
+    if (errno != 0 || end == it->second.c_str() || *end != '\0' || value < low || value > high)
+      throw InputError(fmt::format("{}: '{}' is not {}", what(key), it->second, expected));
+    return value;
+  }
+
+  // The names of a comma list parsed by `parse`, or every index when the key is absent.
+  template <typename Parse>
+  std::vector<int> selection(const std::string& key, int all, Parse parse) const {
+    std::vector<int> out;
+    const auto it = values_.find(key);
+    if (it == values_.end()) {
+      for (int i = 0; i < all; ++i) out.push_back(i);
+      return out;
+    }
+    for (const auto& name : split(it->second, ',')) {
+      const int index = parse(name, what(key));
+      if (std::find(out.begin(), out.end(), index) == out.end()) out.push_back(index);
+    }
+    return out;
+  }
+
+  bool has(const std::string& key) const { return values_.count(key) > 0; }
+
+ private:
+  std::string reference_;
+  std::map<std::string, std::string> values_;
+};
+
+struct Common {
+  int count, size;
+  std::uint64_t seed;
+};
+
+Common common(const Query& query, int size) {
+  Common c;
+  c.count = static_cast<int>(query.integer("count", 100, 1, 10'000'000, "a positive integer"));
+  c.seed = static_cast<std::uint64_t>(query.integer("seed", 0, 0, INT64_MAX, "a non-negative integer"));
+  c.size = static_cast<int>(query.integer("size", size, 16, 512, "an integer image size in [16, 512]"));
+  return c;
+}
+
+DataSet load_scenes(const std::string& reference, const std::string& query_text, int size) {
+  const Query query(reference, query_text, kSceneParameters);
+  const Common c = common(query, size);
+  const int style_count = static_cast<int>(scene_style_names().size());
+  auto styles = query.selection("style", style_count, [](const std::string& n, const std::string& w) {
+    return static_cast<int>(parse_scene_style(n, w));
+  });
+  const auto excluded = query.selection("exclude_style", 0, [](const std::string& n, const std::string& w) {
+    return static_cast<int>(parse_scene_style(n, w));
+  });
+  styles.erase(std::remove_if(styles.begin(), styles.end(),
+                              [&](int s) { return std::find(excluded.begin(), excluded.end(), s) != excluded.end(); }),
+               styles.end());
+  if (styles.empty())
+    throw InputError(fmt::format("{}: every style is excluded; expected at least one style left", query.what("exclude_style")));
+  const auto disasters = query.selection("disaster", static_cast<int>(scene_disaster_names().size()),
+                                         [](const std::string& n, const std::string& w) { return static_cast<int>(parse_scene_disaster(n, w)); });
+  const auto terrains = query.selection("terrain", static_cast<int>(scene_terrain_names().size()),
+                                        [](const std::string& n, const std::string& w) { return static_cast<int>(parse_scene_terrain(n, w)); });
+  const auto times = query.selection("time", static_cast<int>(scene_time_names().size()),
+                                     [](const std::string& n, const std::string& w) { return static_cast<int>(parse_scene_time(n, w)); });
+  DataSet set;
+  set.reference = reference;
+  for (int i = 0; i < c.count; ++i) {
+    Rng rng(mix_seed(mix_seed(c.seed, 0x5ce4e5ULL), static_cast<std::uint64_t>(i)));
+    SceneLabels labels;
+    labels.style = static_cast<SceneStyle>(styles[rng.below(static_cast<int>(styles.size()))]);
+    labels.disaster = static_cast<SceneDisaster>(disasters[rng.below(static_cast<int>(disasters.size()))]);
+    labels.terrain = static_cast<SceneTerrain>(terrains[rng.below(static_cast<int>(terrains.size()))]);
+    labels.time = static_cast<SceneTime>(times[rng.below(static_cast<int>(times.size()))]);
+    const std::uint64_t render_seed = rng.next(), caption_seed = rng.next();
+    DataItem item;
+    item.image = render_scene(labels, c.size, render_seed);
+    item.caption = scene_caption(labels, caption_seed);
+    item.labels = {{"style", scene_style_names()[static_cast<int>(labels.style)]},
+                   {"disaster", scene_disaster_names()[static_cast<int>(labels.disaster)]},
+                   {"terrain", scene_terrain_names()[static_cast<int>(labels.terrain)]},
+                   {"time", scene_time_names()[static_cast<int>(labels.time)]}};
+    set.items.push_back(std::move(item));
+  }
+  return set;
+}
+
+DataSet load_aerial(const std::string& reference, const std::string& query_text, int size) {
+  const Query query(reference, query_text, kAerialParameters);
+  const Common c = common(query, size);
+  const auto classes = query.selection("class", static_cast<int>(aerial_class_names().size()), parse_aerial_class);
+  DataSet set;
+  set.reference = reference;
+  for (int i = 0; i < c.count; ++i) {
+    const int class_index = classes[i % classes.size()];
+    Rng rng(mix_seed(mix_seed(c.seed, 0xae1a1ULL), static_cast<std::uint64_t>(i)));
+    const std::uint64_t render_seed = rng.next(), caption_seed = rng.next();
+    DataItem item;
+    item.image = render_aerial(class_index, c.size, render_seed);
+    item.caption = aerial_caption(class_index, caption_seed);
+    item.labels = {{"class", aerial_class_names()[class_index]}};
+    set.items.push_back(std::move(item));
+  }
+  return set;
+}
+
+}  // namespace
+
+DataSet load_data_reference(const std::string& reference, int size) {
+  if (reference.rfind(kBuiltin, 0) != 0) {
+    DataSet set;
+    set.reference = reference;
+    for (auto& loaded : read_image_folder(reference, size)) {
+      DataItem item;
+      item.image = std::move(loaded.image);
+      item.caption = std::move(loaded.caption);
+      set.items.push_back(std::move(item));
+    }
+    return set;
+  }
+  const std::string rest = reference.substr(std::string(kBuiltin).size());
+  const auto question = rest.find('?');
+  const std::string world = rest.substr(0, question);
+  const std::string query = question == std::string::npos ? "" : rest.substr(question + 1);
+  if (world == "scenes") return load_scenes(reference, query, size);
+  if (world == "aerial") return load_aerial(reference, query, size);
+  throw InputError(fmt::format("data reference '{}': unknown builtin world '{}'{}; expected one of builtin:{}", reference,
+                               world, did_you_mean(world, kWorlds), join(kWorlds, ", builtin:")));
+}
+
+}  // namespace tunegrid

@@ -1,0 +1,44 @@
+// data_reference.h — what a `data = "..."` value in an experiment names (DESIGN.md "Model
+// and data references"): a path to an image folder (image_folder.h), or a builtin world
+// with parameters in query form:
+//   builtin:scenes?style=hanok&disaster=fire&count=50&seed=3&size=32
+//       style, disaster, terrain, time: a name or a comma list (default: all of them)
+//       exclude_style: a comma list of styles left out (e.g. hanok, for pretraining)
+//       count (default 100; 1..10^7), seed (default 0; a non-negative integer), size
+//       (default: the `size` argument; 16..512)
+//   builtin:aerial?class=airplane,beach&count=20&seed=0&size=32
+//       class: a name or comma list (default all 38); count (default 100) is the total,
+//       item i has class i mod (number of classes); seed, size as above
+//   a folder path (anything not starting with "builtin:"): image_folder.h at `size`
+// Scenes: each item's labels are drawn uniformly from the selection. Items are drawn
+// deterministically: item i's labels, caption and render seed depend only on (seed, i), so
+// count=5 is a prefix of count=50 with the same seed.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/shard.h"
+
+namespace tunegrid {
+
+struct DataItem {
+  ImageBatch image;                          // count 1, size × size, RGB
+  std::string caption;
+  std::map<std::string, std::string> labels;  // scenes: style, disaster, terrain, time;
+                                              // aerial: class; folders: none
+};
+
+struct DataSet {
+  std::string reference;      // as given
+  std::vector<DataItem> items;
+};
+
+// Resolves and loads a data reference. `size` is the image size wanted when the reference
+// does not say (folders always use it). Throws InputError naming the reference, the
+// parameter and what was expected (unknown parameter with did-you-mean, bad value, empty
+// selection, missing folder).
+DataSet load_data_reference(const std::string& reference, int size);
+
+}  // namespace tunegrid

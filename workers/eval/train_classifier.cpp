@@ -1,0 +1,182 @@
+// train_classifier.cpp — see train_classifier.h.
+#include "workers/eval/train_classifier.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/csrc/autograd/grad_mode.h>
+#include <torch/optim/adamw.h>
+
+#include "core/errors.h"
+#include "workers/data/scene_world.h"
+#include "workers/eval/classifier_metrics.h"
+#include "workers/eval/clip_preprocess.h"
+#include "workers/eval/image_resize.h"
+
+namespace tunegrid {
+namespace {
+
+void check_labelled(const LabelledImages& data, const ConvClassifierConfig& config) {
+  if (!data.images.defined() || data.images.dim() != 4 || data.images.size(0) < 1)
+    throw InputError("classifier training: no images (expected a non-empty [N, 3, S, S] tensor)");
+  if (data.labels.size() != config.heads.size())
+    throw InputError(fmt::format("classifier training: {} label sets for {} heads", data.labels.size(),
+                                 config.heads.size()));
+  for (std::size_t h = 0; h < config.heads.size(); ++h) {
+    const at::Tensor& labels = data.labels[h];
+    const auto classes = static_cast<std::int64_t>(config.heads[h].classes.size());
+    if (!labels.defined() || labels.dim() != 1 || labels.size(0) != data.images.size(0))
+      throw InputError(fmt::format("classifier training: head '{}' needs {} labels, one per image",
+                                   config.heads[h].name, data.images.size(0)));
+    if (labels.min().item<std::int64_t>() < 0 || labels.max().item<std::int64_t>() >= classes)
+      throw InputError(fmt::format("classifier training: head '{}' labels must be class indices in [0, {})",
+                                   config.heads[h].name, classes));
+  }
+}
+
+// [B, C, H, W] blurred per image with separable Gaussians of standard deviations sigma [B].
+at::Tensor gaussian_blur(const at::Tensor& x, const at::Tensor& sigma, int radius) {
+  const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  const at::Tensor taps = at::arange(-radius, radius + 1, x.options());                       // [k]
+  const at::Tensor s = sigma.clamp_min(1e-3).view({b, 1});                                   // [B, 1]
+  at::Tensor kernel = at::exp(-(taps * taps).view({1, -1}) / (2 * s * s));                    // [B, k]
+  kernel = (kernel / kernel.sum(1, true)).repeat_interleave(c, 0);                            // [B·C, k]
+  const auto k = 2 * radius + 1;
+  at::Tensor y = x.reshape({1, b * c, h, w});                                                 // [1, B·C, H, W]
+  const auto groups = b * c;
+  const std::vector<std::int64_t> ones{1, 1}, zeros{0, 0};
+  y = at::conv2d(at::replication_pad2d(y, {radius, radius, 0, 0}), kernel.view({groups, 1, 1, k}), at::Tensor(), ones,
+                 at::IntArrayRef(zeros), ones, groups);  // horizontal pass
+  y = at::conv2d(at::replication_pad2d(y, {0, 0, radius, radius}), kernel.view({groups, 1, k, 1}), at::Tensor(), ones,
+                 at::IntArrayRef(zeros), ones, groups);  // vertical pass
+  return y.view({b, c, h, w});
+}
+
+}  // namespace
+
+LabelledImages labelled_images(const DataSet& data, const ConvClassifierConfig& config) {
+  if (data.items.empty()) throw InputError(fmt::format("{}: no images to train or test a classifier on", data.reference));
+  const int size = config.image_size;
+  std::vector<at::Tensor> images;
+  std::vector<std::vector<std::int64_t>> labels(config.heads.size());
+  for (std::size_t i = 0; i < data.items.size(); ++i) {
+    const DataItem& item = data.items[i];
+    const bool resize = item.image.height != size || item.image.width != size;
+    images.push_back(images_to_tensor(resize ? resize_bicubic(item.image, size, size) : item.image));  // [1, 3, S, S]
+    for (std::size_t h = 0; h < config.heads.size(); ++h) {
+      const auto& head = config.heads[h];
+      const auto label = item.labels.find(head.name);
+      if (label == item.labels.end())
+        throw InputError(fmt::format("{}: item {} has no '{}' label, which classifier head '{}' needs", data.reference,
+                                     i, head.name, head.name));
+      const auto it = std::find(head.classes.begin(), head.classes.end(), label->second);
+      if (it == head.classes.end())
+        throw InputError(fmt::format("{}: item {} has {} '{}', not one of the classifier head's classes",
+                                     data.reference, i, head.name, label->second));
+      labels[h].push_back(it - head.classes.begin());
+    }
+  }
+  LabelledImages out;
+  out.images = at::cat(images);  // [N, 3, S, S]
+  for (auto& head : labels) out.labels.push_back(at::tensor(head, at::kLong));  // [N]
+  return out;
+}
+
+at::Tensor augment_images(const at::Tensor& images, const ClassifierTrainOptions& o, at::Generator& generator) {
+  const auto b = images.size(0), h = images.size(2), w = images.size(3);
+  const auto options = images.options();
+  at::Tensor x = images;  // [B, 3, H, W]
+  const at::Tensor flip = at::rand({b, 1, 1, 1}, generator, options) < 0.5;
+  x = at::where(flip, x.flip({3}), x);
+  if (o.max_shift > 0) {
+    const int s = o.max_shift;
+    const at::Tensor padded = at::replication_pad2d(x, {s, s, s, s});             // [B, 3, H+2s, W+2s]
+    const at::Tensor offsets = at::randint(0, 2 * s + 1, {b, 2}, generator, at::kLong);  // [B, 2]
+    const auto* off = offsets.data_ptr<std::int64_t>();
+    std::vector<at::Tensor> shifted;
+    for (std::int64_t i = 0; i < b; ++i)
+      shifted.push_back(padded[i].narrow(1, off[2 * i], h).narrow(2, off[2 * i + 1], w));  // [3, H, W]
+    x = at::stack(shifted);  // [B, 3, H, W]
+  }
+  if (o.blur_sigma > 0) {
+    const int radius = std::max(1, static_cast<int>(std::ceil(3 * o.blur_sigma)));
+    x = gaussian_blur(x, at::rand({b}, generator, options) * o.blur_sigma, radius);
+  }
+  if (o.brightness > 0) x = x + (at::rand({b, 1, 1, 1}, generator, options) * 2 - 1) * o.brightness;
+  if (o.noise_std > 0)
+    x = x + at::randn(x.sizes(), generator, options) * (at::rand({b, 1, 1, 1}, generator, options) * o.noise_std);
+  return x.clamp(-1, 1);  // [B, 3, H, W]
+}
+
+std::vector<float> train_conv_classifier(ConvClassifier& model, const LabelledImages& data,
+                                         const ClassifierTrainOptions& options) {
+  check_labelled(data, model->config);
+  if (options.steps < 1 || options.batch_size < 1)
+    throw InputError(fmt::format("classifier training: steps ({}) and batch_size ({}) must be at least 1",
+                                 options.steps, options.batch_size));
+  const auto device = model->parameters().front().device();
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
+  torch::optim::AdamW optimizer(model->parameters(),
+                                torch::optim::AdamWOptions(options.lr).weight_decay(options.weight_decay));
+  model->train();
+  const std::int64_t n = data.images.size(0);
+  const std::int64_t batch = std::min<std::int64_t>(options.batch_size, n);
+  at::Tensor order;
+  std::int64_t cursor = n;  // start a new epoch at once
+  std::vector<float> losses;
+  losses.reserve(options.steps);
+  for (int step = 0; step < options.steps; ++step) {
+    if (cursor + batch > n) {
+      order = at::randperm(n, generator, at::kLong);
+      cursor = 0;
+    }
+    const at::Tensor pick = order.slice(0, cursor, cursor + batch);  // [b]
+    cursor += batch;
+    at::Tensor images = data.images.index_select(0, pick);  // [b, 3, S, S]
+    if (options.augment) images = augment_images(images, options, generator);
+    const double lr = options.lr * 0.5 * (1 + std::cos(M_PI * step / options.steps));
+    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    const auto logits = model->forward(images.to(device));  // per head [b, classes]
+    at::Tensor loss = at::zeros({}, logits[0].options());
+    for (std::size_t h = 0; h < logits.size(); ++h)
+      loss = loss + at::cross_entropy_loss(logits[h], data.labels[h].index_select(0, pick).to(device));
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+    losses.push_back(loss.item<float>());
+  }
+  model->eval();
+  return losses;
+}
+
+std::vector<double> head_accuracies(ConvClassifier& model, const LabelledImages& data) {
+  check_labelled(data, model->config);
+  const auto logits = classify_tensor(model, data.images);
+  std::vector<double> out;
+  for (std::size_t h = 0; h < logits.size(); ++h) out.push_back(accuracy(logits[h], data.labels[h]));
+  return out;
+}
+
+ConvClassifierConfig scene_oracle_config(int image_size) {
+  ConvClassifierConfig config;
+  config.image_size = image_size;
+  config.heads = {{"style", scene_style_names()}, {"disaster", scene_disaster_names()}};
+  return config;
+}
+
+ConvClassifier train_scene_oracle(const SceneOracleOptions& options, std::vector<float>* loss) {
+  const std::string reference = fmt::format("builtin:scenes?count={}&seed={}&size={}", options.train_images,
+                                            options.data_seed, options.image_size);
+  ConvClassifier model(scene_oracle_config(options.image_size));
+  init_conv_classifier_weights(model, options.train.seed);
+  const LabelledImages data = labelled_images(load_data_reference(reference, options.image_size), model->config);
+  std::vector<float> losses = train_conv_classifier(model, data, options.train);
+  if (loss) *loss = std::move(losses);
+  return model;
+}
+
+}  // namespace tunegrid

@@ -1,0 +1,58 @@
+// pretrain_tiny.cpp — `pretrain.clip`, `pretrain.vae`, `pretrain.unet`, `pretrain.oracle`:
+// build one builtin model of a recipe into the cache (builtin_models.h), or find it built.
+// The shard records the model's training loss per step, its metrics (zero-shot style
+// accuracy, reconstruction PSNR, oracle accuracies), `cached` (1 when it was already built)
+// and timings/train (seconds its training took). experiments/pretrain-tiny.toml runs the
+// four as a DAG (clip -> vae -> unet; oracle).
+#include <ATen/Parallel.h>
+
+#include "core/log.h"
+#include "workers/builtin/builtin_models.h"
+#include "workers/builtin/pretrain_tiny_models.h"
+#include "workers/jobs/job_kind.h"
+
+namespace tunegrid {
+
+namespace {
+
+JobKind pretrain_kind(const std::string& name, BuiltinModel model, const std::string& doc) {
+  JobKind kind;
+  kind.spec.name = name;
+  kind.spec.doc = doc;
+  kind.spec.params = {
+      {"recipe", ParamType::string, Value("default"), "pretraining recipe: default (builtin:*) or test (tiny budgets)",
+       std::nullopt, pretrain_recipe_names()},
+  };
+  kind.run = [model](JobContext& context) {
+    const PretrainRecipe recipe = pretrain_recipe(context.job.param("recipe").as_string());
+    bool built = false;
+    const auto dir = ensure_builtin_model(model, recipe, &built);
+    const PretrainReport report = read_training_report(dir);
+    log::info("builtin", "builtin:{} ({}): {}", builtin_model_name(model), built ? "trained" : "cached", dir.string());
+    context.outputs.loss = report.loss;
+    context.outputs.metrics = report.metrics;
+    context.outputs.metrics["cached"] = built ? 0.0 : 1.0;
+    context.outputs.timings["train"] = report.seconds;
+  };
+  return kind;
+}
+
+}  // namespace
+
+JobKind pretrain_clip_kind() {
+  return pretrain_kind("pretrain.clip", BuiltinModel::tiny_clip,
+                       "Builds builtin:tiny-clip (contrastive text + vision on scene and aerial captions).");
+}
+JobKind pretrain_vae_kind() {
+  return pretrain_kind("pretrain.vae", BuiltinModel::tiny_vae, "Builds builtin:tiny-vae (AutoencoderKL, f = 4).");
+}
+JobKind pretrain_unet_kind() {
+  return pretrain_kind("pretrain.unet", BuiltinModel::tiny_sd,
+                       "Builds builtin:tiny-sd (latent UNet on the frozen tiny CLIP, scenes without hanok + aerial).");
+}
+JobKind pretrain_oracle_kind() {
+  return pretrain_kind("pretrain.oracle", BuiltinModel::scene_oracle,
+                       "Builds builtin:scene-oracle (style and disaster classifier of the scene world).");
+}
+
+}  // namespace tunegrid

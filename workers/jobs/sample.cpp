@@ -1,0 +1,143 @@
+// sample.cpp — `sample`: images of one prompt from a Stable Diffusion model (diffusers'
+// StableDiffusionPipeline: `images` per prompt, sampler, steps, guidance, seed), stored as
+// /images/samples, then evaluated on the spot (workers/eval; the store's metric names):
+//   clip_score, clip_score_100     against the prompt, with `clip_model`
+//   style_accuracy, disaster_accuracy   when `style` is set: the oracle's verdict that the
+//                                  images show that style / disaster (`oracle`)
+//   clip_i, kid, kid_std           when `reference_data` is set: image alignment with, and KID
+//                                  (CLIP image features) to, those images
+// The prompt is `prompt`, or the scene world's prompt of (style, disaster) when empty.
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "core/errors.h"
+#include "workers/builtin/builtin_models.h"
+#include "workers/data/data_reference.h"
+#include "workers/data/scene_world.h"
+#include "workers/diffusion/txt2img_pipeline.h"
+#include "workers/eval/classifier_metrics.h"
+#include "workers/eval/clip_evaluator.h"
+#include "workers/eval/clip_metrics.h"
+#include "workers/eval/kid.h"
+#include "workers/eval/metric_names.h"
+#include "workers/jobs/job_kind.h"
+#include "workers/models/conv_classifier.h"
+
+namespace tunegrid {
+
+namespace {
+
+using namespace metric_names;
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// All images of a data set as one batch.
+ImageBatch batch_of(const DataSet& data) {
+  ImageBatch batch;
+  batch.key = "reference";
+  for (const auto& item : data.items) {
+    batch.height = item.image.height;
+    batch.width = item.image.width;
+    batch.pixels.insert(batch.pixels.end(), item.image.pixels.begin(), item.image.pixels.end());
+    ++batch.count;
+  }
+  return batch;
+}
+
+void run_sample(JobContext& context) {
+  const Job& job = context.job;
+  auto start = std::chrono::steady_clock::now();
+  const std::string style_name = job.param("style").as_string();
+  const std::string disaster_name = job.param("disaster").as_string();
+  Txt2ImgOptions options;
+  options.prompt = job.param("prompt").as_string();
+  if (options.prompt.empty()) {
+    if (style_name.empty()) throw InputError("sample: set `prompt`, or `style` (and `disaster`) for a scene prompt");
+    options.prompt = scene_prompt(parse_scene_style(style_name, "sample param 'style'"),
+                                  parse_scene_disaster(disaster_name, "sample param 'disaster'"));
+  }
+  options.negative_prompt = job.param("negative_prompt").as_string();
+  options.num_images = static_cast<int>(job.param("images").as_integer());
+  options.steps = static_cast<int>(job.param("steps").as_integer());
+  options.guidance = job.param("guidance").as_number();
+  options.sampler = job.param("sampler").as_string();
+  options.seed = static_cast<std::uint64_t>(job.param("seed").as_integer());
+
+  StableDiffusion model = load_stable_diffusion(resolve_model_reference(job.param("model").as_string(), "sample param 'model'"));
+  context.outputs.timings["load"] = seconds_since(start);
+  start = std::chrono::steady_clock::now();
+  ImageBatch images = txt2img(model, options);
+  images.key = "samples";
+  context.outputs.timings["sample"] = seconds_since(start);
+  if (!job.param("evaluate").as_bool()) {
+    context.outputs.images.push_back(std::move(images));
+    return;
+  }
+
+  start = std::chrono::steady_clock::now();
+  CLIPEvaluator clip(resolve_model_reference(job.param("clip_model").as_string(), "sample param 'clip_model'"));
+  const at::Tensor image_embeds = clip.image_embeddings(images);
+  const at::Tensor text_embeds = clip.text_embeddings({options.prompt});
+  auto& metrics = context.outputs.metrics;
+  metrics[kCLIPScore] = clip_score(image_embeds, text_embeds);
+  metrics[kCLIPScore100] = clip_score_100(image_embeds, text_embeds);
+  if (!style_name.empty()) {
+    ConvClassifier oracle =
+        load_conv_classifier(resolve_model_reference(job.param("oracle").as_string(), "sample param 'oracle'"));
+    metrics[kStyleAccuracy] = concept_accuracy(oracle, images, "style", style_name);
+    metrics[kDisasterAccuracy] = concept_accuracy(oracle, images, "disaster", disaster_name);
+  }
+  if (const std::string reference = job.param("reference_data").as_string(); !reference.empty()) {
+    const ImageBatch real = batch_of(load_data_reference(reference, images.height));
+    const at::Tensor real_embeds = clip.image_embeddings(real);
+    metrics[kCLIPImageAlignment] = clip_image_alignment(image_embeds, real_embeds);
+    KIDOptions kid;
+    kid.subset_size = static_cast<int>(job.param("kid_subset_size").as_integer());
+    if (kid.subset_size == 0) kid.subset_size = std::min(images.count, real.count);
+    kid.seed = options.seed;
+    const KIDResult result = kernel_inception_distance(real_embeds, image_embeds, kid);
+    metrics[kKIDMean] = result.mean;
+    metrics[kKIDStd] = result.std;
+  }
+  context.outputs.timings["evaluate"] = seconds_since(start);
+  context.outputs.images.push_back(std::move(images));
+}
+
+}  // namespace
+
+JobKind sample_kind() {
+  JobKind kind;
+  kind.spec.name = "sample";
+  kind.spec.doc = "Samples one prompt from a Stable Diffusion model and evaluates the images (CLIP score, oracle, KID).";
+  std::vector<std::string> styles = scene_style_names(), disasters = scene_disaster_names();
+  styles.insert(styles.begin(), "");
+  kind.spec.params = {
+      {"model", ParamType::string, Value("builtin:tiny-sd"), "diffusers folder or builtin:tiny-sd", std::nullopt, {}},
+      {"prompt", ParamType::string, Value(""), "the prompt (empty: the scene prompt of style and disaster)", std::nullopt, {}},
+      {"negative_prompt", ParamType::string, Value(""), "negative prompt of classifier-free guidance", std::nullopt, {}},
+      {"style", ParamType::string, Value(""), "scene style the images should show (enables style/disaster_accuracy)",
+       std::nullopt, styles},
+      {"disaster", ParamType::string, Value("none"), "scene disaster the images should show", std::nullopt, disasters},
+      {"images", ParamType::integer, Value(8), "images per prompt", 1.0, {}},
+      {"steps", ParamType::integer, Value(25), "sampler steps", 1.0, {}},
+      {"guidance", ParamType::number, Value(7.5), "classifier-free guidance scale (<= 1: none)", 0.0, {}},
+      {"sampler", ParamType::string, Value("ddim"), "ddim, euler or ddpm", std::nullopt, {"ddim", "euler", "ddpm"}},
+      {"seed", ParamType::integer, Value(0), "seed of the initial noise", 0.0, {}},
+      {"evaluate", ParamType::boolean, Value(true), "compute the metrics", std::nullopt, {}},
+      {"clip_model", ParamType::string, Value("builtin:tiny-clip"), "CLIP folder for clip_score, clip_i, kid",
+       std::nullopt, {}},
+      {"oracle", ParamType::string, Value("builtin:scene-oracle"), "classifier for style/disaster_accuracy",
+       std::nullopt, {}},
+      {"reference_data", ParamType::string, Value(""), "images for clip_i and kid (data reference; empty: none)",
+       std::nullopt, {}},
+      {"kid_subset_size", ParamType::integer, Value(0), "KID subset size (0: the smaller set's size)", 0.0, {}},
+  };
+  kind.run = run_sample;
+  return kind;
+}
+
+}  // namespace tunegrid
