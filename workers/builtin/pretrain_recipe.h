@@ -15,7 +15,7 @@ namespace tunegrid {
 
 // Bumped whenever the procedural worlds, the tokenizer or a training loop change what a
 // recipe produces, so old cache entries are not reused.
-constexpr int kBuiltinWorldVersion = 1;
+constexpr int kBuiltinWorldVersion = 2;
 
 struct PretrainRecipe {
   std::string name;          // "default" | "long" | "test"
@@ -25,14 +25,14 @@ struct PretrainRecipe {
   // CLIP (text + vision towers, contrastive on scene and aerial captions)
   int clip_hidden = 64, clip_layers = 4, clip_heads = 4, clip_patch = 8, clip_projection = 64;
   int clip_scene_images = 12000, clip_aerial_images = 3000;
-  int clip_steps = 800, clip_batch = 64;
+  int clip_steps = 1200, clip_batch = 64;
   double clip_lr = 2e-3;
 
   // VAE (AutoencoderKL, three encoder blocks: 32 px -> 8×8×4 latents)
   std::vector<int> vae_channels = {16, 32, 64};
   int vae_images = 8000;
-  int vae_steps = 500, vae_batch = 16;
-  double vae_lr = 1e-3, vae_kl_weight = 1e-6;
+  int vae_steps = 1000, vae_batch = 16;
+  double vae_lr = 2e-3, vae_kl_weight = 1e-6;
 
   // UNet (latent, conditioned on the frozen CLIP text tower; scenes WITHOUT hanok + aerial)
   std::vector<int> unet_channels = {32, 64};
