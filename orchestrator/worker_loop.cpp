@@ -26,6 +26,10 @@ JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispat
   context.group_size = groups.group_size;
   context.device = setup.device;
   context.artifacts = setup.store / "artifacts" / job.id;
+  for (const std::size_t need : job.needs) {
+    const Job& upstream = setup.plan.jobs.at(need);
+    context.upstream.emplace_back(upstream.stage, setup.store / "artifacts" / upstream.id);
+  }
 
   ShardHeader header;
   header.job_id = job.id;

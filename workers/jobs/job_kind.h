@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/kind_spec.h"
@@ -25,6 +26,8 @@ struct JobContext {
   int group_rank = 0, group_size = 1;
   std::string device = "cpu";            // "cpu" or "cuda:N"
   std::filesystem::path artifacts;       // DIR/artifacts/<job_id>/ (created on demand)
+  // (stage, artifact folder) of every job this one needs, in plan order.
+  std::vector<std::pair<std::string, std::filesystem::path>> upstream;
   JobOutputs outputs;                    // written to the shard by the group's rank 0
 };
 
@@ -48,5 +51,9 @@ JobKind pretrain_vae_kind();
 JobKind pretrain_unet_kind();
 JobKind pretrain_oracle_kind();
 JobKind sample_kind();
+JobKind finetune_textual_inversion_kind();
+JobKind finetune_dreambooth_kind();
+JobKind finetune_lora_kind();
+JobKind finetune_hypernetwork_kind();
 
 }  // namespace tunegrid

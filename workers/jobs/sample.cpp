@@ -7,6 +7,9 @@
 //   clip_i, kid, kid_std           when `reference_data` is set: image alignment with, and KID
 //                                  (CLIP image features) to, those images
 // The prompt is `prompt`, or the scene world's prompt of (style, disaster) when empty.
+// `finetuned` names a finetune.* stage this job needs: its artifact is applied to its base
+// model (workers/methods/finetune_artifact.h) and "{}" in the prompt becomes the concept
+// text (a scene prompt's style noun is replaced by "{}" first).
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
@@ -23,6 +26,7 @@
 #include "workers/eval/kid.h"
 #include "workers/eval/metric_names.h"
 #include "workers/jobs/job_kind.h"
+#include "workers/methods/finetune_artifact.h"
 #include "workers/models/conv_classifier.h"
 
 namespace tunegrid {
@@ -57,8 +61,12 @@ void run_sample(JobContext& context) {
   options.prompt = job.param("prompt").as_string();
   if (options.prompt.empty()) {
     if (style_name.empty()) throw InputError("sample: set `prompt`, or `style` (and `disaster`) for a scene prompt");
-    options.prompt = scene_prompt(parse_scene_style(style_name, "sample param 'style'"),
-                                  parse_scene_disaster(disaster_name, "sample param 'disaster'"));
+    const SceneStyle style = parse_scene_style(style_name, "sample param 'style'");
+    options.prompt = scene_prompt(style, parse_scene_disaster(disaster_name, "sample param 'disaster'"));
+    // A fine-tuned concept takes the style's place: "a hanok in the fire" -> "a {} in the fire".
+    const std::string noun = scene_style_noun(style);
+    if (!job.param("finetuned").as_string().empty() && options.prompt.find(noun) != std::string::npos)
+      options.prompt.replace(options.prompt.find(noun), noun.size(), "{}");
   }
   options.negative_prompt = job.param("negative_prompt").as_string();
   options.num_images = static_cast<int>(job.param("images").as_integer());
@@ -67,7 +75,23 @@ void run_sample(JobContext& context) {
   options.sampler = job.param("sampler").as_string();
   options.seed = static_cast<std::uint64_t>(job.param("seed").as_integer());
 
-  StableDiffusion model = load_stable_diffusion(resolve_model_reference(job.param("model").as_string(), "sample param 'model'"));
+  StableDiffusion model;
+  if (const std::string stage = job.param("finetuned").as_string(); !stage.empty()) {
+    std::vector<std::filesystem::path> found;
+    for (const auto& [upstream_stage, artifacts] : context.upstream)
+      if (upstream_stage == stage) found.push_back(artifacts);
+    if (found.size() != 1)
+      throw InputError(fmt::format("sample param 'finetuned' = '{}': this job needs {} job(s) of that stage; expected "
+                                   "exactly one (add it to `needs`, with matching grid coordinates)",
+                                   stage, found.size()));
+    std::string concept_text;
+    model = load_finetuned(found.front(), &concept_text);
+    for (std::size_t at = options.prompt.find("{}"); at != std::string::npos;
+         at = options.prompt.find("{}", at + concept_text.size()))
+      options.prompt.replace(at, 2, concept_text);
+  } else {
+    model = load_stable_diffusion(resolve_model_reference(job.param("model").as_string(), "sample param 'model'"));
+  }
   context.outputs.timings["load"] = seconds_since(start);
   start = std::chrono::steady_clock::now();
   ImageBatch images = txt2img(model, options);
@@ -117,7 +141,9 @@ JobKind sample_kind() {
   styles.insert(styles.begin(), "");
   kind.spec.params = {
       {"model", ParamType::string, Value("builtin:tiny-sd"), "diffusers folder or builtin:tiny-sd", std::nullopt, {}},
-      {"prompt", ParamType::string, Value(""), "the prompt (empty: the scene prompt of style and disaster)", std::nullopt, {}},
+      {"prompt", ParamType::string, Value(""), "the prompt (empty: the scene prompt of style and disaster); {} is a fine-tuned concept", std::nullopt, {}},
+      {"finetuned", ParamType::string, Value(""), "stage of the finetune.* job whose result is sampled (empty: model)",
+       std::nullopt, {}},
       {"negative_prompt", ParamType::string, Value(""), "negative prompt of classifier-free guidance", std::nullopt, {}},
       {"style", ParamType::string, Value(""), "scene style the images should show (enables style/disaster_accuracy)",
        std::nullopt, styles},

@@ -37,6 +37,9 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const at::Tensor& context
   at::Tensor q = to_q->forward(x);          // [B, N, inner]
   at::Tensor k = to_k->forward(context_k);  // [B, M, inner]
   at::Tensor v = to_v->forward(context_v);  // [B, M, inner]
+  if (to_q_delta) q = q + to_q_delta(x);
+  if (to_k_delta) k = k + to_k_delta(context_k);
+  if (to_v_delta) v = v + to_v_delta(context_v);
   const auto inner = q.size(2), head_dim = inner / heads;
   q = q.view({batch, queries, heads, head_dim}).transpose(1, 2);  // [B, h, N, d]
   k = k.view({batch, keys, heads, head_dim}).transpose(1, 2);     // [B, h, M, d]
@@ -51,6 +54,7 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const at::Tensor& context
   at::Tensor out = at::matmul(at::softmax(at::matmul(q * scale, k.transpose(-1, -2)), -1), v);  // [B, h, N, d]
 #endif
   out = out.transpose(1, 2).reshape({batch, queries, inner});  // [B, N, inner]
+  if (to_out_delta) return out_projection->forward(out) + to_out_delta(out);
   return out_projection->forward(out);
 }
 

@@ -29,6 +29,9 @@ struct AttentionImpl : torch::nn::Module {
 
   // Applied to the context before to_k / to_v (AUTOMATIC1111 hypernetworks); optional.
   std::function<at::Tensor(const at::Tensor&)> context_k_hook, context_v_hook;
+  // Added to a projection's output when set (LoRA): to_q(x) + to_q_delta(x), likewise for
+  // to_k / to_v (on their context) and to_out.0 (on the attention output); optional.
+  std::function<at::Tensor(const at::Tensor&)> to_q_delta, to_k_delta, to_v_delta, to_out_delta;
 
   int heads;
   bool residual;

@@ -169,15 +169,15 @@ void load_module_weights(torch::nn::Module& module, const std::filesystem::path&
       log::warn("models", "{}: unexpected tensor {}", weights.describe(), key);
 }
 
-void save_weights(const torch::nn::Module& module, const std::filesystem::path& file, const std::string& prefix,
+void save_tensors(const std::filesystem::path& file, const std::vector<std::pair<std::string, at::Tensor>>& named,
                   const std::map<std::string, std::string>& metadata) {
   std::vector<at::Tensor> keep;  // owns the contiguous copies while writing
   std::vector<TensorToWrite> tensors;
-  auto add = [&](const std::string& name, const at::Tensor& value) {
+  for (const auto& [name, value] : named) {
     at::Tensor stored = value.detach().to(at::kCPU).contiguous();
     if (at::isFloatingType(stored.scalar_type())) stored = stored.to(at::kFloat);
     TensorToWrite tensor;
-    tensor.name = prefix + name;
+    tensor.name = name;
     if (!dtype_of(stored.scalar_type(), tensor.dtype))
       throw StoreError(fmt::format("{}: cannot store tensor '{}' of type {}", file.string(), tensor.name,
                                    std::string(c10::toString(stored.scalar_type()))));
@@ -185,10 +185,26 @@ void save_weights(const torch::nn::Module& module, const std::filesystem::path& 
     tensor.data = stored.data_ptr();
     keep.push_back(stored);
     tensors.push_back(std::move(tensor));
-  };
-  for (const auto& item : module.named_parameters(true)) add(item.key(), item.value());
-  for (const auto& item : module.named_buffers(true)) add(item.key(), item.value());
+  }
   write_safetensors(file, tensors, metadata);
+}
+
+std::map<std::string, at::Tensor> load_tensors(const std::filesystem::path& file,
+                                               std::map<std::string, std::string>* metadata) {
+  const SafetensorsFile source(file);
+  if (metadata) *metadata = source.metadata();
+  const WeightSource weights(file);
+  std::map<std::string, at::Tensor> out;
+  for (const auto& name : weights.names()) out.emplace(name, weights.tensor(name));
+  return out;
+}
+
+void save_weights(const torch::nn::Module& module, const std::filesystem::path& file, const std::string& prefix,
+                  const std::map<std::string, std::string>& metadata) {
+  std::vector<std::pair<std::string, at::Tensor>> named;
+  for (const auto& item : module.named_parameters(true)) named.emplace_back(prefix + item.key(), item.value());
+  for (const auto& item : module.named_buffers(true)) named.emplace_back(prefix + item.key(), item.value());
+  save_tensors(file, named, metadata);
 }
 
 }  // namespace tunegrid

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <torch/nn/module.h>
@@ -60,6 +61,15 @@ void load_module_weights(torch::nn::Module& module, const std::filesystem::path&
                          const KeyRename& rename = {});
 
 // Writes every parameter and buffer of `module` (prefixed) as float32 safetensors.
+// Writes named tensors (floating point as float32, integers and bools as they are) to a
+// safetensors file, atomically.
+void save_tensors(const std::filesystem::path& file, const std::vector<std::pair<std::string, at::Tensor>>& tensors,
+                  const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
+
+// Every tensor of a safetensors file, by name (CPU copies), and its metadata.
+std::map<std::string, at::Tensor> load_tensors(const std::filesystem::path& file,
+                                               std::map<std::string, std::string>* metadata = nullptr);
+
 void save_weights(const torch::nn::Module& module, const std::filesystem::path& file, const std::string& prefix = "",
                   const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
 

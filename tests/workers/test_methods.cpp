@@ -1,0 +1,408 @@
+// test_methods.cpp — the fine-tuning methods on the tiny random pipeline of
+// tests/fixtures/tiny-sd and four builtin hanok scenes: each trains exactly the tensors it
+// should (every other weight bitwise unchanged) with the analytic parameter count, lowers
+// the loss on fixed noise draws when overfitting, writes artifacts that load back to the
+// same outputs; a checkpointed run resumed after an interruption ends bitwise equal to the
+// uninterrupted run; bad configurations fail with messages naming the problem.
+#include <boost/test/unit_test.hpp>
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+
+#include "tests/input_error.h"
+#include "workers/diffusion/ddpm_scheduler.h"
+#include "workers/diffusion/txt2img_pipeline.h"
+#include "workers/methods/dreambooth.h"
+#include "workers/methods/finetune_artifact.h"
+#include "workers/methods/hypernetwork.h"
+#include "workers/methods/learning_rate_schedule.h"
+#include "workers/methods/lora.h"
+#include "workers/methods/lora_files.h"
+#include "workers/methods/textual_inversion.h"
+#include "workers/methods/training_loop.h"
+#include "workers/methods/torch_save_file.h"
+#include "workers/models/weights.h"
+
+using namespace tunegrid;
+using tunegrid::testing::input_error_of;
+
+namespace {
+
+const std::filesystem::path kTinySD = std::filesystem::path(TUNEGRID_SOURCE_DIR) / "tests/fixtures/tiny-sd";
+
+std::filesystem::path temp_dir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / ("tunegrid-test-methods-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+FineTuneSettings tiny_settings(int steps = 8) {
+  FineTuneSettings s;
+  s.data.data = "builtin:scenes?style=hanok&count=4&seed=3";
+  s.data.prompt_templates = {"a photo of a {}", "a {}"};
+  s.steps = steps;
+  s.batch_size = 2;
+  s.learning_rate = 1e-2;
+  s.seed = 7;
+  return s;
+}
+
+// Every tensor of the pipeline, by name (copies).
+std::map<std::string, at::Tensor> snapshot(StableDiffusion& model) {
+  std::map<std::string, at::Tensor> out;
+  for (const auto& item : model.unet->named_parameters()) out["unet." + item.key()] = item.value().detach().clone();
+  for (const auto& item : model.text_encoder->named_parameters())
+    out["text_encoder." + item.key()] = item.value().detach().clone();
+  for (const auto& item : model.vae->named_parameters()) out["vae." + item.key()] = item.value().detach().clone();
+  return out;
+}
+
+// Names of the tensors that differ (bitwise) between two snapshots.
+std::vector<std::string> changed(const std::map<std::string, at::Tensor>& before,
+                                 const std::map<std::string, at::Tensor>& after) {
+  std::vector<std::string> out;
+  for (const auto& [name, value] : before) {
+    const at::Tensor& other = after.at(name);
+    if (!value.sizes().equals(other.sizes()) || !at::equal(value, other)) out.push_back(name);
+  }
+  return out;
+}
+
+// Mean denoising loss of the model on the training set under fixed (noise, timestep) draws.
+double fixed_draw_loss(StableDiffusion& model, const TrainingSet& set, const std::string& caption) {
+  at::NoGradGuard no_grad;
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(1234);
+  DDPMScheduler scheduler(model.scheduler);
+  double total = 0;
+  const int rounds = 4;
+  for (int round = 0; round < rounds; ++round) {
+    const at::Tensor latents = set.mean * model.vae->config.scaling_factor;
+    const at::Tensor noise = at::randn(latents.sizes(), generator, latents.options());
+    const at::Tensor t = at::randint(0, 1000, {latents.size(0)}, generator, at::TensorOptions(at::kLong));
+    const at::Tensor context = encode_prompts(model, {caption}).repeat({latents.size(0), 1, 1});
+    const at::Tensor prediction = model.unet->forward(scheduler.add_noise(latents, noise, t), t, context);
+    total += (prediction - noise).pow(2).mean().item<double>();
+  }
+  return total / rounds;
+}
+
+// UNet output of fixed inputs under a prompt (for round trips).
+at::Tensor unet_output(StableDiffusion& model, const std::string& prompt) {
+  at::NoGradGuard no_grad;
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(99);
+  const auto size = model.unet->config.sample_size;
+  const at::Tensor x = at::randn({2, model.unet->config.in_channels, size, size}, generator, at::TensorOptions());
+  const at::Tensor t = at::tensor(std::vector<std::int64_t>{10, 500});
+  return model.unet->forward(x, t, encode_prompts(model, {prompt, prompt}));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(methods)
+
+BOOST_AUTO_TEST_CASE(learning_rate_schedules_match_diffusers) {
+  LearningRateSchedule s;
+  s.peak = 1.0;
+  s.warmup_steps = 10;
+  s.total_steps = 110;
+  BOOST_TEST(s.at(0) == 1.0);  // constant ignores warm-up
+  s.name = "constant_with_warmup";
+  BOOST_TEST(s.at(0) == 0.0);
+  BOOST_TEST(s.at(5) == 0.5);
+  BOOST_TEST(s.at(50) == 1.0);
+  s.name = "linear";
+  BOOST_TEST(s.at(60) == 0.5);
+  BOOST_TEST(s.at(110) == 0.0);
+  s.name = "cosine";
+  BOOST_TEST(s.at(10) == 1.0);
+  BOOST_TEST(std::abs(s.at(60) - 0.5) < 1e-12);
+  BOOST_TEST(std::abs(s.at(35) - 0.5 * (1 + std::cos(M_PI * 0.25))) < 1e-12);
+}
+
+BOOST_AUTO_TEST_CASE(adamw_matches_the_torch_update) {
+  // Two steps of torch.optim.AdamW(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
+  // on p = [1, -2] with gradients [0.5, 0.25] then [-1, 1], computed by hand from its formula.
+  at::Tensor p = at::tensor(std::vector<float>{1.f, -2.f});
+  p.set_requires_grad(true);
+  AdamW optimizer({{"p", p}}, AdamWOptions{});
+  p.mutable_grad() = at::tensor(std::vector<float>{0.5f, 0.25f});
+  optimizer.step(0.1);
+  // step 1: m = 0.1 g, v = 0.001 g², m̂ = g, v̂ = g²: p = p(1 - 0.001) - 0.1 · g/(|g| + 1e-8)
+  BOOST_TEST(std::abs(p[0].item<double>() - (1.0 * 0.999 - 0.1)) < 1e-6);
+  BOOST_TEST(std::abs(p[1].item<double>() - (-2.0 * 0.999 - 0.1)) < 1e-6);
+  const auto state = optimizer.state();
+  BOOST_TEST(state.size() == 3u);
+  AdamW copy({{"p", p}}, AdamWOptions{});
+  std::map<std::string, at::Tensor> saved(state.begin(), state.end());
+  copy.load_state(saved, "test");
+  at::Tensor q = p.detach().clone();
+  p.mutable_grad() = at::tensor(std::vector<float>{-1.f, 1.f});
+  optimizer.step(0.1);
+  copy.step(0.1);  // the same parameter tensor, stepped by the restored state
+  BOOST_TEST(!at::equal(p.detach(), q));
+}
+
+BOOST_AUTO_TEST_CASE(textual_inversion_changes_only_the_new_rows) {
+  StableDiffusion model = load_stable_diffusion(kTinySD);
+  TextualInversionConfig config;
+  config.num_vectors = 2;
+  TextualInversion method(config);
+  const FineTuneSettings settings = tiny_settings();
+  const TrainingSet set = make_training_set(model, settings.data, "test");
+  const auto before_vocab = model.tokenizer->vocab_size();
+  method.attach(model);
+  BOOST_TEST(model.tokenizer->vocab_size() == before_vocab + 2);
+  BOOST_TEST(method.concept_text() == "<hanok> <hanok>_1");
+  const auto before = snapshot(model);
+  const double loss_before = fixed_draw_loss(model, set, "a photo of a <hanok> <hanok>_1");
+  FineTuneSettings long_settings = settings;
+  long_settings.steps = 40;
+  long_settings.learning_rate = 5e-2;
+  run_finetune(model, method, long_settings, set, nullptr, {}, "test");
+  const double loss_after = fixed_draw_loss(model, set, "a photo of a <hanok> <hanok>_1");
+  BOOST_TEST(loss_after < loss_before, "loss " << loss_before << " -> " << loss_after);
+  const auto after = snapshot(model);
+  const auto names = changed(before, after);
+  BOOST_TEST_REQUIRE(names.size() == 1u);
+  BOOST_TEST(names[0] == "text_encoder.text_model.embeddings.token_embedding.weight");
+  const auto& w0 = before.at(names[0]);
+  const auto& w1 = after.at(names[0]);
+  const auto old_rows = static_cast<std::int64_t>(before_vocab);
+  BOOST_TEST(at::equal(w0.slice(0, 0, old_rows), w1.slice(0, 0, old_rows)));
+  BOOST_TEST(!at::equal(w0.slice(0, old_rows), w1.slice(0, old_rows)));
+  BOOST_TEST(method.trainable_parameter_count() == 2 * w0.size(1));
+
+  // Artifacts: both files load back into a fresh pipeline with the same text encoding.
+  const auto dir = temp_dir("ti");
+  method.save(dir, 40);
+  BOOST_TEST(std::filesystem::exists(dir / "learned_embeds.safetensors"));
+  BOOST_TEST(std::filesystem::exists(dir / "hanok.pt"));
+  const at::Tensor trained = encode_prompts(model, {"a <hanok> <hanok>_1 house"}).detach();
+  for (const char* file : {"learned_embeds.safetensors", "hanok.pt"}) {
+    StableDiffusion fresh = load_stable_diffusion(kTinySD);
+    const std::string text = load_textual_inversion(fresh, dir / file, "<hanok>");
+    BOOST_TEST(text == "<hanok> <hanok>_1");
+    BOOST_TEST(at::equal(encode_prompts(fresh, {"a <hanok> <hanok>_1 house"}).detach(), trained), file);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(lora_trains_only_its_adapters_and_round_trips_in_both_formats) {
+  StableDiffusion model = load_stable_diffusion(kTinySD);
+  LoRAConfig config;
+  config.rank = 2;
+  config.alpha = 1;  // scale 0.5: the diffusers file must fold it in
+  LoRA method(config, 5);
+  FineTuneSettings settings = tiny_settings(30);
+  const TrainingSet set = make_training_set(model, settings.data, "test");
+  const auto before = snapshot(model);
+  const at::Tensor base_output = unet_output(model, "a photo of a sks house");
+  method.attach(model);
+  // B = 0: the adapted model starts as the base model.
+  BOOST_TEST(at::equal(unet_output(model, "a photo of a sks house"), base_output));
+  std::int64_t analytic = 0;
+  for (const auto& adapter : method.adapters()) analytic += config.rank * (adapter.down.size(1) + adapter.up.size(0));
+  BOOST_TEST(method.trainable_parameter_count() == analytic);
+  // tiny-sd: transformer blocks in down_blocks.1 (2), mid_block (1), up_blocks.0 (3); attn1 and attn2
+  // in each, 4 projections per attention = 48 adapters (the 96 tensors peft writes for it).
+  BOOST_TEST(method.adapters().size() == 48u);
+  const double loss_before = fixed_draw_loss(model, set, "a photo of a sks house");
+  run_finetune(model, method, settings, set, nullptr, {}, "test");
+  const double loss_after = fixed_draw_loss(model, set, "a photo of a sks house");
+  BOOST_TEST(loss_after < loss_before, "loss " << loss_before << " -> " << loss_after);
+  BOOST_TEST(changed(before, snapshot(model)).empty());
+  const at::Tensor trained = unet_output(model, "a photo of a sks house");
+  BOOST_TEST(!at::allclose(trained, base_output));
+
+  const auto dir = temp_dir("lora");
+  method.save(dir, 30);
+  for (const char* file : {"pytorch_lora_weights.safetensors", "lora_kohya.safetensors"}) {
+    StableDiffusion fresh = load_stable_diffusion(kTinySD);
+    install_lora(fresh.unet, read_lora_file(dir / file, fresh.unet), file);
+    BOOST_TEST(at::allclose(unet_output(fresh, "a photo of a sks house"), trained, 1e-5, 1e-6), file);
+  }
+  // Merging gives the same outputs with plain weights.
+  StableDiffusion merged = load_stable_diffusion(kTinySD);
+  merge_lora(merged.unet, read_lora_file(dir / "lora_kohya.safetensors", merged.unet), "test");
+  BOOST_TEST(at::allclose(unet_output(merged, "a photo of a sks house"), trained, 1e-4, 1e-5));
+  // kohya keys and alpha.
+  std::map<std::string, std::string> metadata;
+  const auto kohya = load_tensors(dir / "lora_kohya.safetensors", &metadata);
+  BOOST_TEST(kohya.count("lora_unet_mid_block_attentions_0_transformer_blocks_0_attn2_to_out_0.lora_down.weight") == 1u);
+  BOOST_TEST(kohya.at("lora_unet_mid_block_attentions_0_transformer_blocks_0_attn2_to_k.alpha").item<float>() == 1.f);
+  BOOST_TEST(metadata["ss_network_dim"] == "2");
+  const auto peft = load_tensors(dir / "pytorch_lora_weights.safetensors");
+  BOOST_TEST(peft.count("unet.mid_block.attentions.0.transformer_blocks.0.attn2.to_k.lora_A.weight") == 1u);
+  std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(dreambooth_trains_the_unet_with_prior_preservation) {
+  StableDiffusion model = load_stable_diffusion(kTinySD);
+  DreamBooth method(DreamBoothConfig{});
+  FineTuneSettings settings = tiny_settings(20);
+  settings.learning_rate = 1e-3;
+  settings.data.prompt_templates = {"a photo of {}"};
+  const TrainingSet set = make_training_set(model, settings.data, "test");
+  // Class images: renders of other houses stand in for base-model samples here.
+  const TrainingSet prior = make_training_set(
+      model, make_training_set(model, TrainingSetOptions{"builtin:scenes?style=western&count=4", 0, 0, 0.0,
+                                                         "template", {"{}"}, ""}, "test").images,
+      "a photo of a house");
+  const auto before = snapshot(model);
+  method.attach(model);
+  std::int64_t unet_parameters = 0;
+  for (const auto& p : model.unet->parameters()) unet_parameters += p.numel();
+  BOOST_TEST(method.trainable_parameter_count() == unet_parameters);
+  const double loss_before = fixed_draw_loss(model, set, "a photo of sks house");
+  const FineTuneRun run = run_finetune(model, method, settings, set, &prior, {}, "test");
+  BOOST_TEST(run.loss.size() == 20u);
+  const double loss_after = fixed_draw_loss(model, set, "a photo of sks house");
+  BOOST_TEST(loss_after < loss_before, "loss " << loss_before << " -> " << loss_after);
+  for (const auto& name : changed(before, snapshot(model))) BOOST_TEST(name.rfind("unet.", 0) == 0, name);
+
+  const auto dir = temp_dir("dreambooth");
+  method.save(dir, 20);
+  write_finetune_manifest(dir, {"dreambooth", kTinySD.string(), "sks house", 20, {}});
+  std::string concept_text;
+  StableDiffusion loaded = load_finetuned(dir, &concept_text);
+  BOOST_TEST(concept_text == "sks house");
+  BOOST_TEST(at::equal(unet_output(loaded, "a photo of sks house"), unet_output(model, "a photo of sks house")));
+  std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(hypernetwork_trains_only_its_mlps_and_round_trips) {
+  StableDiffusion model = load_stable_diffusion(kTinySD);
+  HypernetworkConfig config;
+  config.activation_func = "relu";
+  config.use_dropout = true;
+  Hypernetwork method(config, 3);
+  FineTuneSettings settings = tiny_settings(30);
+  settings.data.prompt_templates = {"a photo of {}"};
+  settings.learning_rate = 3e-3;
+  const TrainingSet set = make_training_set(model, settings.data, "test");
+  const auto before = snapshot(model);
+  method.attach(model);
+  // tiny-sd: every attention context is 32 wide (self-attention at 32 channels, text 32):
+  // one pair of 1-2-1 MLPs, 2 · (32·64 + 64 + 64·32 + 32) numbers.
+  BOOST_TEST(method.modules().size() == 1u);
+  BOOST_TEST(method.trainable_parameter_count() == 2 * (32 * 64 + 64 + 64 * 32 + 32));
+  // Linear, relu, dropout, Linear: A1111's module indices 0 and 3 hold weights.
+  BOOST_TEST(method.modules().at(32).first.layers.size() == 4u);
+  method.set_training(false);
+  const double loss_before = fixed_draw_loss(model, set, "a photo of hanok");
+  method.set_training(true);
+  run_finetune(model, method, settings, set, nullptr, {}, "test");
+  const double loss_after = fixed_draw_loss(model, set, "a photo of hanok");
+  BOOST_TEST(loss_after < loss_before, "loss " << loss_before << " -> " << loss_after);
+  BOOST_TEST(changed(before, snapshot(model)).empty());
+  const at::Tensor trained = unet_output(model, "a photo of hanok");
+
+  const auto dir = temp_dir("hypernetwork");
+  method.save(dir, 30);
+  StableDiffusion fresh = load_stable_diffusion(kTinySD);
+  load_hypernetwork(fresh, dir / "hypernetwork.safetensors");
+  BOOST_TEST(at::allclose(unet_output(fresh, "a photo of hanok"), trained, 1e-5, 1e-6));
+  // The AUTOMATIC1111 file: {32: [state_k, state_v], fields}.
+  const auto a1111 = read_torch_save_file(dir / "hanok.pt").toGenericDict();
+  BOOST_TEST(a1111.at("activation_func").toStringRef() == "relu");
+  BOOST_TEST(a1111.at("use_dropout").toBool());
+  const auto states = a1111.at(c10::IValue(static_cast<std::int64_t>(32))).toList();
+  BOOST_TEST(states.size() == 2u);
+  const auto state_v = states.get(1).toGenericDict();
+  BOOST_TEST(state_v.contains("linear.3.weight"));
+  BOOST_TEST(at::equal(state_v.at("linear.3.weight").toTensor(), method.modules().at(32).second.layers[3].weight.detach()));
+  std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(a_resumed_run_ends_bitwise_equal_to_an_uninterrupted_one) {
+  const auto dir = temp_dir("resume");
+  FineTuneSettings settings = tiny_settings(6);
+  settings.checkpoint_every = 3;
+  settings.gradient_accumulation = 2;
+  settings.lr_scheduler = "cosine";
+  settings.warmup_steps = 2;
+  settings.min_snr_gamma = 5.0;
+  auto train = [&](const std::filesystem::path& checkpoints, FineTuneRun* run_out) {
+    StableDiffusion model = load_stable_diffusion(kTinySD);
+    const TrainingSet set = make_training_set(model, settings.data, "test");
+    LoRA method(LoRAConfig{}, 1);
+    method.attach(model);
+    *run_out = run_finetune(model, method, settings, set, nullptr, checkpoints, "test");
+    std::vector<at::Tensor> out;
+    for (const auto& item : method.trainable()) out.push_back(item.second.detach().clone());
+    return out;
+  };
+  FineTuneRun whole, resumed;
+  const auto uninterrupted = train(dir / "a", &whole);
+  BOOST_TEST(whole.resumed_from == 0);
+  BOOST_TEST(std::filesystem::exists(dir / "a" / "step-000003" / "state.safetensors"));
+  // The interruption: the run stopped after its step-3 checkpoint.
+  std::filesystem::create_directories(dir / "b");
+  std::filesystem::copy(dir / "a" / "step-000003", dir / "b" / "step-000003");
+  const auto continued = train(dir / "b", &resumed);
+  BOOST_TEST(resumed.resumed_from == 3);
+  BOOST_TEST(resumed.loss.size() == 6u);
+  for (std::size_t i = 0; i < 6; ++i) BOOST_TEST(resumed.loss[i] == whole.loss[i], "loss at step " << i);
+  BOOST_TEST_REQUIRE(continued.size() == uninterrupted.size());
+  for (std::size_t i = 0; i < continued.size(); ++i) BOOST_TEST(at::equal(continued[i], uninterrupted[i]));
+  std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(bad_configurations_name_the_problem) {
+  StableDiffusion model = load_stable_diffusion(kTinySD);
+  TextualInversionConfig ti;  // "<hanok>"
+  TextualInversion(ti).attach(model);
+  BOOST_TEST(input_error_of([&] { TextualInversion(ti).attach(model); }).find("already contains '<hanok>'") !=
+             std::string::npos);
+  model = load_stable_diffusion(kTinySD);
+  TextualInversionConfig ti_init;
+  ti_init.initializer_token = "a photo";
+  BOOST_TEST(input_error_of([&] { TextualInversion(ti_init).attach(model); }).find("single token") !=
+             std::string::npos);
+  LoRAConfig rank0;
+  rank0.rank = 0;
+  BOOST_TEST(input_error_of([&] { LoRA(rank0, 0).attach(model); }).find("rank = 0") != std::string::npos);
+  HypernetworkConfig odd;
+  odd.layer_structure = {2, 1};
+  BOOST_TEST(input_error_of([&] { Hypernetwork(odd, 0).attach(model); }).find("must start and end with 1") !=
+             std::string::npos);
+  HypernetworkConfig sizes;
+  sizes.enable_sizes = {768};
+  BOOST_TEST(input_error_of([&] { Hypernetwork(sizes, 0).attach(model); }).find("context widths are 32") !=
+             std::string::npos);
+  LoRAConfig unknown;
+  unknown.target_modules = {"to_qq"};
+  const std::string message = input_error_of([&] { LoRA(unknown, 0).attach(model); });
+  BOOST_TEST(message.find("unknown target module 'to_qq'") != std::string::npos, message);
+  BOOST_TEST(message.find("to_q") != std::string::npos);
+  FineTuneSettings too_many = tiny_settings();
+  too_many.data.train_images = 10;
+  BOOST_TEST(input_error_of([&] { make_training_set(model, too_many.data, "job x"); })
+                 .find("train_images = 10 but data 'builtin:scenes?style=hanok&count=4&seed=3' has only 4 images") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_nan_loss_stops_the_job_with_the_step) {
+  StableDiffusion model = load_stable_diffusion(kTinySD);
+  const FineTuneSettings settings = tiny_settings(3);
+  const TrainingSet set = make_training_set(model, settings.data, "test");
+  LoRA method(LoRAConfig{}, 0);
+  method.attach(model);
+  {
+    at::NoGradGuard no_grad;
+    method.adapters().front().up.fill_(std::nan(""));
+  }
+  try {
+    run_finetune(model, method, settings, set, nullptr, {}, "job y");
+    BOOST_FAIL("expected the NaN loss to stop the run");
+  } catch (const std::runtime_error& error) {
+    BOOST_TEST(std::string(error.what()).find("job y: the loss is nan at step 1") != std::string::npos, error.what());
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

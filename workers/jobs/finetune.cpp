@@ -1,0 +1,327 @@
+// finetune.cpp — the `finetune.<method>` job kinds (textual_inversion, dreambooth, lora,
+// hypernetwork):
+// load the base model, make the training set (and DreamBooth's class images), attach the
+// method, run the shared loop (workers/methods/training_loop.h), write the method's
+// artifacts and finetune.json into the job's artifact folder. Parameter names follow
+// diffusers' training scripts (max_train_steps, train_batch_size, learning_rate, scale_lr,
+// lr_scheduler, lr_warmup_steps, snr_gamma, checkpointing_steps, validation_prompt, ...);
+// each method's defaults are its reference script's (see the method headers). Outputs: the
+// loss per step, timings load / train / sample, metrics trainable_parameters and
+// resumed_from_step, and the validation images.
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include "core/errors.h"
+#include "core/log.h"
+#include "workers/builtin/builtin_models.h"
+#include "workers/data/rng.h"
+#include "workers/diffusion/txt2img_pipeline.h"
+#include "workers/eval/clip_preprocess.h"
+#include "workers/jobs/job_kind.h"
+#include "workers/methods/dreambooth.h"
+#include "workers/methods/finetune_artifact.h"
+#include "workers/methods/hypernetwork.h"
+#include "workers/methods/learning_rate_schedule.h"
+#include "workers/methods/lora.h"
+#include "workers/methods/textual_inversion.h"
+#include "workers/methods/training_loop.h"
+#include "workers/models/weights.h"
+
+namespace tunegrid {
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::vector<std::string> strings_of(const Value& value) {
+  std::vector<std::string> out;
+  for (const auto& item : value.as_list()) out.push_back(item.as_string());
+  return out;
+}
+
+Value string_list(const std::vector<std::string>& items) {
+  Value::List list;
+  for (const auto& item : items) list.emplace_back(item);
+  return Value(list);
+}
+
+// Defaults that differ between methods.
+struct MethodDefaults {
+  int steps, batch;
+  double learning_rate;
+  int warmup;
+  double flip;
+  std::vector<std::string> templates;
+};
+
+std::vector<ParamSpec> shared_params(const MethodDefaults& d) {
+  return {
+      {"model", ParamType::string, Value("builtin:tiny-sd"), "base model: diffusers folder or builtin:tiny-sd",
+       std::nullopt, {}},
+      {"data", ParamType::string, Value("builtin:scenes?style=hanok&count=100"), "training images (data reference)",
+       std::nullopt, {}},
+      {"train_images", ParamType::integer, Value(0), "use the first N images of data (0: all)", 0.0, {}},
+      {"resolution", ParamType::integer, Value(0), "training resolution in pixels (0: the model's)", 0.0, {}},
+      {"captions", ParamType::string, Value("template"), "template: prompt_templates; data: the images' captions",
+       std::nullopt, {"template", "data"}},
+      {"prompt_templates", ParamType::string_list, string_list(d.templates), "caption templates; {} is the concept",
+       std::nullopt, {}},
+      {"concept_word", ParamType::string, Value("hanok"), "with captions = data: the word replaced by the concept",
+       std::nullopt, {}},
+      {"flip_p", ParamType::number, Value(d.flip), "probability of a horizontally flipped example", 0.0, {}},
+      {"max_train_steps", ParamType::integer, Value(d.steps), "optimizer steps", 1.0, {}},
+      {"train_batch_size", ParamType::integer, Value(d.batch), "examples per micro-step", 1.0, {}},
+      {"gradient_accumulation_steps", ParamType::integer, Value(1), "micro-steps per optimizer step", 1.0, {}},
+      {"learning_rate", ParamType::number, Value(d.learning_rate), "peak learning rate", 0.0, {}},
+      {"scale_lr", ParamType::boolean, Value(false), "lr × accumulation × batch (diffusers)", std::nullopt, {}},
+      {"lr_scheduler", ParamType::string, Value("constant"), "learning-rate schedule", std::nullopt,
+       learning_rate_schedule_names()},
+      {"lr_warmup_steps", ParamType::integer, Value(d.warmup), "warm-up steps (not used by constant)", 0.0, {}},
+      {"adam_beta1", ParamType::number, Value(0.9), "AdamW β1", 0.0, {}},
+      {"adam_beta2", ParamType::number, Value(0.999), "AdamW β2", 0.0, {}},
+      {"adam_epsilon", ParamType::number, Value(1e-8), "AdamW ε", 0.0, {}},
+      {"adam_weight_decay", ParamType::number, Value(1e-2), "AdamW weight decay", 0.0, {}},
+      {"max_grad_norm", ParamType::number, Value(1.0), "gradient-norm clipping (0: none)", 0.0, {}},
+      {"snr_gamma", ParamType::number, Value(0.0), "min-SNR-γ loss weighting (0: off)", 0.0, {}},
+      {"seed", ParamType::integer, Value(0), "seed of every random draw", 0.0, {}},
+      {"checkpointing_steps", ParamType::integer, Value(0), "steps between resumable checkpoints (0: none)", 0.0, {}},
+      {"validation_prompt", ParamType::string, Value(""), "prompt sampled during training ({} is the concept)",
+       std::nullopt, {}},
+      {"validation_steps", ParamType::integer, Value(0), "steps between validation samples (0: none)", 0.0, {}},
+      {"num_validation_images", ParamType::integer, Value(2), "images per validation", 1.0, {}},
+  };
+}
+
+FineTuneSettings settings_of(const Job& job) {
+  FineTuneSettings s;
+  s.data.data = job.param("data").as_string();
+  s.data.train_images = static_cast<int>(job.param("train_images").as_integer());
+  s.data.resolution = static_cast<int>(job.param("resolution").as_integer());
+  s.data.captions = job.param("captions").as_string();
+  s.data.prompt_templates = strings_of(job.param("prompt_templates"));
+  s.data.concept_word = job.param("concept_word").as_string();
+  s.data.flip_probability = job.param("flip_p").as_number();
+  s.steps = static_cast<int>(job.param("max_train_steps").as_integer());
+  s.batch_size = static_cast<int>(job.param("train_batch_size").as_integer());
+  s.gradient_accumulation = static_cast<int>(job.param("gradient_accumulation_steps").as_integer());
+  s.learning_rate = job.param("learning_rate").as_number();
+  s.scale_lr = job.param("scale_lr").as_bool();
+  s.lr_scheduler = job.param("lr_scheduler").as_string();
+  s.warmup_steps = static_cast<int>(job.param("lr_warmup_steps").as_integer());
+  s.adam.beta1 = job.param("adam_beta1").as_number();
+  s.adam.beta2 = job.param("adam_beta2").as_number();
+  s.adam.epsilon = job.param("adam_epsilon").as_number();
+  s.adam.weight_decay = job.param("adam_weight_decay").as_number();
+  s.max_grad_norm = job.param("max_grad_norm").as_number();
+  s.min_snr_gamma = job.param("snr_gamma").as_number();
+  s.seed = static_cast<std::uint64_t>(job.param("seed").as_integer());
+  s.checkpoint_every = static_cast<int>(job.param("checkpointing_steps").as_integer());
+  s.sample_prompt = job.param("validation_prompt").as_string();
+  s.sample_every = s.sample_prompt.empty() ? 0 : static_cast<int>(job.param("validation_steps").as_integer());
+  s.sample_images = static_cast<int>(job.param("num_validation_images").as_integer());
+  return s;
+}
+
+// DreamBooth's class images: generated by the base model once and kept in the artifact
+// folder (a resumed or retried job reuses them).
+ImageBatch class_images(StableDiffusion& model, const std::string& prompt, int count, int resolution,
+                        std::uint64_t seed, const std::filesystem::path& artifacts) {
+  const auto file = artifacts / "class_images.safetensors";
+  if (std::filesystem::exists(file)) {
+    std::map<std::string, std::string> metadata;
+    const auto tensors = load_tensors(file, &metadata);
+    const at::Tensor pixels = tensors.at("images");  // [N, H, W, 3] uint8
+    if (metadata["prompt"] == prompt && pixels.size(0) == count && pixels.size(1) == resolution) {
+      ImageBatch images;
+      images.key = "class";
+      images.count = count;
+      images.height = images.width = resolution;
+      images.pixels.assign(pixels.data_ptr<std::uint8_t>(), pixels.data_ptr<std::uint8_t>() + pixels.numel());
+      return images;
+    }
+  }
+  at::NoGradGuard no_grad;
+  ImageBatch images;
+  images.key = "class";
+  images.height = images.width = resolution;
+  for (int done = 0; done < count; done += 16) {
+    Txt2ImgOptions options;
+    options.prompt = prompt;
+    options.num_images = std::min(16, count - done);
+    options.steps = 50;
+    options.guidance = 7.5;
+    options.seed = mix_seed(seed, static_cast<std::uint64_t>(done));
+    options.height = options.width = resolution;
+    const ImageBatch part = txt2img(model, options);
+    images.pixels.insert(images.pixels.end(), part.pixels.begin(), part.pixels.end());
+    images.count += part.count;
+  }
+  std::filesystem::create_directories(artifacts);
+  const at::Tensor pixels = at::from_blob(images.pixels.data(), {images.count, resolution, resolution, 3}, at::kByte);
+  save_tensors(file, {{"images", pixels}}, {{"prompt", prompt}});
+  return images;
+}
+
+using MethodFactory = std::function<std::unique_ptr<FineTuneMethod>(const Job&)>;
+
+void run_finetune_job(JobContext& context, const MethodFactory& make_method) {
+  const Job& job = context.job;
+  const std::string what = fmt::format("{} job {}", job.kind, job.id);
+  auto start = std::chrono::steady_clock::now();
+  const std::string base = job.param("model").as_string();
+  StableDiffusion model = load_stable_diffusion(resolve_model_reference(base, job.kind + " param 'model'"));
+  const FineTuneSettings settings = settings_of(job);
+  std::unique_ptr<FineTuneMethod> method = make_method(job);
+  const TrainingSet instances = make_training_set(model, settings.data, what);
+  std::unique_ptr<TrainingSet> prior;
+  if (job.kind == "finetune.dreambooth" && job.param("with_prior_preservation").as_bool()) {
+    const std::string class_prompt = job.param("class_prompt").as_string();
+    const int count = static_cast<int>(job.param("num_class_images").as_integer());
+    prior = std::make_unique<TrainingSet>(make_training_set(
+        model, class_images(model, class_prompt, count, instances.images.height, settings.seed, context.artifacts),
+        class_prompt));
+  }
+  method->attach(model);
+  const std::int64_t trainable = method->trainable_parameter_count();
+  context.outputs.timings["load"] = seconds_since(start);
+
+  std::filesystem::create_directories(context.artifacts);
+  FineTuneSettings run_settings = settings;
+  if (prior) run_settings.prior_loss_weight = job.param("prior_loss_weight").as_number();
+  const auto checkpoints = settings.checkpoint_every > 0 ? context.artifacts / "checkpoints" : std::filesystem::path();
+  FineTuneRun run = run_finetune(model, *method, run_settings, instances, prior.get(), checkpoints, what);
+  context.outputs.timings["train"] = run.train_seconds;
+  if (run.sample_seconds > 0) context.outputs.timings["sample"] = run.sample_seconds;
+
+  method->save(context.artifacts, settings.steps);
+  FineTuneManifest manifest;
+  manifest.method = method->name();
+  manifest.base_model = base;
+  manifest.concept_text = method->concept_text();
+  manifest.steps = settings.steps;
+  for (const auto& entry : std::filesystem::directory_iterator(context.artifacts))
+    if (entry.is_regular_file()) manifest.files.push_back(entry.path().filename().string());
+  write_finetune_manifest(context.artifacts, manifest);
+
+  context.outputs.loss = run.loss;
+  context.outputs.metrics["trainable_parameters"] = static_cast<double>(trainable);
+  context.outputs.metrics["resumed_from_step"] = run.resumed_from;
+  context.outputs.metrics["final_loss"] = run.loss.empty() ? 0.0 : run.loss.back();
+  for (auto& images : run.samples) context.outputs.images.push_back(std::move(images));
+}
+
+JobKind finetune_kind(const std::string& method, const std::string& doc, const MethodDefaults& defaults,
+                      std::vector<ParamSpec> method_params, MethodFactory make_method) {
+  JobKind kind;
+  kind.spec.name = "finetune." + method;
+  kind.spec.doc = doc;
+  kind.spec.params = shared_params(defaults);
+  for (auto& p : method_params) kind.spec.params.push_back(std::move(p));
+  kind.run = [make_method](JobContext& context) { run_finetune_job(context, make_method); };
+  return kind;
+}
+
+}  // namespace
+
+JobKind finetune_textual_inversion_kind() {
+  return finetune_kind(
+      "textual_inversion", "Textual Inversion: learns new token embeddings (diffusers textual_inversion.py).",
+      {5000, 16, 1e-4, 500, 0.5, object_prompt_templates()},
+      {{"placeholder_token", ParamType::string, Value("<hanok>"), "the new token (must not be a token yet)",
+        std::nullopt, {}},
+       {"initializer_token", ParamType::string, Value("house"), "single token the new rows start from", std::nullopt,
+        {}},
+       {"num_vectors", ParamType::integer, Value(1), "embedding vectors of the concept", 1.0, {}}},
+      [](const Job& job) {
+        TextualInversionConfig config;
+        config.placeholder_token = job.param("placeholder_token").as_string();
+        config.initializer_token = job.param("initializer_token").as_string();
+        config.num_vectors = static_cast<int>(job.param("num_vectors").as_integer());
+        return std::make_unique<TextualInversion>(config);
+      });
+}
+
+JobKind finetune_dreambooth_kind() {
+  return finetune_kind(
+      "dreambooth", "DreamBooth: fine-tunes the whole UNet, optionally with prior preservation (train_dreambooth.py).",
+      {400, 4, 5e-6, 0, 0.0, {"a photo of {}"}},
+      {{"instance_text", ParamType::string, Value("sks house"), "the subject in prompts (identifier + class)",
+        std::nullopt, {}},
+       {"train_text_encoder", ParamType::boolean, Value(false), "also train the text encoder", std::nullopt, {}},
+       {"with_prior_preservation", ParamType::boolean, Value(false), "train on generated class images too",
+        std::nullopt, {}},
+       {"class_prompt", ParamType::string, Value("a photo of a house"), "prompt of the class images", std::nullopt, {}},
+       {"num_class_images", ParamType::integer, Value(100), "class images generated by the base model", 1.0, {}},
+       {"prior_loss_weight", ParamType::number, Value(1.0), "weight λ of the class loss", 0.0, {}}},
+      [](const Job& job) {
+        DreamBoothConfig config;
+        config.concept_text = job.param("instance_text").as_string();
+        config.train_text_encoder = job.param("train_text_encoder").as_bool();
+        return std::make_unique<DreamBooth>(config);
+      });
+}
+
+JobKind finetune_lora_kind() {
+  return finetune_kind(
+      "lora", "LoRA on the UNet's attention projections (diffusers/peft; kohya-ss file too).",
+      {500, 4, 1e-4, 0, 0.5, {"a photo of {}"}},
+      {{"rank", ParamType::integer, Value(4), "LoRA rank r", 1.0, {}},
+       {"lora_alpha", ParamType::number, Value(0.0), "alpha (scale alpha / r); 0: = rank", 0.0, {}},
+       {"target_modules", ParamType::string_list, string_list(lora_target_names()),
+        "attention projections to adapt", std::nullopt, lora_target_names()},
+       {"init_lora_weights", ParamType::string, Value("gaussian"), "A's init: gaussian (peft) or kaiming (kohya)",
+        std::nullopt, {"gaussian", "kaiming"}},
+       {"instance_text", ParamType::string, Value("sks house"), "the subject in prompts", std::nullopt, {}}},
+      [](const Job& job) {
+        LoRAConfig config;
+        config.rank = static_cast<int>(job.param("rank").as_integer());
+        config.alpha = job.param("lora_alpha").as_number();
+        config.target_modules = strings_of(job.param("target_modules"));
+        config.init = job.param("init_lora_weights").as_string();
+        config.concept_text = job.param("instance_text").as_string();
+        return std::make_unique<LoRA>(config, static_cast<std::uint64_t>(job.param("seed").as_integer()));
+      });
+}
+
+}  // namespace tunegrid
+
+namespace tunegrid {
+
+JobKind finetune_hypernetwork_kind() {
+  Value::List default_structure{Value(1.0), Value(2.0), Value(1.0)};
+  return finetune_kind(
+      "hypernetwork", "AUTOMATIC1111 hypernetwork: MLPs on the attention context before to_k / to_v.",
+      {100000, 1, 1e-5, 0, 0.0, {"a photo of {}"}},
+      {{"hypernetwork_name", ParamType::string, Value("hanok"), "name (file <name>.pt and the A1111 field)",
+        std::nullopt, {}},
+       {"enable_sizes", ParamType::integer_list, Value(Value::List{}), "context widths (empty: all of the UNet's)",
+        1.0, {}},
+       {"layer_structure", ParamType::number_list, Value(default_structure), "width factors, 1 ... 1", 0.0, {}},
+       {"activation_func", ParamType::string, Value("linear"), "activation after hidden layers", std::nullopt,
+        {"linear", "relu", "leakyrelu", "elu", "swish", "tanh", "sigmoid"}},
+       {"add_layer_norm", ParamType::boolean, Value(false), "LayerNorm after each Linear", std::nullopt, {}},
+       {"use_dropout", ParamType::boolean, Value(false), "dropout 0.3 after hidden layers", std::nullopt, {}},
+       {"activate_output", ParamType::boolean, Value(false), "activation after the last Linear too", std::nullopt, {}},
+       {"instance_text", ParamType::string, Value("hanok"), "what {} in prompt templates becomes", std::nullopt, {}}},
+      [](const Job& job) {
+        HypernetworkConfig config;
+        config.name = job.param("hypernetwork_name").as_string();
+        for (const auto& v : job.param("enable_sizes").as_list()) config.enable_sizes.push_back(static_cast<int>(v.as_integer()));
+        config.layer_structure.clear();
+        for (const auto& v : job.param("layer_structure").as_list()) config.layer_structure.push_back(v.as_number());
+        config.activation_func = job.param("activation_func").as_string();
+        config.add_layer_norm = job.param("add_layer_norm").as_bool();
+        config.use_dropout = job.param("use_dropout").as_bool();
+        config.activate_output = job.param("activate_output").as_bool();
+        config.concept_text = job.param("instance_text").as_string();
+        return std::make_unique<Hypernetwork>(config, static_cast<std::uint64_t>(job.param("seed").as_integer()));
+      });
+}
+
+}  // namespace tunegrid

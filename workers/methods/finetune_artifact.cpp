@@ -1,0 +1,78 @@
+// finetune_artifact.cpp — see finetune_artifact.h.
+#include "workers/methods/finetune_artifact.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+#include "core/atomic_file.h"
+#include "core/errors.h"
+#include "workers/builtin/builtin_models.h"
+#include "workers/methods/hypernetwork.h"
+#include "workers/methods/lora_files.h"
+#include "workers/methods/textual_inversion.h"
+
+namespace tunegrid {
+
+namespace {
+
+constexpr const char* kManifestFormat = "tunegrid.finetune";
+constexpr int kManifestVersion = 1;
+
+}  // namespace
+
+void write_finetune_manifest(const std::filesystem::path& dir, const FineTuneManifest& manifest) {
+  const nlohmann::json document = {{"format", kManifestFormat},           {"format_version", kManifestVersion},
+                                   {"method", manifest.method},           {"base_model", manifest.base_model},
+                                   {"concept_text", manifest.concept_text}, {"steps", manifest.steps},
+                                   {"files", manifest.files}};
+  write_file_atomically(dir / "finetune.json", document.dump(2) + "\n");
+}
+
+FineTuneManifest read_finetune_manifest(const std::filesystem::path& dir) {
+  const auto file = dir / "finetune.json";
+  std::ifstream in(file);
+  if (!in) throw InputError(file.string() + ": cannot be read (a fine-tuning job's artifact folder has it)");
+  FineTuneManifest manifest;
+  try {
+    const nlohmann::json document = nlohmann::json::parse(in);
+    if (document.at("format").get<std::string>() != kManifestFormat)
+      throw InputError(file.string() + ": format is not " + kManifestFormat);
+    const int version = document.at("format_version").get<int>();
+    if (version > kManifestVersion)
+      throw InputError(fmt::format("{}: format_version {} is newer than this tunegrid reads ({})", file.string(),
+                                   version, kManifestVersion));
+    manifest.method = document.at("method").get<std::string>();
+    manifest.base_model = document.at("base_model").get<std::string>();
+    manifest.concept_text = document.at("concept_text").get<std::string>();
+    manifest.steps = document.at("steps").get<int>();
+    manifest.files = document.at("files").get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& error) {
+    throw InputError(fmt::format("{}: not a fine-tuning manifest: {}", file.string(), error.what()));
+  }
+  return manifest;
+}
+
+StableDiffusion load_finetuned(const std::filesystem::path& dir, std::string* concept_text) {
+  const FineTuneManifest manifest = read_finetune_manifest(dir);
+  if (concept_text) *concept_text = manifest.concept_text;
+  if (manifest.method == "dreambooth") return load_stable_diffusion(dir);
+  StableDiffusion model =
+      load_stable_diffusion(resolve_model_reference(manifest.base_model, (dir / "finetune.json").string()));
+  if (manifest.method == "textual_inversion") {
+    const std::string token = manifest.concept_text.substr(0, manifest.concept_text.find(' '));
+    load_textual_inversion(model, dir / "learned_embeds.safetensors", token);
+  } else if (manifest.method == "lora") {
+    install_lora(model.unet, read_lora_file(dir / "pytorch_lora_weights.safetensors", model.unet),
+                 (dir / "pytorch_lora_weights.safetensors").string());
+  } else if (manifest.method == "hypernetwork") {
+    load_hypernetwork(model, dir / "hypernetwork.safetensors");
+  } else {
+    throw InputError(fmt::format("{}: method '{}' has no loader in this tunegrid", (dir / "finetune.json").string(),
+                                 manifest.method));
+  }
+  return model;
+}
+
+}  // namespace tunegrid

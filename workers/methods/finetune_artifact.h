@@ -1,0 +1,32 @@
+// finetune_artifact.h — what a finetune.<method> job leaves in its artifact folder for
+// later jobs (sample, evaluate) and for people: finetune.json (format
+// "tunegrid.finetune", format_version, method, base_model, concept_text, steps, files) beside
+// the method's own files (learned_embeds.safetensors, pytorch_lora_weights.safetensors, a
+// diffusers pipeline folder, ...). load_finetuned rebuilds the fine-tuned pipeline from it.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "workers/models/stable_diffusion.h"
+
+namespace tunegrid {
+
+struct FineTuneManifest {
+  std::string method;
+  std::string base_model;    // as the job named it (builtin:tiny-sd or a path)
+  std::string concept_text;  // what "{}" in prompts stands for
+  int steps = 0;
+  std::vector<std::string> files;
+};
+
+void write_finetune_manifest(const std::filesystem::path& dir, const FineTuneManifest& manifest);
+// Throws InputError naming the file for a missing, malformed or newer manifest.
+FineTuneManifest read_finetune_manifest(const std::filesystem::path& dir);
+
+// The base model with the artifact applied (textual inversion: the embedding added; lora:
+// adapters hooked in; dreambooth: the saved pipeline itself); `concept_text` receives the
+// manifest's concept text.
+StableDiffusion load_finetuned(const std::filesystem::path& dir, std::string* concept_text = nullptr);
+
+}  // namespace tunegrid

@@ -1,0 +1,248 @@
+// hypernetwork.cpp — see hypernetwork.h.
+#include "workers/methods/hypernetwork.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <set>
+
+#include "core/errors.h"
+#include "core/text.h"
+#include "workers/data/rng.h"
+#include "workers/methods/torch_save_file.h"
+#include "workers/models/transformer_2d.h"
+#include "workers/models/weights.h"
+
+namespace tunegrid {
+
+namespace {
+
+using Modules = std::map<int, std::pair<HypernetworkMLP, HypernetworkMLP>>;
+
+const std::vector<std::string>& activation_names() {
+  static const std::vector<std::string> names = {"linear", "relu", "leakyrelu", "elu", "swish", "tanh", "sigmoid"};
+  return names;
+}
+
+at::Tensor activate(const at::Tensor& x, const std::string& name) {
+  if (name == "relu") return at::relu(x);
+  if (name == "leakyrelu") return at::leaky_relu(x, 0.01);
+  if (name == "elu") return at::elu(x);
+  if (name == "swish") return at::hardswish(x);  // A1111 maps "swish" to torch.nn.Hardswish
+  if (name == "tanh") return at::tanh(x);
+  if (name == "sigmoid") return at::sigmoid(x);
+  return x;
+}
+
+std::vector<std::shared_ptr<AttentionImpl>> attentions_of(UNet2DConditionModel& unet) {
+  std::vector<std::shared_ptr<AttentionImpl>> out;
+  for (const auto& item : unet->named_modules("", false))
+    if (auto attention = std::dynamic_pointer_cast<AttentionImpl>(item.value())) out.push_back(attention);
+  return out;
+}
+
+// A1111's HypernetworkModule layer list for width `dim`.
+HypernetworkMLP make_mlp(int dim, const HypernetworkConfig& c, at::Generator& generator) {
+  HypernetworkMLP mlp;
+  const std::size_t n = c.layer_structure.size();
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    const auto in = static_cast<std::int64_t>(dim * c.layer_structure[i]);
+    const auto out = static_cast<std::int64_t>(dim * c.layer_structure[i + 1]);
+    HypernetworkMLP::Layer linear{"linear"};
+    linear.weight = at::normal(0.0, 0.01, {out, in}, generator, at::TensorOptions());
+    linear.bias = at::zeros({out});
+    mlp.layers.push_back(linear);
+    const bool last = i + 2 >= n;
+    if (c.activation_func != "linear" && (!last || c.activate_output)) mlp.layers.push_back({"activation"});
+    if (c.add_layer_norm) {
+      HypernetworkMLP::Layer norm{"layer_norm"};
+      norm.weight = at::ones({out});
+      norm.bias = at::zeros({out});
+      mlp.layers.push_back(norm);
+    }
+    if (c.use_dropout && !last) {
+      HypernetworkMLP::Layer dropout{"dropout"};
+      dropout.dropout = 0.3;
+      mlp.layers.push_back(dropout);
+    }
+  }
+  return mlp;
+}
+
+void install(UNet2DConditionModel& unet, std::shared_ptr<const Modules> modules, std::shared_ptr<bool> training,
+             std::string activation, double multiplier) {
+  for (auto& attention : attentions_of(unet)) {
+    for (int which : {0, 1}) {
+      auto hook = [modules, training, activation, multiplier, which](const at::Tensor& context) {
+        const auto found = modules->find(static_cast<int>(context.size(-1)));
+        if (found == modules->end()) return context;
+        const HypernetworkMLP& mlp = which == 0 ? found->second.first : found->second.second;
+        const at::Tensor delta = mlp.forward(context, *training, activation);
+        return *training ? context + delta : context + delta * multiplier;
+      };
+      (which == 0 ? attention->context_k_hook : attention->context_v_hook) = hook;
+    }
+  }
+}
+
+std::string key_of(int size, int which, std::size_t layer, const char* part) {
+  return fmt::format("{}.{}.linear.{}.{}", size, which, layer, part);
+}
+
+}  // namespace
+
+at::Tensor HypernetworkMLP::forward(const at::Tensor& x, bool training, const std::string& activation) const {
+  at::Tensor h = x;
+  for (const auto& layer : layers) {
+    if (layer.kind == "linear") h = at::linear(h, layer.weight, layer.bias);
+    else if (layer.kind == "activation") h = activate(h, activation);
+    else if (layer.kind == "layer_norm") h = at::layer_norm(h, {layer.weight.size(0)}, layer.weight, layer.bias);
+    else h = at::dropout(h, layer.dropout, training);
+  }
+  return h;
+}
+
+void Hypernetwork::attach(StableDiffusion& model) {
+  const auto& ls = config_.layer_structure;
+  if (ls.size() < 2 || ls.front() != 1.0 || ls.back() != 1.0)
+    throw InputError(fmt::format("hypernetwork: layer_structure [{}] must start and end with 1 (e.g. 1, 2, 1)",
+                                 fmt::join(ls, ", ")));
+  for (double x : ls)
+    if (x <= 0) throw InputError(fmt::format("hypernetwork: layer_structure has {}; expected positive factors", x));
+  if (std::find(activation_names().begin(), activation_names().end(), config_.activation_func) ==
+      activation_names().end())
+    throw InputError(fmt::format("hypernetwork: unknown activation_func '{}'; expected one of {}{}",
+                                 config_.activation_func, fmt::join(activation_names(), ", "),
+                                 did_you_mean(config_.activation_func, activation_names())));
+  for (auto& p : model.unet->parameters()) p.set_requires_grad(false);
+  for (auto& p : model.vae->parameters()) p.set_requires_grad(false);
+  for (auto& p : model.text_encoder->parameters()) p.set_requires_grad(false);
+  std::set<int> widths;
+  for (const auto& attention : attentions_of(model.unet)) widths.insert(static_cast<int>(attention->to_k->weight.size(1)));
+  std::vector<int> sizes = config_.enable_sizes;
+  if (sizes.empty()) sizes.assign(widths.begin(), widths.end());
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(mix_seed(seed_, 0x4e7));
+  for (int size : sizes) {
+    if (!widths.count(size))
+      throw InputError(fmt::format("hypernetwork: enable_sizes has {}, but this UNet's attention context widths are {}",
+                                   size, fmt::join(widths, ", ")));
+    modules_[size] = {make_mlp(size, config_, generator), make_mlp(size, config_, generator)};
+  }
+  for (auto& [size, pair] : modules_)
+    for (auto* mlp : {&pair.first, &pair.second})
+      for (auto& layer : mlp->layers)
+        if (layer.weight.defined()) {
+          layer.weight.set_requires_grad(true);
+          layer.bias.set_requires_grad(true);
+        }
+  // The hooks share the modules (tensors are handles: training updates them in place).
+  install(model.unet, std::make_shared<const Modules>(modules_), training_, config_.activation_func,
+          config_.multiplier);
+}
+
+NamedTensors Hypernetwork::trainable() {
+  NamedTensors out;
+  for (auto& [size, pair] : modules_)
+    for (int which : {0, 1}) {
+      const auto& mlp = which == 0 ? pair.first : pair.second;
+      for (std::size_t i = 0; i < mlp.layers.size(); ++i)
+        if (mlp.layers[i].weight.defined()) {
+          out.emplace_back(key_of(size, which, i, "weight"), mlp.layers[i].weight);
+          out.emplace_back(key_of(size, which, i, "bias"), mlp.layers[i].bias);
+        }
+    }
+  return out;
+}
+
+void Hypernetwork::save(const std::filesystem::path& dir, int step) {
+  std::vector<double> dropout_structure(config_.layer_structure.size(), 0.0);
+  if (config_.use_dropout)
+    for (std::size_t i = 1; i + 1 < dropout_structure.size(); ++i) dropout_structure[i] = 0.3;
+  const std::map<std::string, std::string> fields = {
+      {"name", config_.name},
+      {"step", std::to_string(step)},
+      {"layer_structure", nlohmann::json(config_.layer_structure).dump()},
+      {"activation_func", config_.activation_func},
+      {"is_layer_norm", config_.add_layer_norm ? "true" : "false"},
+      {"weight_initialization", "Normal"},
+      {"use_dropout", config_.use_dropout ? "true" : "false"},
+      {"dropout_structure", nlohmann::json(dropout_structure).dump()},
+      {"activate_output", config_.activate_output ? "true" : "false"},
+      {"last_layer_dropout", "false"},
+      {"format", "tunegrid.hypernetwork"},
+      {"format_version", "1"}};
+  save_tensors(dir / "hypernetwork.safetensors", trainable(), fields);
+
+  // The AUTOMATIC1111 .pt: {size: [state_dict_k, state_dict_v], fields...}.
+  c10::impl::GenericDict data(c10::AnyType::get(), c10::AnyType::get());
+  for (auto& [size, pair] : modules_) {
+    c10::impl::GenericList states(c10::AnyType::get());
+    for (const auto* mlp : {&pair.first, &pair.second}) {
+      c10::Dict<std::string, at::Tensor> state;
+      for (std::size_t i = 0; i < mlp->layers.size(); ++i)
+        if (mlp->layers[i].weight.defined()) {
+          state.insert(fmt::format("linear.{}.weight", i), mlp->layers[i].weight.detach().clone());
+          state.insert(fmt::format("linear.{}.bias", i), mlp->layers[i].bias.detach().clone());
+        }
+      states.push_back(state);
+    }
+    data.insert(static_cast<std::int64_t>(size), states);
+  }
+  c10::impl::GenericList layer_structure(c10::FloatType::get()), dropout(c10::FloatType::get());
+  for (double x : config_.layer_structure) layer_structure.push_back(x);
+  for (double x : dropout_structure) dropout.push_back(x);
+  data.insert("step", static_cast<std::int64_t>(step));
+  data.insert("name", config_.name);
+  data.insert("layer_structure", layer_structure);
+  data.insert("activation_func", config_.activation_func);
+  data.insert("is_layer_norm", config_.add_layer_norm);
+  data.insert("weight_initialization", std::string("Normal"));
+  data.insert("sd_checkpoint", c10::IValue());
+  data.insert("sd_checkpoint_name", c10::IValue());
+  data.insert("activate_output", config_.activate_output);
+  data.insert("use_dropout", config_.use_dropout);
+  data.insert("dropout_structure", dropout);
+  data.insert("last_layer_dropout", false);
+  data.insert("optional_info", c10::IValue());
+  write_torch_save_file(dir / (config_.name + ".pt"), data);
+}
+
+void load_hypernetwork(StableDiffusion& model, const std::filesystem::path& file, double multiplier) {
+  std::map<std::string, std::string> metadata;
+  const auto tensors = load_tensors(file, &metadata);
+  if (metadata["format"] != "tunegrid.hypernetwork")
+    throw InputError(file.string() + ": not a hypernetwork.safetensors written by tunegrid");
+  // Rebuild the layer lists from the key names: "<size>.<which>.linear.<i>.<weight|bias>".
+  std::map<int, std::pair<std::map<std::size_t, HypernetworkMLP::Layer>, std::map<std::size_t, HypernetworkMLP::Layer>>>
+      layers;
+  for (const auto& [key, value] : tensors) {
+    int size = 0, which = 0;
+    std::size_t index = 0;
+    char part[16] = {0};
+    if (std::sscanf(key.c_str(), "%d.%d.linear.%zu.%15s", &size, &which, &index, part) != 4 || which < 0 || which > 1)
+      throw InputError(fmt::format("{}: unexpected key '{}'", file.string(), key));
+    auto& layer = (which == 0 ? layers[size].first : layers[size].second)[index];
+    (std::string(part) == "weight" ? layer.weight : layer.bias) = value.to(at::kFloat);
+  }
+  const std::string activation = metadata["activation_func"];
+  Modules modules;
+  for (auto& [size, pair] : layers) {
+    for (int which : {0, 1}) {
+      auto& indexed = which == 0 ? pair.first : pair.second;
+      HypernetworkMLP mlp;
+      std::size_t expected = 0;
+      for (auto& [index, layer] : indexed) {
+        for (; expected < index; ++expected) mlp.layers.push_back({activation == "linear" ? "dropout" : "activation"});
+        layer.kind = layer.weight.dim() == 2 ? "linear" : "layer_norm";
+        mlp.layers.push_back(layer);
+        ++expected;
+      }
+      (which == 0 ? modules[size].first : modules[size].second) = mlp;
+    }
+  }
+  install(model.unet, std::make_shared<const Modules>(modules), std::make_shared<bool>(false), activation, multiplier);
+}
+
+}  // namespace tunegrid

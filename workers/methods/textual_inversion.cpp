@@ -1,0 +1,143 @@
+// textual_inversion.cpp — see textual_inversion.h.
+#include "workers/methods/textual_inversion.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include "core/errors.h"
+#include "workers/methods/torch_save_file.h"
+#include "workers/models/weights.h"
+
+namespace tunegrid {
+
+namespace {
+
+constexpr const char* kEmbeddingWeight = "text_encoder.text_model.embeddings.token_embedding.weight";
+constexpr std::int64_t kA1111StarToken = 265;  // what AUTOMATIC1111 stores as string_to_token["*"]
+
+std::vector<std::string> token_names(const std::string& placeholder, int count) {
+  std::vector<std::string> tokens{placeholder};
+  for (int i = 1; i < count; ++i) tokens.push_back(fmt::format("{}_{}", placeholder, i));
+  return tokens;
+}
+
+void freeze(StableDiffusion& model) {
+  for (auto& p : model.unet->parameters()) p.set_requires_grad(false);
+  for (auto& p : model.vae->parameters()) p.set_requires_grad(false);
+  for (auto& p : model.text_encoder->parameters()) p.set_requires_grad(false);
+}
+
+// Appends rows to the text encoder's token embedding (the tokenizer already has the tokens).
+void append_embedding_rows(StableDiffusion& model, const at::Tensor& rows) {
+  at::NoGradGuard no_grad;
+  auto& weight = model.text_encoder->text_model->token_embedding->weight;
+  weight.set_data(at::cat({weight.detach(), rows.to(weight.options())}));
+  model.text_encoder->text_model->config.vocab_size = static_cast<int>(weight.size(0));
+}
+
+std::string placeholder_name(const std::string& token) {
+  std::string name;
+  for (char c : token)
+    if (c != '<' && c != '>') name += c;
+  return name.empty() ? "embedding" : name;
+}
+
+}  // namespace
+
+void TextualInversion::attach(StableDiffusion& model) {
+  if (config_.num_vectors < 1)
+    throw InputError(fmt::format("textual_inversion: num_vectors = {}; expected at least 1", config_.num_vectors));
+  if (config_.placeholder_token.empty()) throw InputError("textual_inversion: placeholder_token is empty");
+  model_ = &model;
+  tokens_ = token_names(config_.placeholder_token, config_.num_vectors);
+  const auto init_ids = model.tokenizer->encode_plain(config_.initializer_token);
+  if (init_ids.size() != 1)
+    throw InputError(fmt::format("textual_inversion: initializer_token '{}' is {} tokens for this tokenizer; it "
+                                 "must be a single token",
+                                 config_.initializer_token, init_ids.size()));
+  first_new_id_ = static_cast<std::int64_t>(model.tokenizer->vocab_size());
+  const int added = model.tokenizer->add_tokens(tokens_);
+  if (added != config_.num_vectors)
+    throw InputError(fmt::format("textual_inversion: the tokenizer already contains '{}'; choose a placeholder_token "
+                                 "that is not a token yet",
+                                 config_.placeholder_token));
+  freeze(model);
+  auto& weight = model.text_encoder->text_model->token_embedding->weight;
+  append_embedding_rows(model, weight.detach()[init_ids[0]].unsqueeze(0).repeat({config_.num_vectors, 1}));
+  weight.set_requires_grad(true);
+  original_embeddings_ = weight.detach().clone();
+}
+
+NamedTensors TextualInversion::trainable() {
+  return {{kEmbeddingWeight, model_->text_encoder->text_model->token_embedding->weight}};
+}
+
+std::int64_t TextualInversion::trainable_parameter_count() {
+  return config_.num_vectors * model_->text_encoder->text_model->token_embedding->weight.size(1);
+}
+
+std::string TextualInversion::concept_text() const {
+  return fmt::format("{}", fmt::join(token_names(config_.placeholder_token, config_.num_vectors), " "));
+}
+
+void TextualInversion::after_step() {
+  at::NoGradGuard no_grad;
+  auto& weight = model_->text_encoder->text_model->token_embedding->weight;
+  weight.slice(0, 0, first_new_id_).copy_(original_embeddings_.slice(0, 0, first_new_id_));
+}
+
+at::Tensor TextualInversion::learned_embeds() const {
+  return model_->text_encoder->text_model->token_embedding->weight.detach()
+      .slice(0, first_new_id_, first_new_id_ + config_.num_vectors)
+      .clone();
+}
+
+void TextualInversion::save(const std::filesystem::path& dir, int step) {
+  const at::Tensor embeds = learned_embeds();  // [n, dim]
+  save_tensors(dir / "learned_embeds.safetensors", {{config_.placeholder_token, embeds}});
+  // AUTOMATIC1111's Embedding.save() layout.
+  c10::Dict<std::string, std::int64_t> string_to_token;
+  string_to_token.insert("*", kA1111StarToken);
+  c10::Dict<std::string, at::Tensor> string_to_param;
+  string_to_param.insert("*", embeds.to(at::kFloat).contiguous());
+  c10::impl::GenericDict data(c10::StringType::get(), c10::AnyType::get());
+  data.insert("string_to_token", string_to_token);
+  data.insert("string_to_param", string_to_param);
+  data.insert("name", placeholder_name(config_.placeholder_token));
+  data.insert("step", static_cast<std::int64_t>(step));
+  data.insert("sd_checkpoint", c10::IValue());
+  data.insert("sd_checkpoint_name", c10::IValue());
+  write_torch_save_file(dir / (placeholder_name(config_.placeholder_token) + ".pt"), data);
+}
+
+std::string load_textual_inversion(StableDiffusion& model, const std::filesystem::path& file, const std::string& token) {
+  at::Tensor embeds;
+  if (file.extension() == ".pt" || file.extension() == ".bin") {
+    const c10::IValue data = read_torch_save_file(file);
+    if (!data.isGenericDict()) throw InputError(file.string() + ": expected a dict (an AUTOMATIC1111 embedding)");
+    const auto dict = data.toGenericDict();
+    if (!dict.contains("string_to_param"))
+      throw InputError(file.string() + ": has no 'string_to_param' (not an AUTOMATIC1111 embedding)");
+    const auto params = dict.at("string_to_param").toGenericDict();
+    if (params.size() != 1) throw InputError(file.string() + ": 'string_to_param' must hold exactly one tensor");
+    embeds = params.begin()->value().toTensor();
+  } else {
+    const auto tensors = load_tensors(file);
+    if (tensors.size() != 1)
+      throw InputError(fmt::format("{}: holds {} tensors; a textual inversion embedding file holds one", file.string(),
+                                   tensors.size()));
+    embeds = tensors.begin()->second;
+  }
+  if (embeds.dim() == 1) embeds = embeds.unsqueeze(0);
+  const auto dim = model.text_encoder->text_model->config.hidden_size;
+  if (embeds.dim() != 2 || embeds.size(1) != dim)
+    throw InputError(fmt::format("{}: embedding of shape [{}], expected [n, {}] for this text encoder", file.string(),
+                                 fmt::join(embeds.sizes(), ", "), dim));
+  const auto tokens = token_names(token, static_cast<int>(embeds.size(0)));
+  if (model.tokenizer->add_tokens(tokens) != static_cast<int>(tokens.size()))
+    throw InputError(fmt::format("{}: the tokenizer already contains '{}'", file.string(), token));
+  append_embedding_rows(model, embeds.to(at::kFloat));
+  return fmt::format("{}", fmt::join(tokens, " "));
+}
+
+}  // namespace tunegrid

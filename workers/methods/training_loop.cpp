@@ -1,0 +1,268 @@
+// training_loop.cpp — see training_loop.h.
+#include "workers/methods/training_loop.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "core/errors.h"
+#include "core/log.h"
+#include "workers/data/rng.h"
+#include "workers/diffusion/ddpm_scheduler.h"
+#include "workers/diffusion/txt2img_pipeline.h"
+#include "workers/methods/learning_rate_schedule.h"
+#include "workers/models/weights.h"
+
+namespace tunegrid {
+
+namespace {
+
+constexpr const char* kCheckpointFormat = "tunegrid.finetune_checkpoint";
+constexpr int kCheckpointVersion = 1;
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string replace_placeholder(std::string text, const std::string& concept_text) {
+  for (std::size_t at = text.find("{}"); at != std::string::npos; at = text.find("{}", at + concept_text.size()))
+    text.replace(at, 2, concept_text);
+  return text;
+}
+
+// Examples dealt in per-epoch shuffles: the g-th example drawn is perm(g / N)[g % N].
+class ExampleOrder {
+ public:
+  ExampleOrder(int size, std::uint64_t seed) : size_(size), seed_(seed) {}
+  std::int64_t at(std::int64_t g) {
+    const std::int64_t epoch = g / size_;
+    if (epoch != epoch_) {
+      permutation_.resize(static_cast<std::size_t>(size_));
+      std::iota(permutation_.begin(), permutation_.end(), 0);
+      Rng rng(mix_seed(seed_, static_cast<std::uint64_t>(epoch)));
+      for (int i = size_ - 1; i > 0; --i) std::swap(permutation_[static_cast<std::size_t>(i)],
+                                                    permutation_[static_cast<std::size_t>(rng.below(i + 1))]);
+      epoch_ = epoch;
+    }
+    return permutation_[static_cast<std::size_t>(g % size_)];
+  }
+
+ private:
+  int size_;
+  std::uint64_t seed_;
+  std::int64_t epoch_ = -1;
+  std::vector<std::int64_t> permutation_;
+};
+
+void save_checkpoint(const std::filesystem::path& checkpoints, int step, const FineTuneMethod& method,
+                     const NamedTensors& trainable, const AdamW& optimizer, const std::vector<float>& loss) {
+  const auto dir = checkpoints / fmt::format("step-{:06d}", step);
+  std::filesystem::create_directories(dir);
+  NamedTensors tensors;
+  for (const auto& [name, value] : trainable) tensors.emplace_back("param." + name, value);
+  for (const auto& [name, value] : optimizer.state()) tensors.emplace_back("adamw." + name, value);
+  tensors.emplace_back("loss", at::tensor(loss.empty() ? std::vector<float>{0.f} : loss).slice(0, 0, loss.size()));
+  save_tensors(dir / "state.safetensors", tensors,
+               {{"format", kCheckpointFormat},
+                {"format_version", std::to_string(kCheckpointVersion)},
+                {"method", method.name()},
+                {"step", std::to_string(step)}});
+}
+
+// Loads the checkpoint into the trainable tensors and the optimizer; returns its step.
+int load_checkpoint(const std::filesystem::path& dir, const FineTuneMethod& method, NamedTensors& trainable,
+                    AdamW& optimizer, std::vector<float>& loss) {
+  const auto file = dir / "state.safetensors";
+  std::map<std::string, std::string> metadata;
+  const auto tensors = load_tensors(file, &metadata);
+  if (metadata["format"] != kCheckpointFormat)
+    throw InputError(fmt::format("{}: not a tunegrid fine-tuning checkpoint (format '{}')", file.string(),
+                                 metadata["format"]));
+  if (std::stoi(metadata["format_version"]) > kCheckpointVersion)
+    throw InputError(fmt::format("{}: checkpoint format version {} is newer than this tunegrid reads ({})",
+                                 file.string(), metadata["format_version"], kCheckpointVersion));
+  if (metadata["method"] != method.name())
+    throw InputError(fmt::format("{}: a checkpoint of method '{}', not '{}'", file.string(), metadata["method"],
+                                 method.name()));
+  at::NoGradGuard no_grad;
+  for (auto& [name, value] : trainable) {
+    const auto found = tensors.find("param." + name);
+    if (found == tensors.end()) throw InputError(fmt::format("{}: tensor 'param.{}' is missing", file.string(), name));
+    if (!found->second.sizes().equals(value.sizes()))
+      throw InputError(fmt::format("{}: 'param.{}' has shape [{}], expected [{}]", file.string(), name,
+                                   fmt::join(found->second.sizes(), ", "), fmt::join(value.sizes(), ", ")));
+    value.copy_(found->second);
+  }
+  std::map<std::string, at::Tensor> state;
+  for (const auto& [name, value] : tensors)
+    if (name.rfind("adamw.", 0) == 0) state.emplace(name.substr(6), value);
+  optimizer.load_state(state, file.string());
+  const int step = std::stoi(metadata["step"]);
+  const at::Tensor history = tensors.at("loss");
+  loss.assign(history.data_ptr<float>(), history.data_ptr<float>() + std::min<std::int64_t>(step, history.numel()));
+  return step;
+}
+
+void clip_gradient_norm(const NamedTensors& trainable, double max_norm) {
+  at::NoGradGuard no_grad;
+  std::vector<at::Tensor> norms;
+  for (const auto& item : trainable)
+    if (item.second.grad().defined()) norms.push_back(item.second.grad().norm());
+  if (norms.empty()) return;
+  const double total = at::stack(norms).norm().item<double>();
+  const double coefficient = max_norm / (total + 1e-6);
+  if (coefficient >= 1.0) return;
+  for (const auto& item : trainable)
+    if (item.second.grad().defined()) item.second.grad().mul_(coefficient);
+}
+
+}  // namespace
+
+std::filesystem::path latest_checkpoint(const std::filesystem::path& checkpoints) {
+  std::filesystem::path best;
+  if (checkpoints.empty() || !std::filesystem::is_directory(checkpoints)) return best;
+  for (const auto& entry : std::filesystem::directory_iterator(checkpoints)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("step-", 0) != 0 || !std::filesystem::exists(entry.path() / "state.safetensors")) continue;
+    if (best.empty() || name > best.filename().string()) best = entry.path();
+  }
+  return best;
+}
+
+FineTuneRun run_finetune(StableDiffusion& model, FineTuneMethod& method, const FineTuneSettings& settings,
+                         const TrainingSet& instances, const TrainingSet* prior,
+                         const std::filesystem::path& checkpoints, const std::string& what) {
+  if (settings.steps < 1 || settings.batch_size < 1 || settings.gradient_accumulation < 1)
+    throw InputError(what + ": steps, batch_size and gradient_accumulation must be at least 1");
+  if (instances.size() < 1) throw InputError(what + ": no training images");
+  NamedTensors trainable = method.trainable();
+  if (trainable.empty()) throw InputError(what + ": the method trains no tensors");
+  AdamW optimizer(trainable, settings.adam);
+  LearningRateSchedule schedule;
+  schedule.name = settings.lr_scheduler;
+  schedule.peak = settings.learning_rate *
+                  (settings.scale_lr ? settings.gradient_accumulation * settings.batch_size : 1);
+  schedule.warmup_steps = settings.warmup_steps;
+  schedule.total_steps = settings.steps;
+
+  FineTuneRun run;
+  if (const auto last = latest_checkpoint(checkpoints); !last.empty()) {
+    run.resumed_from = load_checkpoint(last, method, trainable, optimizer, run.loss);
+    log::info("finetune", "{}: resuming from {} (step {})", what, last.string(), run.resumed_from);
+  }
+
+  DDPMScheduler noise_scheduler(model.scheduler);
+  const double scaling = model.vae->config.scaling_factor;
+  const int batch = settings.batch_size;
+  ExampleOrder instance_order(instances.size(), mix_seed(settings.seed, 0x1a5));
+  ExampleOrder prior_order(prior ? prior->size() : 1, mix_seed(settings.seed, 0x9e1));
+  std::unordered_map<std::string, at::Tensor> context_cache;  // caption -> [L, d], frozen text side
+  auto contexts = [&](const std::vector<std::string>& captions) {
+    if (method.trains_text_encoder()) return encode_prompts(model, captions);
+    std::vector<at::Tensor> rows;
+    for (const auto& caption : captions) {
+      auto found = context_cache.find(caption);
+      if (found == context_cache.end()) {
+        at::NoGradGuard no_grad;
+        found = context_cache.emplace(caption, encode_prompts(model, {caption})[0]).first;
+      }
+      rows.push_back(found->second);
+    }
+    return at::stack(rows);
+  };
+
+  model.unet->train();
+  const auto start = std::chrono::steady_clock::now();
+  double sample_seconds = 0;
+  for (int step = run.resumed_from; step < settings.steps; ++step) {
+    double step_loss = 0;
+    for (int micro = 0; micro < settings.gradient_accumulation; ++micro) {
+      const std::int64_t micro_index = static_cast<std::int64_t>(step) * settings.gradient_accumulation + micro;
+      Rng rng(mix_seed(settings.seed, static_cast<std::uint64_t>(micro_index) * 2 + 1));
+      at::Generator noise_source = at::make_generator<at::CPUGeneratorImpl>(
+          mix_seed(settings.seed, static_cast<std::uint64_t>(micro_index) * 2 + 2));
+      // Ops that draw from the default generator (dropout) are seeded by the micro-step too.
+      at::manual_seed(mix_seed(settings.seed, static_cast<std::uint64_t>(micro_index) * 2 + 3));
+      std::vector<std::int64_t> index;
+      std::vector<bool> flipped;
+      std::vector<std::string> captions;
+      for (int k = 0; k < batch; ++k) {
+        index.push_back(instance_order.at(micro_index * batch + k));
+        flipped.push_back(rng.unit() < settings.data.flip_probability);
+        captions.push_back(training_caption(settings.data, instances, static_cast<int>(index.back()),
+                                            method.concept_text(), rng));
+      }
+      at::Tensor latents = sample_latents(instances, index, flipped, scaling, noise_source);
+      if (prior) {
+        std::vector<std::int64_t> prior_index;
+        std::vector<bool> prior_flipped;
+        for (int k = 0; k < batch; ++k) {
+          prior_index.push_back(prior_order.at(micro_index * batch + k));
+          prior_flipped.push_back(rng.unit() < settings.data.flip_probability);
+          captions.push_back(prior->captions[static_cast<std::size_t>(prior_index.back())]);
+        }
+        latents = at::cat({latents, sample_latents(*prior, prior_index, prior_flipped, scaling, noise_source)});
+      }
+      const std::int64_t rows = latents.size(0);
+      const at::Tensor noise = at::randn(latents.sizes(), noise_source, latents.options());
+      const at::Tensor timesteps =
+          at::randint(0, model.scheduler.num_train_timesteps, {rows}, noise_source, at::TensorOptions(at::kLong));
+      const at::Tensor noisy = noise_scheduler.add_noise(latents, noise, timesteps);
+      const at::Tensor target = noise_scheduler.training_target(latents, noise, timesteps);
+      const at::Tensor prediction = model.unet->forward(noisy, timesteps, contexts(captions));
+      at::Tensor per_example = (prediction - target).pow(2).mean({1, 2, 3});  // [rows]
+      if (settings.min_snr_gamma > 0) per_example = per_example * noise_scheduler.min_snr_weights(timesteps, settings.min_snr_gamma);
+      at::Tensor loss = per_example.slice(0, 0, batch).mean();
+      if (prior) loss = loss + settings.prior_loss_weight * per_example.slice(0, batch).mean();
+      const double value = loss.item<double>();
+      if (!std::isfinite(value))
+        throw std::runtime_error(fmt::format("{}: the loss is {} at step {} (micro-step {}); stopping", what, value,
+                                             step + 1, micro + 1));
+      (loss / settings.gradient_accumulation).backward();
+      step_loss += value / settings.gradient_accumulation;
+    }
+    if (settings.max_grad_norm > 0) clip_gradient_norm(trainable, settings.max_grad_norm);
+    optimizer.step(schedule.at(step));
+    optimizer.zero_grad();
+    method.after_step();
+    run.loss.push_back(static_cast<float>(step_loss));
+
+    const int done = step + 1;
+    if (done % 50 == 0 || done == settings.steps)
+      log::info("finetune", "{}: step {}/{} loss {:.4f} ({:.0f} s)", what, done, settings.steps, step_loss,
+                seconds_since(start));
+    if (settings.sample_every > 0 && (done % settings.sample_every == 0 || done == settings.steps)) {
+      const auto sample_start = std::chrono::steady_clock::now();
+      at::NoGradGuard no_grad;
+      model.unet->eval();
+      method.set_training(false);
+      Txt2ImgOptions options;
+      options.prompt = replace_placeholder(settings.sample_prompt, method.concept_text());
+      options.num_images = settings.sample_images;
+      options.steps = settings.sample_steps;
+      options.guidance = settings.sample_guidance;
+      options.seed = settings.seed;
+      ImageBatch images = txt2img(model, options);
+      images.key = fmt::format("sample_step_{}", done);
+      run.samples.push_back(std::move(images));
+      model.unet->train();
+      method.set_training(true);
+      sample_seconds += seconds_since(sample_start);
+    }
+    if (!checkpoints.empty() && settings.checkpoint_every > 0 &&
+        (done % settings.checkpoint_every == 0 || done == settings.steps))
+      save_checkpoint(checkpoints, done, method, trainable, optimizer, run.loss);
+  }
+  model.unet->eval();
+  method.set_training(false);
+  run.sample_seconds = sample_seconds;
+  run.train_seconds = seconds_since(start) - sample_seconds;
+  return run;
+}
+
+}  // namespace tunegrid

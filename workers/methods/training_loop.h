@@ -1,0 +1,70 @@
+// training_loop.h — the one training loop every fine-tuning method shares, as diffusers'
+// example scripts (train_text_to_image / textual_inversion / train_dreambooth[_lora]) run it:
+// a training example's VAE posterior sample × scaling_factor, Gaussian noise, a timestep
+// uniform in [0, T), the noisy latent, the target of the scheduler's prediction_type (ε or
+// v), the UNet's prediction under the caption's text context, MSE per example with optional
+// min-SNR-γ weights (Hang et al. 2023), prior preservation (DreamBooth: a class batch after
+// the instance batch, loss = instance + λ·prior), gradient accumulation, gradient-norm
+// clipping, AdamW (adamw.h) at the schedule's rate (learning_rate_schedule.h), then the
+// method's after_step.
+//
+// Determinism: every random draw of micro-step k (example order, flips, captions, latent
+// noise, timesteps) comes from generators seeded by (seed, k), and examples are dealt in
+// per-epoch shuffles seeded by (seed, epoch); a run resumed from a checkpoint therefore
+// continues bitwise as the uninterrupted run would (on the CPU). Checkpoints
+// (`checkpoint_every`) hold the trainable tensors, the optimizer state and the loss so far in
+// CHECKPOINTS/step-NNNNNN/state.safetensors; run_finetune starts from the newest one there.
+// A NaN or infinite loss stops the job with the step and the value.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/shard.h"
+#include "workers/methods/adamw.h"
+#include "workers/methods/finetune_method.h"
+#include "workers/methods/training_set.h"
+
+namespace tunegrid {
+
+struct FineTuneSettings {
+  TrainingSetOptions data;
+  int steps = 500;                    // optimizer steps
+  int batch_size = 1;                 // examples per micro-step (per half with prior preservation)
+  int gradient_accumulation = 1;      // micro-steps per optimizer step
+  double learning_rate = 1e-4;
+  bool scale_lr = false;              // diffusers: lr × accumulation × batch × processes
+  std::string lr_scheduler = "constant";
+  int warmup_steps = 0;
+  AdamWOptions adam;
+  double max_grad_norm = 1.0;         // <= 0: no clipping
+  double min_snr_gamma = 0.0;         // <= 0: plain MSE
+  double prior_loss_weight = 1.0;     // λ of the prior (class) batch, when there is one
+  std::uint64_t seed = 0;
+  int checkpoint_every = 0;           // steps between checkpoints (0: none)
+  int sample_every = 0;               // steps between sample images (0: none)
+  std::string sample_prompt = "{}";   // "{}" is the concept text
+  int sample_images = 2, sample_steps = 25;
+  double sample_guidance = 7.5;
+};
+
+struct FineTuneRun {
+  std::vector<float> loss;                  // per optimizer step, from step 0 (resumed runs included)
+  int resumed_from = 0;                     // the checkpoint's step (0: fresh start)
+  double train_seconds = 0, sample_seconds = 0;
+  std::vector<ImageBatch> samples;          // "sample_step_<N>" every sample_every steps
+};
+
+// Trains `method` (already attached to `model`) on `instances` (and `prior`, when given:
+// class images with their class caption). `checkpoints` is the folder of the job's
+// checkpoints (empty path: no checkpoints, no resume). `what` names the job in errors.
+FineTuneRun run_finetune(StableDiffusion& model, FineTuneMethod& method, const FineTuneSettings& settings,
+                         const TrainingSet& instances, const TrainingSet* prior,
+                         const std::filesystem::path& checkpoints, const std::string& what);
+
+// The newest checkpoint folder under `checkpoints` (empty path when there is none).
+std::filesystem::path latest_checkpoint(const std::filesystem::path& checkpoints);
+
+}  // namespace tunegrid

@@ -1,0 +1,122 @@
+// training_set.cpp — see training_set.h.
+#include "workers/methods/training_set.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include "core/errors.h"
+#include "workers/data/data_reference.h"
+#include "workers/data/image_folder.h"
+#include "workers/eval/clip_preprocess.h"
+
+namespace tunegrid {
+
+namespace {
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  if (from.empty()) return text;
+  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+void encode(StableDiffusion& model, TrainingSet& set) {
+  at::NoGradGuard no_grad;
+  const at::Tensor pixels = images_to_tensor(set.images);  // [N, 3, S, S] in [-1, 1]
+  std::vector<at::Tensor> mean, std, flipped_mean, flipped_std;
+  for (std::int64_t i = 0; i < pixels.size(0); i += 64) {
+    const at::Tensor chunk = pixels.slice(0, i, i + 64);
+    const DiagonalGaussian straight = model.vae->encode(chunk);
+    const DiagonalGaussian mirrored = model.vae->encode(chunk.flip({3}));
+    mean.push_back(straight.mean);
+    std.push_back(straight.std);
+    flipped_mean.push_back(mirrored.mean);
+    flipped_std.push_back(mirrored.std);
+  }
+  set.mean = at::cat(mean);
+  set.std = at::cat(std);
+  set.flipped_mean = at::cat(flipped_mean);
+  set.flipped_std = at::cat(flipped_std);
+}
+
+}  // namespace
+
+const std::vector<std::string>& object_prompt_templates() {
+  static const std::vector<std::string> templates = {
+      "a photo of a {}",          "a rendering of a {}",        "a cropped photo of the {}",
+      "the photo of a {}",        "a photo of a clean {}",      "a photo of a dirty {}",
+      "a dark photo of the {}",   "a photo of my {}",           "a photo of the cool {}",
+      "a close-up photo of a {}", "a bright photo of the {}",   "a cropped photo of a {}",
+      "a photo of the {}",        "a good photo of the {}",     "a photo of one {}",
+      "a close-up photo of the {}", "a rendition of the {}",    "a photo of the clean {}",
+      "a rendition of a {}",      "a photo of a nice {}",       "a good photo of a {}",
+      "a photo of the nice {}",   "a photo of the small {}",    "a photo of the weird {}",
+      "a photo of the large {}",  "a photo of a cool {}",       "a photo of a small {}"};
+  return templates;
+}
+
+TrainingSet make_training_set(StableDiffusion& model, const TrainingSetOptions& options, const std::string& what) {
+  if (options.captions != "template" && options.captions != "data")
+    throw InputError(fmt::format("{}: captions '{}' is not one of template, data", what, options.captions));
+  if (options.captions == "template") {
+    if (options.prompt_templates.empty()) throw InputError(what + ": prompt_templates is empty");
+    for (const auto& t : options.prompt_templates)
+      if (t.find("{}") == std::string::npos)
+        throw InputError(fmt::format("{}: prompt template '{}' has no {{}} for the concept", what, t));
+  }
+  const int resolution = options.resolution > 0 ? options.resolution : model.default_image_size();
+  const DataSet data = load_data_reference(options.data, resolution);
+  const int available = static_cast<int>(data.items.size());
+  const int wanted = options.train_images > 0 ? options.train_images : available;
+  if (wanted > available)
+    throw InputError(fmt::format("{}: train_images = {} but data '{}' has only {} images", what, wanted,
+                                 options.data, available));
+  TrainingSet set;
+  set.images.key = "train";
+  set.images.height = set.images.width = resolution;
+  for (int i = 0; i < wanted; ++i) {
+    const auto& item = data.items[static_cast<std::size_t>(i)];
+    const ImageBatch image = item.image.height == resolution && item.image.width == resolution
+                                 ? item.image
+                                 : resize_center_crop(item.image, resolution);
+    set.images.pixels.insert(set.images.pixels.end(), image.pixels.begin(), image.pixels.end());
+    ++set.images.count;
+    set.captions.push_back(item.caption);
+  }
+  encode(model, set);
+  return set;
+}
+
+TrainingSet make_training_set(StableDiffusion& model, const ImageBatch& images, const std::string& caption) {
+  TrainingSet set;
+  set.images = images;
+  set.captions.assign(static_cast<std::size_t>(images.count), caption);
+  encode(model, set);
+  return set;
+}
+
+std::string training_caption(const TrainingSetOptions& options, const TrainingSet& set, int index,
+                             const std::string& concept_text, Rng& rng) {
+  if (options.captions == "template") {
+    const auto& templates = options.prompt_templates;
+    return replace_all(templates[static_cast<std::size_t>(rng.below(static_cast<int>(templates.size())))], "{}",
+                       concept_text);
+  }
+  const std::string& caption = set.captions[static_cast<std::size_t>(index)];
+  if (caption.find(options.concept_word) == std::string::npos || options.concept_word.empty())
+    return caption.empty() ? concept_text : concept_text + ", " + caption;
+  return replace_all(caption, options.concept_word, concept_text);
+}
+
+at::Tensor sample_latents(const TrainingSet& set, const std::vector<std::int64_t>& index,
+                          const std::vector<bool>& flipped, double scaling_factor, at::Generator& noise_source) {
+  std::vector<at::Tensor> rows;
+  for (std::size_t k = 0; k < index.size(); ++k) {
+    const at::Tensor& mean = flipped[k] ? set.flipped_mean : set.mean;
+    const at::Tensor& std = flipped[k] ? set.flipped_std : set.std;
+    rows.push_back(mean[index[k]] + std[index[k]] * at::randn(mean[index[k]].sizes(), noise_source, mean.options()));
+  }
+  return at::stack(rows) * scaling_factor;
+}
+
+}  // namespace tunegrid
