@@ -6,6 +6,8 @@ experiments/finetune-check.toml it loads
   finetune.textual_inversion  learned_embeds.safetensors and the AUTOMATIC1111 hanok.pt
                               (pipe.load_textual_inversion; torch.load for its fields),
   finetune.dreambooth         the artifact folder itself (StableDiffusionPipeline.from_pretrained),
+  finetune.custom_diffusion   pytorch_custom_diffusion_weights.safetensors (unet.load_attn_procs)
+                              and <new1>.safetensors (load_textual_inversion),
   finetune.hypernetwork       hanok.pt with torch.load (weights_only, as AUTOMATIC1111 restricts
                               unpickling): its A1111 fields and {width: [state_k, state_v]};
 samples each with the prompt, seed, steps and guidance of the run's sample jobs and
@@ -26,7 +28,7 @@ from diffusers import StableDiffusionPipeline
 
 run, base = sys.argv[1], sys.argv[2]
 stage_of = {"finetune.textual_inversion": "ti", "finetune.dreambooth": "dreambooth", "finetune.lora": "lora",
-            "finetune.hypernetwork": "hypernetwork"}
+            "finetune.hypernetwork": "hypernetwork", "finetune.custom_diffusion": "custom_diffusion"}
 artifacts, samples = {}, []
 for shard in glob.glob(os.path.join(run, "jobs", "*.h5")):
     with h5py.File(shard) as h:
@@ -54,6 +56,9 @@ def pipeline_for(stage, variant):
     pipe = StableDiffusionPipeline.from_pretrained(base, safety_checker=None)
     if stage == "lora":
         pipe.load_lora_weights(os.path.join(art, variant))
+    elif stage == "custom_diffusion":
+        pipe.unet.load_attn_procs(art, weight_name="pytorch_custom_diffusion_weights.safetensors")
+        pipe.load_textual_inversion(art, weight_name="<new1>.safetensors")
     else:
         pipe.load_textual_inversion(os.path.join(art, variant), token="<hanok>")
     return pipe
@@ -71,8 +76,9 @@ if "hypernetwork" in artifacts:
     assert {"layer_structure", "activation_func", "is_layer_norm", "use_dropout", "step", "name"} <= set(hn)
 
 variants = {"lora": ["pytorch_lora_weights.safetensors", "lora_kohya.safetensors"],
-            "ti": ["learned_embeds.safetensors", "hanok.pt"], "dreambooth": [""]}
-concept = {"lora": "sks house", "ti": "<hanok>", "dreambooth": "sks house"}
+            "ti": ["learned_embeds.safetensors", "hanok.pt"], "dreambooth": [""],
+            "custom_diffusion": ["pytorch_custom_diffusion_weights.safetensors"]}
+concept = {"lora": "sks house", "ti": "<hanok>", "dreambooth": "sks house", "custom_diffusion": "<new1> house"}
 worst = 0.0
 for params, spec, ours in samples:
     stage, disaster = params["finetuned"], params["disaster"]

@@ -11,20 +11,26 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
+#include <numeric>
 
 #include "tests/input_error.h"
 #include "workers/diffusion/ddpm_scheduler.h"
 #include "workers/diffusion/txt2img_pipeline.h"
+#include "workers/methods/custom_diffusion.h"
 #include "workers/methods/dreambooth.h"
 #include "workers/methods/finetune_artifact.h"
 #include "workers/methods/hypernetwork.h"
 #include "workers/methods/learning_rate_schedule.h"
 #include "workers/methods/lora.h"
 #include "workers/methods/lora_files.h"
+#include "workers/methods/rescale_augmentation.h"
 #include "workers/methods/textual_inversion.h"
 #include "workers/methods/training_loop.h"
 #include "workers/methods/torch_save_file.h"
+#include "workers/data/data_reference.h"
 #include "workers/models/weights.h"
 
 using namespace tunegrid;
@@ -99,6 +105,13 @@ at::Tensor unet_output(StableDiffusion& model, const std::string& prompt) {
   const at::Tensor x = at::randn({2, model.unet->config.in_channels, size, size}, generator, at::TensorOptions());
   const at::Tensor t = at::tensor(std::vector<std::int64_t>{10, 500});
   return model.unet->forward(x, t, encode_prompts(model, {prompt, prompt}));
+}
+
+// Whether the bytes of `file` contain `text` (torch.save zips store data.pkl uncompressed).
+bool file_contains(const std::filesystem::path& file, const std::string& text) {
+  std::ifstream in(file, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return bytes.find(text) != std::string::npos;
 }
 
 }  // namespace
@@ -182,6 +195,9 @@ BOOST_AUTO_TEST_CASE(textual_inversion_changes_only_the_new_rows) {
   method.save(dir, 40);
   BOOST_TEST(std::filesystem::exists(dir / "learned_embeds.safetensors"));
   BOOST_TEST(std::filesystem::exists(dir / "hanok.pt"));
+  // Plain Python objects only: torch.load(weights_only=True) and A1111 refuse TorchScript globals.
+  BOOST_TEST(file_contains(dir / "hanok.pt", "_rebuild_tensor_v2"));
+  BOOST_TEST(!file_contains(dir / "hanok.pt", "torch.jit"));
   const at::Tensor trained = encode_prompts(model, {"a <hanok> <hanok>_1 house"}).detach();
   for (const char* file : {"learned_embeds.safetensors", "hanok.pt"}) {
     StableDiffusion fresh = load_stable_diffusion(kTinySD);
@@ -308,6 +324,7 @@ BOOST_AUTO_TEST_CASE(hypernetwork_trains_only_its_mlps_and_round_trips) {
   load_hypernetwork(fresh, dir / "hypernetwork.safetensors");
   BOOST_TEST(at::allclose(unet_output(fresh, "a photo of hanok"), trained, 1e-5, 1e-6));
   // The AUTOMATIC1111 file: {32: [state_k, state_v], fields}.
+  BOOST_TEST(!file_contains(dir / "hanok.pt", "torch.jit"));
   const auto a1111 = read_torch_save_file(dir / "hanok.pt").toGenericDict();
   BOOST_TEST(a1111.at("activation_func").toStringRef() == "relu");
   BOOST_TEST(a1111.at("use_dropout").toBool());
@@ -316,6 +333,76 @@ BOOST_AUTO_TEST_CASE(hypernetwork_trains_only_its_mlps_and_round_trips) {
   const auto state_v = states.get(1).toGenericDict();
   BOOST_TEST(state_v.contains("linear.3.weight"));
   BOOST_TEST(at::equal(state_v.at("linear.3.weight").toTensor(), method.modules().at(32).second.layers[3].weight.detach()));
+  std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(rescale_augmentation_masks_what_it_pastes) {
+  const ImageBatch image = load_data_reference("builtin:scenes?count=1&size=64", 64).items[0].image;
+  int shrunk = 0, enlarged = 0;
+  for (int seed = 0; seed < 40; ++seed) {
+    Rng rng(static_cast<std::uint64_t>(seed));
+    const RescaledExample example = rescale_augment(image, 8, rng);
+    BOOST_TEST_REQUIRE(example.mask.size() == 64u);
+    BOOST_TEST(example.image.height == 64);
+    const double covered = std::accumulate(example.mask.begin(), example.mask.end(), 0.0);
+    if (example.caption_prefix == "a far away " || example.caption_prefix == "very small ") {
+      ++shrunk;
+      BOOST_TEST(covered >= 1.0);
+      BOOST_TEST(covered < 64.0);
+      // the canvas around the pasted image is mid-grey (0 in [-1, 1])
+      BOOST_TEST(std::count(example.image.pixels.begin(), example.image.pixels.end(), std::uint8_t{128}) > 0);
+    } else {
+      if (!example.caption_prefix.empty()) ++enlarged;
+      BOOST_TEST(covered == 64.0);
+    }
+    Rng again(static_cast<std::uint64_t>(seed));
+    BOOST_TEST(rescale_augment(image, 8, again).image.pixels == example.image.pixels);  // deterministic
+  }
+  BOOST_TEST(shrunk > 5);
+  BOOST_TEST(enlarged > 5);
+}
+
+BOOST_AUTO_TEST_CASE(custom_diffusion_trains_cross_attention_kv_and_its_token) {
+  StableDiffusion model = load_stable_diffusion(kTinySD);
+  CustomDiffusion method(CustomDiffusionConfig{});
+  FineTuneSettings settings = tiny_settings(30);
+  settings.data.prompt_templates = {"photo of a {}"};
+  settings.learning_rate = 3e-3;
+  settings.rescale_augmentation = true;
+  const TrainingSet set = make_training_set(model, settings.data, "test");
+  const auto before = snapshot(model);
+  const auto vocab = static_cast<std::int64_t>(model.tokenizer->vocab_size());
+  method.attach(model);
+  std::int64_t analytic = 32;  // the modifier token's row
+  std::vector<std::string> kv;
+  for (const auto& item : model.unet->named_parameters())
+    if (item.key().find("attn2.to_k.weight") != std::string::npos || item.key().find("attn2.to_v.weight") != std::string::npos) {
+      analytic += item.value().numel();
+      kv.push_back("unet." + item.key());
+    }
+  BOOST_TEST(kv.size() == 12u);  // 6 cross-attentions
+  BOOST_TEST(method.trainable_parameter_count() == analytic);
+  const double loss_before = fixed_draw_loss(model, set, "photo of a <new1> house");
+  run_finetune(model, method, settings, set, nullptr, {}, "test");
+  const double loss_after = fixed_draw_loss(model, set, "photo of a <new1> house");
+  BOOST_TEST(loss_after < loss_before, "loss " << loss_before << " -> " << loss_after);
+  const auto after = snapshot(model);
+  auto names = changed(before, after);
+  std::sort(kv.begin(), kv.end());
+  kv.push_back("text_encoder.text_model.embeddings.token_embedding.weight");
+  std::sort(kv.begin(), kv.end());
+  std::sort(names.begin(), names.end());
+  BOOST_TEST(names == kv, boost::test_tools::per_element());
+  const auto& rows = after.at("text_encoder.text_model.embeddings.token_embedding.weight");
+  BOOST_TEST(at::equal(rows.slice(0, 0, vocab), before.at("text_encoder.text_model.embeddings.token_embedding.weight")));
+
+  const auto dir = temp_dir("custom_diffusion");
+  method.save(dir, 30);
+  BOOST_TEST(load_tensors(dir / "pytorch_custom_diffusion_weights.safetensors")
+                 .count("mid_block.attentions.0.transformer_blocks.0.attn2.processor.to_k_custom_diffusion.weight") == 1u);
+  StableDiffusion fresh = load_stable_diffusion(kTinySD);
+  BOOST_TEST(load_custom_diffusion(fresh, dir) == std::vector<std::string>{"<new1>"});
+  BOOST_TEST(at::equal(unet_output(fresh, "photo of a <new1> house"), unet_output(model, "photo of a <new1> house")));
   std::filesystem::remove_all(dir);
 }
 

@@ -55,5 +55,6 @@ JobKind finetune_textual_inversion_kind();
 JobKind finetune_dreambooth_kind();
 JobKind finetune_lora_kind();
 JobKind finetune_hypernetwork_kind();
+JobKind finetune_custom_diffusion_kind();
 
 }  // namespace tunegrid

@@ -9,6 +9,7 @@
 #include "core/atomic_file.h"
 #include "core/errors.h"
 #include "workers/builtin/builtin_models.h"
+#include "workers/methods/custom_diffusion.h"
 #include "workers/methods/hypernetwork.h"
 #include "workers/methods/lora_files.h"
 #include "workers/methods/textual_inversion.h"
@@ -66,6 +67,8 @@ StableDiffusion load_finetuned(const std::filesystem::path& dir, std::string* co
   } else if (manifest.method == "lora") {
     install_lora(model.unet, read_lora_file(dir / "pytorch_lora_weights.safetensors", model.unet),
                  (dir / "pytorch_lora_weights.safetensors").string());
+  } else if (manifest.method == "custom_diffusion") {
+    load_custom_diffusion(model, dir);
   } else if (manifest.method == "hypernetwork") {
     load_hypernetwork(model, dir / "hypernetwork.safetensors");
   } else {

@@ -2,7 +2,7 @@
 // (training_loop.h): which tensors train and how they start (attach), what the concept is
 // called in prompts, what happens after each optimizer step, and which files it writes. The
 // five methods of the Hanok and Custom Diffusion papers implement it: textual_inversion.h,
-// dreambooth.h, lora.h, hypernetwork.h (custom diffusion to come).
+// dreambooth.h, lora.h, hypernetwork.h, custom_diffusion.h.
 #pragma once
 #include <filesystem>
 #include <string>

@@ -190,7 +190,8 @@ void Hypernetwork::save(const std::filesystem::path& dir, int step) {
     }
     data.insert(static_cast<std::int64_t>(size), states);
   }
-  c10::impl::GenericList layer_structure(c10::FloatType::get()), dropout(c10::FloatType::get());
+  // Lists typed Any: a float list would be pickled as torch.jit._pickle.build_doublelist.
+  c10::impl::GenericList layer_structure(c10::AnyType::get()), dropout(c10::AnyType::get());
   for (double x : config_.layer_structure) layer_structure.push_back(x);
   for (double x : dropout_structure) dropout.push_back(x);
   data.insert("step", static_cast<std::int64_t>(step));

@@ -44,26 +44,37 @@ std::string placeholder_name(const std::string& token) {
 
 }  // namespace
 
+std::int64_t add_token_embeddings(StableDiffusion& model, const std::vector<std::string>& tokens,
+                                  const at::Tensor& rows, const std::string& what) {
+  const auto first = static_cast<std::int64_t>(model.tokenizer->vocab_size());
+  for (const auto& token : tokens)
+    if (model.tokenizer->add_tokens({token}) != 1)
+      throw InputError(fmt::format("{}: the tokenizer already contains '{}'; choose a token that is not one yet", what,
+                                   token));
+  append_embedding_rows(model, rows);
+  return first;
+}
+
+std::int64_t single_token_id(StableDiffusion& model, const std::string& text, const std::string& what) {
+  const auto ids = model.tokenizer->encode_plain(text);
+  if (ids.size() != 1)
+    throw InputError(fmt::format("{}: '{}' is {} tokens for this tokenizer; it must be a single token", what, text,
+                                 ids.size()));
+  return ids[0];
+}
+
 void TextualInversion::attach(StableDiffusion& model) {
   if (config_.num_vectors < 1)
     throw InputError(fmt::format("textual_inversion: num_vectors = {}; expected at least 1", config_.num_vectors));
   if (config_.placeholder_token.empty()) throw InputError("textual_inversion: placeholder_token is empty");
   model_ = &model;
   tokens_ = token_names(config_.placeholder_token, config_.num_vectors);
-  const auto init_ids = model.tokenizer->encode_plain(config_.initializer_token);
-  if (init_ids.size() != 1)
-    throw InputError(fmt::format("textual_inversion: initializer_token '{}' is {} tokens for this tokenizer; it "
-                                 "must be a single token",
-                                 config_.initializer_token, init_ids.size()));
-  first_new_id_ = static_cast<std::int64_t>(model.tokenizer->vocab_size());
-  const int added = model.tokenizer->add_tokens(tokens_);
-  if (added != config_.num_vectors)
-    throw InputError(fmt::format("textual_inversion: the tokenizer already contains '{}'; choose a placeholder_token "
-                                 "that is not a token yet",
-                                 config_.placeholder_token));
+  const std::int64_t init_id = single_token_id(model, config_.initializer_token, "textual_inversion: initializer_token");
   freeze(model);
   auto& weight = model.text_encoder->text_model->token_embedding->weight;
-  append_embedding_rows(model, weight.detach()[init_ids[0]].unsqueeze(0).repeat({config_.num_vectors, 1}));
+  first_new_id_ = add_token_embeddings(model, tokens_,
+                                       weight.detach()[init_id].unsqueeze(0).repeat({config_.num_vectors, 1}),
+                                       "textual_inversion");
   weight.set_requires_grad(true);
   original_embeddings_ = weight.detach().clone();
 }
@@ -134,9 +145,7 @@ std::string load_textual_inversion(StableDiffusion& model, const std::filesystem
     throw InputError(fmt::format("{}: embedding of shape [{}], expected [n, {}] for this text encoder", file.string(),
                                  fmt::join(embeds.sizes(), ", "), dim));
   const auto tokens = token_names(token, static_cast<int>(embeds.size(0)));
-  if (model.tokenizer->add_tokens(tokens) != static_cast<int>(tokens.size()))
-    throw InputError(fmt::format("{}: the tokenizer already contains '{}'", file.string(), token));
-  append_embedding_rows(model, embeds.to(at::kFloat));
+  add_token_embeddings(model, tokens, embeds.to(at::kFloat), file.string());
   return fmt::format("{}", fmt::join(tokens, " "));
 }
 

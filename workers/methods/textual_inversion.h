@@ -46,6 +46,15 @@ class TextualInversion : public FineTuneMethod {
   at::Tensor original_embeddings_;  // the rows that must not change
 };
 
+// Adds `tokens` to the tokenizer and `rows` [n, dim] to the text encoder's embedding
+// (Textual Inversion, Custom Diffusion's modifier token); returns the first new id. Throws
+// InputError naming `what` when a token is already known.
+std::int64_t add_token_embeddings(StableDiffusion& model, const std::vector<std::string>& tokens,
+                                  const at::Tensor& rows, const std::string& what);
+
+// The single token id of `text`; InputError naming `what` when it is several tokens.
+std::int64_t single_token_id(StableDiffusion& model, const std::string& text, const std::string& what);
+
 // Adds the embeddings of a learned_embeds.safetensors / A1111 .pt / one-tensor
 // .safetensors file to the model's tokenizer and text encoder under `token` (and token_1,
 // ... for several vectors), as diffusers' load_textual_inversion does; returns the prompt

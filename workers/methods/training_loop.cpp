@@ -15,7 +15,10 @@
 #include "workers/data/rng.h"
 #include "workers/diffusion/ddpm_scheduler.h"
 #include "workers/diffusion/txt2img_pipeline.h"
+#include "workers/data/image_folder.h"
+#include "workers/eval/clip_preprocess.h"
 #include "workers/methods/learning_rate_schedule.h"
+#include "workers/methods/rescale_augmentation.h"
 #include "workers/models/weights.h"
 
 namespace tunegrid {
@@ -58,6 +61,45 @@ class ExampleOrder {
   std::int64_t epoch_ = -1;
   std::vector<std::int64_t> permutation_;
 };
+
+// Image `index` of a batch as a batch of one.
+ImageBatch image_at(const ImageBatch& images, std::int64_t index) {
+  ImageBatch one;
+  one.key = images.key;
+  one.count = 1;
+  one.height = images.height;
+  one.width = images.width;
+  const std::size_t bytes = static_cast<std::size_t>(images.height) * images.width * 3;
+  one.pixels.assign(images.pixels.begin() + static_cast<std::ptrdiff_t>(bytes * index),
+                    images.pixels.begin() + static_cast<std::ptrdiff_t>(bytes * (index + 1)));
+  return one;
+}
+
+// Custom Diffusion's examples: rescaled (and maybe mirrored) images encoded now, their loss
+// masks [B, 1, h, w], the caption prefixes put in front of `captions`.
+at::Tensor rescaled_latents(StableDiffusion& model, const TrainingSet& set, const std::vector<std::int64_t>& index,
+                            const std::vector<bool>& flipped, std::vector<std::string>& captions, Rng& rng,
+                            at::Generator& noise_source, at::Tensor& masks) {
+  const int factor = model.vae->downscale_factor();
+  ImageBatch batch;
+  std::vector<float> mask_values;
+  for (std::size_t k = 0; k < index.size(); ++k) {
+    ImageBatch image = image_at(set.images, index[k]);
+    if (flipped[k]) image = flip_horizontal(image);
+    RescaledExample example = rescale_augment(image, factor, rng);
+    captions[k] = example.caption_prefix + captions[k];
+    batch.height = batch.width = example.image.height;
+    batch.pixels.insert(batch.pixels.end(), example.image.pixels.begin(), example.image.pixels.end());
+    ++batch.count;
+    mask_values.insert(mask_values.end(), example.mask.begin(), example.mask.end());
+  }
+  at::NoGradGuard no_grad;
+  const DiagonalGaussian posterior = model.vae->encode(images_to_tensor(batch));
+  const auto cells = batch.height / factor;
+  masks = at::tensor(mask_values).view({batch.count, 1, cells, cells});
+  return (posterior.mean + posterior.std * at::randn(posterior.mean.sizes(), noise_source, posterior.mean.options())) *
+         model.vae->config.scaling_factor;
+}
 
 void save_checkpoint(const std::filesystem::path& checkpoints, int step, const FineTuneMethod& method,
                      const NamedTensors& trainable, const AdamW& optimizer, const std::vector<float>& loss) {
@@ -197,7 +239,10 @@ FineTuneRun run_finetune(StableDiffusion& model, FineTuneMethod& method, const F
         captions.push_back(training_caption(settings.data, instances, static_cast<int>(index.back()),
                                             method.concept_text(), rng));
       }
-      at::Tensor latents = sample_latents(instances, index, flipped, scaling, noise_source);
+      at::Tensor masks;  // defined: Custom Diffusion's masked instance loss
+      at::Tensor latents = settings.rescale_augmentation
+                               ? rescaled_latents(model, instances, index, flipped, captions, rng, noise_source, masks)
+                               : sample_latents(instances, index, flipped, scaling, noise_source);
       if (prior) {
         std::vector<std::int64_t> prior_index;
         std::vector<bool> prior_flipped;
@@ -215,7 +260,11 @@ FineTuneRun run_finetune(StableDiffusion& model, FineTuneMethod& method, const F
       const at::Tensor noisy = noise_scheduler.add_noise(latents, noise, timesteps);
       const at::Tensor target = noise_scheduler.training_target(latents, noise, timesteps);
       const at::Tensor prediction = model.unet->forward(noisy, timesteps, contexts(captions));
-      at::Tensor per_example = (prediction - target).pow(2).mean({1, 2, 3});  // [rows]
+      const at::Tensor squared = (prediction - target).pow(2);  // [rows, C, h, w]
+      at::Tensor per_example = squared.mean({1, 2, 3});         // [rows]
+      if (masks.defined())  // diffusers' train_custom_diffusion.py: Σ(mask·mse) / Σ mask, the mask one channel deep
+        per_example = at::cat({(squared.slice(0, 0, batch) * masks).sum({1, 2, 3}) / masks.sum({1, 2, 3}),
+                               per_example.slice(0, batch)});
       if (settings.min_snr_gamma > 0) per_example = per_example * noise_scheduler.min_snr_weights(timesteps, settings.min_snr_gamma);
       at::Tensor loss = per_example.slice(0, 0, batch).mean();
       if (prior) loss = loss + settings.prior_loss_weight * per_example.slice(0, batch).mean();

@@ -4,7 +4,8 @@
 // uniform in [0, T), the noisy latent, the target of the scheduler's prediction_type (ε or
 // v), the UNet's prediction under the caption's text context, MSE per example with optional
 // min-SNR-γ weights (Hang et al. 2023), prior preservation (DreamBooth: a class batch after
-// the instance batch, loss = instance + λ·prior), gradient accumulation, gradient-norm
+// the instance batch, loss = instance + λ·prior), Custom Diffusion's rescaled images with a
+// masked instance loss (rescale_augmentation.h), gradient accumulation, gradient-norm
 // clipping, AdamW (adamw.h) at the schedule's rate (learning_rate_schedule.h), then the
 // method's after_step.
 //
@@ -42,6 +43,7 @@ struct FineTuneSettings {
   double max_grad_norm = 1.0;         // <= 0: no clipping
   double min_snr_gamma = 0.0;         // <= 0: plain MSE
   double prior_loss_weight = 1.0;     // λ of the prior (class) batch, when there is one
+  bool rescale_augmentation = false;  // Custom Diffusion: rescaled instance images, masked loss
   std::uint64_t seed = 0;
   int checkpoint_every = 0;           // steps between checkpoints (0: none)
   int sample_every = 0;               // steps between sample images (0: none)

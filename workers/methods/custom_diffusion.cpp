@@ -1,0 +1,119 @@
+// custom_diffusion.cpp — see custom_diffusion.h.
+#include "workers/methods/custom_diffusion.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include "core/errors.h"
+#include "workers/methods/textual_inversion.h"
+#include "workers/models/transformer_2d.h"
+#include "workers/models/weights.h"
+
+namespace tunegrid {
+
+namespace {
+
+constexpr const char* kWeightsFile = "pytorch_custom_diffusion_weights.safetensors";
+constexpr const char* kEmbeddingWeight = "text_encoder.text_model.embeddings.token_embedding.weight";
+
+// (module path, weight) of every trained projection of every cross-attention (attn2).
+NamedTensors cross_attention_weights(UNet2DConditionModel& unet, bool all_of_attn2) {
+  NamedTensors out;
+  for (const auto& item : unet->named_modules("", false)) {
+    auto attention = std::dynamic_pointer_cast<AttentionImpl>(item.value());
+    const std::string& path = item.key();
+    if (!attention || path.size() < 6 || path.compare(path.size() - 6, 6, ".attn2") != 0) continue;
+    if (all_of_attn2) out.emplace_back(path + ".to_q", attention->to_q->weight);
+    out.emplace_back(path + ".to_k", attention->to_k->weight);
+    out.emplace_back(path + ".to_v", attention->to_v->weight);
+    if (all_of_attn2) {
+      out.emplace_back(path + ".to_out.0", attention->out_projection->weight);
+      out.emplace_back(path + ".to_out.0.bias", attention->out_projection->bias);
+    }
+  }
+  return out;
+}
+
+// diffusers' CustomDiffusionAttnProcessor names: "<attn2>.processor.to_k_custom_diffusion.weight",
+// "...to_out_custom_diffusion.0.weight" / ".bias".
+std::string processor_key(const std::string& name) {
+  const auto dot = name.rfind(".attn2.") + 6;
+  const std::string path = name.substr(0, dot), projection = name.substr(dot + 1);
+  if (projection == "to_out.0") return path + ".processor.to_out_custom_diffusion.0.weight";
+  if (projection == "to_out.0.bias") return path + ".processor.to_out_custom_diffusion.0.bias";
+  return path + ".processor." + projection + "_custom_diffusion.weight";
+}
+
+}  // namespace
+
+void CustomDiffusion::attach(StableDiffusion& model) {
+  if (config_.freeze_model != "crossattn_kv" && config_.freeze_model != "crossattn")
+    throw InputError(fmt::format("custom_diffusion: freeze_model '{}' is not one of crossattn_kv, crossattn",
+                                 config_.freeze_model));
+  model_ = &model;
+  const std::int64_t init_id = single_token_id(model, config_.initializer_token, "custom_diffusion: initializer_token");
+  for (auto& p : model.unet->parameters()) p.set_requires_grad(false);
+  for (auto& p : model.vae->parameters()) p.set_requires_grad(false);
+  for (auto& p : model.text_encoder->parameters()) p.set_requires_grad(false);
+  auto& embedding = model.text_encoder->text_model->token_embedding->weight;
+  token_id_ = add_token_embeddings(model, {config_.modifier_token}, embedding.detach()[init_id].unsqueeze(0),
+                                   "custom_diffusion");
+  embedding.set_requires_grad(true);
+  original_embeddings_ = embedding.detach().clone();
+  attention_weights_ = cross_attention_weights(model.unet, config_.freeze_model == "crossattn");
+  for (auto& item : attention_weights_) item.second.set_requires_grad(true);
+}
+
+NamedTensors CustomDiffusion::trainable() {
+  NamedTensors out{{kEmbeddingWeight, model_->text_encoder->text_model->token_embedding->weight}};
+  for (const auto& item : attention_weights_) out.emplace_back("unet." + item.first, item.second);
+  return out;
+}
+
+std::int64_t CustomDiffusion::trainable_parameter_count() {
+  std::int64_t count = model_->text_encoder->text_model->token_embedding->weight.size(1);
+  for (const auto& item : attention_weights_) count += item.second.numel();
+  return count;
+}
+
+void CustomDiffusion::after_step() {
+  at::NoGradGuard no_grad;
+  auto& weight = model_->text_encoder->text_model->token_embedding->weight;
+  weight.slice(0, 0, token_id_).copy_(original_embeddings_.slice(0, 0, token_id_));
+}
+
+void CustomDiffusion::save(const std::filesystem::path& dir, int step) {
+  NamedTensors weights;
+  for (const auto& item : attention_weights_) weights.emplace_back(processor_key(item.first), item.second);
+  save_tensors(dir / kWeightsFile, weights, {{"format", "pt"}});
+  const at::Tensor vector = model_->text_encoder->text_model->token_embedding->weight.detach()[token_id_].clone();
+  save_tensors(dir / (config_.modifier_token + ".safetensors"), {{config_.modifier_token, vector}});
+}
+
+std::vector<std::string> load_custom_diffusion(StableDiffusion& model, const std::filesystem::path& dir) {
+  const auto file = dir / kWeightsFile;
+  const auto tensors = load_tensors(file);
+  std::map<std::string, at::Tensor> targets;  // processor key -> weight of this UNet
+  for (const auto& item : cross_attention_weights(model.unet, true)) targets.emplace(processor_key(item.first), item.second);
+  at::NoGradGuard no_grad;
+  for (const auto& [key, value] : tensors) {
+    const auto target = targets.find(key);
+    if (target == targets.end())
+      throw InputError(fmt::format("{}: key '{}' is not a cross-attention projection of this UNet", file.string(), key));
+    if (!target->second.sizes().equals(value.sizes()))
+      throw InputError(fmt::format("{}: '{}' has shape [{}], the UNet's is [{}]", file.string(), key,
+                                   fmt::join(value.sizes(), ", "), fmt::join(target->second.sizes(), ", ")));
+    target->second.copy_(value);
+  }
+  std::vector<std::string> tokens;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name == kWeightsFile || entry.path().extension() != ".safetensors" || name.front() != '<') continue;
+    const std::string token = entry.path().stem().string();
+    load_textual_inversion(model, entry.path(), token);
+    tokens.push_back(token);
+  }
+  return tokens;
+}
+
+}  // namespace tunegrid
