@@ -6,7 +6,8 @@ experiments/finetune-check.toml it loads
   finetune.textual_inversion  learned_embeds.safetensors and the AUTOMATIC1111 hanok.pt
                               (pipe.load_textual_inversion; torch.load for its fields),
   finetune.dreambooth         the artifact folder itself (StableDiffusionPipeline.from_pretrained),
-  finetune.custom_diffusion   pytorch_custom_diffusion_weights.safetensors (unet.load_attn_procs)
+  finetune.custom_diffusion   pytorch_custom_diffusion_weights.safetensors (diffusers'
+                              CustomDiffusionAttnProcessor via unet._process_custom_diffusion)
                               and <new1>.safetensors (load_textual_inversion),
   finetune.hypernetwork       hanok.pt with torch.load (weights_only, as AUTOMATIC1111 restricts
                               unpickling): its A1111 fields and {width: [state_k, state_v]};
@@ -25,6 +26,7 @@ import h5py
 import numpy as np
 import torch
 from diffusers import StableDiffusionPipeline
+from safetensors.torch import load_file
 
 run, base = sys.argv[1], sys.argv[2]
 stage_of = {"finetune.textual_inversion": "ti", "finetune.dreambooth": "dreambooth", "finetune.lora": "lora",
@@ -57,7 +59,14 @@ def pipeline_for(stage, variant):
     if stage == "lora":
         pipe.load_lora_weights(os.path.join(art, variant))
     elif stage == "custom_diffusion":
-        pipe.unet.load_attn_procs(art, weight_name="pytorch_custom_diffusion_weights.safetensors")
+        # diffusers 0.42's unet.load_attn_procs sets processors only when given _pipeline, and
+        # then wants one for every attention (its .bin files carry empty dicts for attn1, which
+        # safetensors cannot hold): build the attn2 processors with its own
+        # _process_custom_diffusion and keep the others.
+        processors = dict(pipe.unet.attn_processors)
+        processors.update(pipe.unet._process_custom_diffusion(
+            load_file(os.path.join(art, "pytorch_custom_diffusion_weights.safetensors"))))
+        pipe.unet.set_attn_processor(processors)
         pipe.load_textual_inversion(art, weight_name="<new1>.safetensors")
     else:
         pipe.load_textual_inversion(os.path.join(art, variant), token="<hanok>")

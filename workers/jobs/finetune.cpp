@@ -6,8 +6,9 @@
 // diffusers' training scripts (max_train_steps, train_batch_size, learning_rate, scale_lr,
 // lr_scheduler, lr_warmup_steps, snr_gamma, checkpointing_steps, validation_prompt, ...);
 // each method's defaults are its reference script's (see the method headers). Outputs: the
-// loss per step, timings load / train / sample, metrics trainable_parameters and
-// resumed_from_step, and the validation images.
+// loss per step, timings load / train / sample, metrics trainable_parameters, final_loss,
+// resumed_from_step, step_seconds (train time per step run) and peak_rss_mb (the process's
+// peak resident memory during the job), and the validation images.
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
@@ -17,6 +18,7 @@
 
 #include "core/errors.h"
 #include "core/log.h"
+#include "core/process_memory.h"
 #include "workers/builtin/builtin_models.h"
 #include "workers/data/rng.h"
 #include "workers/diffusion/txt2img_pipeline.h"
@@ -175,6 +177,7 @@ void run_finetune_job(JobContext& context, const MethodFactory& make_method) {
   const Job& job = context.job;
   const std::string what = fmt::format("{} job {}", job.kind, job.id);
   auto start = std::chrono::steady_clock::now();
+  reset_peak_resident_memory();
   const std::string base = job.param("model").as_string();
   StableDiffusion model = load_stable_diffusion(resolve_model_reference(base, job.kind + " param 'model'"));
   const FineTuneSettings settings = settings_of(job);
@@ -216,6 +219,9 @@ void run_finetune_job(JobContext& context, const MethodFactory& make_method) {
   context.outputs.metrics["trainable_parameters"] = static_cast<double>(trainable);
   context.outputs.metrics["resumed_from_step"] = run.resumed_from;
   context.outputs.metrics["final_loss"] = run.loss.empty() ? 0.0 : run.loss.back();
+  if (settings.steps > run.resumed_from)
+    context.outputs.metrics["step_seconds"] = run.train_seconds / (settings.steps - run.resumed_from);
+  context.outputs.metrics["peak_rss_mb"] = peak_resident_megabytes();
   for (auto& images : run.samples) context.outputs.images.push_back(std::move(images));
 }
 
