@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <numeric>
 
 #include "tests/input_error.h"
@@ -406,38 +407,63 @@ BOOST_AUTO_TEST_CASE(custom_diffusion_trains_cross_attention_kv_and_its_token) {
   std::filesystem::remove_all(dir);
 }
 
+// Every method, with what draws randomness in it: accumulation, a cosine schedule, min-SNR,
+// flips, the prior batch (DreamBooth, Custom Diffusion), Custom Diffusion's rescaling and
+// masks, the hypernetwork's dropout, Textual Inversion's row restoring.
 BOOST_AUTO_TEST_CASE(a_resumed_run_ends_bitwise_equal_to_an_uninterrupted_one) {
-  const auto dir = temp_dir("resume");
-  FineTuneSettings settings = tiny_settings(6);
-  settings.checkpoint_every = 3;
-  settings.gradient_accumulation = 2;
-  settings.lr_scheduler = "cosine";
-  settings.warmup_steps = 2;
-  settings.min_snr_gamma = 5.0;
-  auto train = [&](const std::filesystem::path& checkpoints, FineTuneRun* run_out) {
-    StableDiffusion model = load_stable_diffusion(kTinySD);
-    const TrainingSet set = make_training_set(model, settings.data, "test");
-    LoRA method(LoRAConfig{}, 1);
-    method.attach(model);
-    *run_out = run_finetune(model, method, settings, set, nullptr, checkpoints, "test");
-    std::vector<at::Tensor> out;
-    for (const auto& item : method.trainable()) out.push_back(item.second.detach().clone());
-    return out;
-  };
-  FineTuneRun whole, resumed;
-  const auto uninterrupted = train(dir / "a", &whole);
-  BOOST_TEST(whole.resumed_from == 0);
-  BOOST_TEST(std::filesystem::exists(dir / "a" / "step-000003" / "state.safetensors"));
-  // The interruption: the run stopped after its step-3 checkpoint.
-  std::filesystem::create_directories(dir / "b");
-  std::filesystem::copy(dir / "a" / "step-000003", dir / "b" / "step-000003");
-  const auto continued = train(dir / "b", &resumed);
-  BOOST_TEST(resumed.resumed_from == 3);
-  BOOST_TEST(resumed.loss.size() == 6u);
-  for (std::size_t i = 0; i < 6; ++i) BOOST_TEST(resumed.loss[i] == whole.loss[i], "loss at step " << i);
-  BOOST_TEST_REQUIRE(continued.size() == uninterrupted.size());
-  for (std::size_t i = 0; i < continued.size(); ++i) BOOST_TEST(at::equal(continued[i], uninterrupted[i]));
-  std::filesystem::remove_all(dir);
+  for (const std::string name : {"lora", "textual_inversion", "dreambooth", "hypernetwork", "custom_diffusion"}) {
+    BOOST_TEST_CONTEXT("method " << name) {
+      const auto dir = temp_dir("resume-" + name);
+      FineTuneSettings settings = tiny_settings(6);
+      settings.checkpoint_every = 3;
+      settings.gradient_accumulation = 2;
+      settings.lr_scheduler = "cosine";
+      settings.warmup_steps = 2;
+      settings.min_snr_gamma = 5.0;
+      settings.rescale_augmentation = name == "custom_diffusion";
+      const bool with_prior = name == "dreambooth" || name == "custom_diffusion";
+      auto train = [&](const std::filesystem::path& checkpoints, FineTuneRun* run_out) {
+        StableDiffusion model = load_stable_diffusion(kTinySD);
+        const TrainingSet set = make_training_set(model, settings.data, "test");
+        const TrainingSet prior = make_training_set(
+            model,
+            make_training_set(model, TrainingSetOptions{"builtin:scenes?style=western&count=3", 0, 0, 0.0, "template",
+                                                        {"{}"}, ""}, "test").images,
+            "a photo of a house");
+        std::unique_ptr<FineTuneMethod> method;
+        if (name == "lora") method = std::make_unique<LoRA>(LoRAConfig{}, 1);
+        if (name == "textual_inversion") method = std::make_unique<TextualInversion>(TextualInversionConfig{});
+        if (name == "dreambooth") method = std::make_unique<DreamBooth>(DreamBoothConfig{});
+        if (name == "custom_diffusion") method = std::make_unique<CustomDiffusion>(CustomDiffusionConfig{});
+        if (name == "hypernetwork") {
+          HypernetworkConfig config;
+          config.use_dropout = true;
+          config.activation_func = "relu";
+          method = std::make_unique<Hypernetwork>(config, 1);
+        }
+        method->attach(model);
+        *run_out = run_finetune(model, *method, settings, set, with_prior ? &prior : nullptr, checkpoints, "test");
+        std::vector<at::Tensor> out;
+        for (const auto& item : method->trainable()) out.push_back(item.second.detach().clone());
+        return out;
+      };
+      FineTuneRun whole, resumed;
+      const auto uninterrupted = train(dir / "a", &whole);
+      BOOST_TEST(whole.resumed_from == 0);
+      BOOST_TEST(std::filesystem::exists(dir / "a" / "step-000003" / "state.safetensors"));
+      // The interruption: the run stopped after its step-3 checkpoint.
+      std::filesystem::create_directories(dir / "b");
+      std::filesystem::copy(dir / "a" / "step-000003", dir / "b" / "step-000003");
+      const auto continued = train(dir / "b", &resumed);
+      BOOST_TEST(resumed.resumed_from == 3);
+      BOOST_TEST(resumed.loss.size() == 6u);
+      for (std::size_t i = 0; i < 6 && i < resumed.loss.size(); ++i)
+        BOOST_TEST(resumed.loss[i] == whole.loss[i], "loss at step " << i);
+      BOOST_TEST_REQUIRE(continued.size() == uninterrupted.size());
+      for (std::size_t i = 0; i < continued.size(); ++i) BOOST_TEST(at::equal(continued[i], uninterrupted[i]));
+      std::filesystem::remove_all(dir);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(bad_configurations_name_the_problem) {
