@@ -2,7 +2,7 @@
 # cache: experiments/finetune-check.toml trains Textual Inversion, DreamBooth (prior
 # preservation), LoRA, a hypernetwork and Custom Diffusion on builtin hanok scenes (5 jobs),
 # writes each method's artifacts and checkpoints, and samples each trained model for two
-# prompts (10 sample jobs);
+# prompts (12 sample jobs, with the closed-form merge of two Custom Diffusion concepts);
 # a bad method parameter exits 2 naming it.
 source "$(dirname "$0")/../lib.sh"
 export TUNEGRID_CACHE="$WORK/cache"
@@ -13,8 +13,8 @@ metric_of() {  # metric_of SHARD NAME -> the scalar
 kind_of() { h5dump -a /kind "$1" 2>/dev/null | sed -n 's/^ *(0): "\(.*\)".*/\1/p' | head -1; }
 
 run_capture check "$TUNEGRID" run "$exp/finetune-check.toml" --profile test --out "$WORK/run"
-expect_status 0 check && [ "$(shard_count "$WORK/run")" -eq 15 ] && pass "finetune-check: 15 jobs" \
-  || fail "finetune-check did not finish 15 jobs"
+expect_status 0 check && [ "$(shard_count "$WORK/run")" -eq 19 ] && pass "finetune-check: 19 jobs" \
+  || fail "finetune-check did not finish 19 jobs"
 
 samples=0
 for shard in "$WORK"/run/jobs/*.h5; do
@@ -43,8 +43,14 @@ for shard in "$WORK"/run/jobs/*.h5; do
       [ -f "$art/hypernetwork.safetensors" ] && [ -f "$art/hanok.pt" ] && pass "hypernetwork artifacts" \
         || fail "hypernetwork artifacts missing" ;;
     finetune.custom_diffusion)
-      [ -f "$art/pytorch_custom_diffusion_weights.safetensors" ] && [ -f "$art/<new1>.safetensors" ] \
+      [ -f "$art/pytorch_custom_diffusion_weights.safetensors" ] && compgen -G "$art/<new*>.safetensors" >/dev/null \
         && pass "Custom Diffusion artifacts" || fail "Custom Diffusion artifacts missing" ;;
+    merge.custom_diffusion)
+      [ -f "$art/pytorch_custom_diffusion_weights.safetensors" ] && [ -f "$art/<new1>.safetensors" ] \
+        && [ -f "$art/<new2>.safetensors" ] || fail "merged Custom Diffusion artifacts missing"
+      awk -v e="$(metric_of "$shard" constraint_relative_error)" 'BEGIN { exit !(e < 1e-3) }' \
+        && pass "closed-form merge keeps both concepts' targets" \
+        || fail "merge constraint error $(metric_of "$shard" constraint_relative_error)" ;;
     sample)
       for metric in clip_score style_accuracy disaster_accuracy; do
         [ -n "$(metric_of "$shard" $metric)" ] || fail "$shard: no metric $metric"
@@ -52,7 +58,7 @@ for shard in "$WORK"/run/jobs/*.h5; do
       samples=$((samples + 1)) ;;
   esac
 done
-[ "$samples" -eq 10 ] && pass "10 sample shards with metrics" || fail "found $samples sample shards, expected 10"
+[ "$samples" -eq 12 ] && pass "12 sample shards with metrics" || fail "found $samples sample shards, expected 12"
 
 run_capture rank "$TUNEGRID" plan "$exp/finetune-check.toml" --set jobs.lora.params.rank=0
 expect_status 2 rank && expect_output rank "rank" && pass "rank = 0 refused"

@@ -21,6 +21,7 @@
 #include "workers/diffusion/ddpm_scheduler.h"
 #include "workers/diffusion/txt2img_pipeline.h"
 #include "workers/methods/custom_diffusion.h"
+#include "workers/methods/custom_diffusion_merge.h"
 #include "workers/methods/dreambooth.h"
 #include "workers/methods/finetune_artifact.h"
 #include "workers/methods/hypernetwork.h"
@@ -410,6 +411,28 @@ BOOST_AUTO_TEST_CASE(custom_diffusion_trains_cross_attention_kv_and_its_token) {
 // Every method, with what draws randomness in it: accumulation, a cosine schedule, min-SNR,
 // flips, the prior batch (DreamBooth, Custom Diffusion), Custom Diffusion's rescaling and
 // masks, the hypernetwork's dropout, Textual Inversion's row restoring.
+BOOST_AUTO_TEST_CASE(the_closed_form_merge_keeps_every_concepts_targets) {
+  at::manual_seed(11);
+  const auto W = at::randn({6, 4}, at::kDouble), W1 = at::randn({6, 4}, at::kDouble), W2 = at::randn({6, 4}, at::kDouble);
+  const auto R = at::randn({50, 4}, at::kDouble);
+  MergeConcept a{{{"k", W1}}, at::randn({2, 4}, at::kDouble)}, b{{{"k", W2}}, at::randn({1, 4}, at::kDouble)};
+  const auto merged = merge_custom_diffusion({{"k", W}}, {a, b}, R).at("k");
+  // The constraints hold: each concept's target features map as its own fine-tuned matrix maps them.
+  BOOST_TEST(at::allclose(at::matmul(a.targets, merged.t()), at::matmul(a.targets, W1.t()), 1e-9, 1e-9));
+  BOOST_TEST(at::allclose(at::matmul(b.targets, merged.t()), at::matmul(b.targets, W2.t()), 1e-9, 1e-9));
+  // And W' is the closest such matrix in the regularization norm: moving along any direction
+  // that keeps the constraints (E with E K_tᵀ = 0) only increases ‖(W' − W) Rᵀ‖.
+  const auto K = at::cat({a.targets, b.targets});                              // [3, 4]
+  const auto null_direction = at::eye(4, at::kDouble) - at::matmul(K.t(), at::matmul(at::inverse(at::matmul(K, K.t())), K));
+  const auto E = at::matmul(at::randn({6, 4}, at::kDouble), null_direction);  // E Kᵀ = 0
+  const double best = at::matmul(merged - W, R.t()).pow(2).sum().item<double>();
+  for (double step : {-0.1, 0.1, 1.0})
+    BOOST_TEST(at::matmul(merged + step * E - W, R.t()).pow(2).sum().item<double>() > best);
+  // Merging concepts that did not change W gives W back.
+  MergeConcept same{{{"k", W}}, a.targets};
+  BOOST_TEST(at::allclose(merge_custom_diffusion({{"k", W}}, {same}, R).at("k"), W, 1e-9, 1e-9));
+}
+
 BOOST_AUTO_TEST_CASE(a_resumed_run_ends_bitwise_equal_to_an_uninterrupted_one) {
   for (const std::string name : {"lora", "textual_inversion", "dreambooth", "hypernetwork", "custom_diffusion"}) {
     BOOST_TEST_CONTEXT("method " << name) {

@@ -56,5 +56,6 @@ JobKind finetune_dreambooth_kind();
 JobKind finetune_lora_kind();
 JobKind finetune_hypernetwork_kind();
 JobKind finetune_custom_diffusion_kind();
+JobKind merge_custom_diffusion_kind();
 
 }  // namespace tunegrid

@@ -12,7 +12,8 @@ const std::vector<JobKind>& job_kinds() {
                                 evaluate_classifier_kind(), pretrain_clip_kind(),      pretrain_vae_kind(),
                                 pretrain_unet_kind(),       pretrain_oracle_kind(),    sample_kind(),
                                 finetune_textual_inversion_kind(), finetune_dreambooth_kind(), finetune_lora_kind(),
-                                finetune_hypernetwork_kind(), finetune_custom_diffusion_kind()};
+                                finetune_hypernetwork_kind(), finetune_custom_diffusion_kind(),
+                                merge_custom_diffusion_kind()};
     std::sort(all.begin(), all.end(), [](const JobKind& a, const JobKind& b) { return a.spec.name < b.spec.name; });
     return all;
   }();

@@ -46,6 +46,8 @@ std::string processor_key(const std::string& name) {
 
 }  // namespace
 
+const char* custom_diffusion_weights_file() { return kWeightsFile; }
+
 void CustomDiffusion::attach(StableDiffusion& model) {
   if (config_.freeze_model != "crossattn_kv" && config_.freeze_model != "crossattn")
     throw InputError(fmt::format("custom_diffusion: freeze_model '{}' is not one of crossattn_kv, crossattn",

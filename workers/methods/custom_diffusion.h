@@ -44,6 +44,9 @@ class CustomDiffusion : public FineTuneMethod {
   NamedTensors attention_weights_;  // "<attention>.to_k" -> weight, ...
 };
 
+// "pytorch_custom_diffusion_weights.safetensors", the file of the trained attn2 matrices.
+const char* custom_diffusion_weights_file();
+
 // Applies a pytorch_custom_diffusion_weights.safetensors (the trained attn2 matrices) and
 // "<token>.safetensors" embeddings found in `dir`; returns the modifier tokens added.
 std::vector<std::string> load_custom_diffusion(StableDiffusion& model, const std::filesystem::path& dir);
