@@ -9,6 +9,7 @@ experiments/finetune-check.toml it loads
   finetune.custom_diffusion   pytorch_custom_diffusion_weights.safetensors (diffusers'
                               CustomDiffusionAttnProcessor via unet._process_custom_diffusion)
                               and <new1>.safetensors (load_textual_inversion),
+  merge.custom_diffusion      the merged matrices and both tokens, likewise,
   finetune.hypernetwork       hanok.pt with torch.load (weights_only, as AUTOMATIC1111 restricts
                               unpickling): its A1111 fields and {width: [state_k, state_v]};
 samples each with the prompt, seed, steps and guidance of the run's sample jobs and
@@ -30,14 +31,21 @@ from safetensors.torch import load_file
 
 run, base = sys.argv[1], sys.argv[2]
 stage_of = {"finetune.textual_inversion": "ti", "finetune.dreambooth": "dreambooth", "finetune.lora": "lora",
-            "finetune.hypernetwork": "hypernetwork", "finetune.custom_diffusion": "custom_diffusion"}
-artifacts, samples = {}, []
+            "finetune.hypernetwork": "hypernetwork", "finetune.custom_diffusion": "custom_diffusion",
+            "merge.custom_diffusion": "merged"}
+artifacts, samples, concept = {}, [], {}
 for shard in glob.glob(os.path.join(run, "jobs", "*.h5")):
     with h5py.File(shard) as h:
         kind = h.attrs["kind"]
         kind = kind.decode() if isinstance(kind, bytes) else kind
         if kind in stage_of:
-            artifacts[stage_of[kind]] = os.path.join(run, "artifacts", os.path.basename(shard)[:-3])
+            art = os.path.join(run, "artifacts", os.path.basename(shard)[:-3])
+            manifest = json.load(open(os.path.join(art, "finetune.json")))
+            stage = stage_of[kind]
+            if kind == "finetune.custom_diffusion" and not manifest["concept_text"].startswith("<new1>"):
+                stage = "custom_diffusion_b"  # the second concept of the merge
+            artifacts[stage] = art
+            concept[stage] = manifest["concept_text"]
         elif kind == "sample":
             params = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in h["params"].attrs.items()}
             spec = h.attrs["spec"]
@@ -58,7 +66,7 @@ def pipeline_for(stage, variant):
     pipe = StableDiffusionPipeline.from_pretrained(base, safety_checker=None)
     if stage == "lora":
         pipe.load_lora_weights(os.path.join(art, variant))
-    elif stage == "custom_diffusion":
+    elif stage in ("custom_diffusion", "merged"):
         # diffusers 0.42's unet.load_attn_procs sets processors only when given _pipeline, and
         # then wants one for every attention (its .bin files carry empty dicts for attn1, which
         # safetensors cannot hold): build the attn2 processors with its own
@@ -67,7 +75,8 @@ def pipeline_for(stage, variant):
         processors.update(pipe.unet._process_custom_diffusion(
             load_file(os.path.join(art, "pytorch_custom_diffusion_weights.safetensors"))))
         pipe.unet.set_attn_processor(processors)
-        pipe.load_textual_inversion(art, weight_name="<new1>.safetensors")
+        for token_file in sorted(glob.glob(os.path.join(art, "<*>.safetensors"))):
+            pipe.load_textual_inversion(token_file, token=os.path.basename(token_file)[:-len(".safetensors")])
     else:
         pipe.load_textual_inversion(os.path.join(art, variant), token="<hanok>")
     return pipe
@@ -86,8 +95,8 @@ if "hypernetwork" in artifacts:
 
 variants = {"lora": ["pytorch_lora_weights.safetensors", "lora_kohya.safetensors"],
             "ti": ["learned_embeds.safetensors", "hanok.pt"], "dreambooth": [""],
-            "custom_diffusion": ["pytorch_custom_diffusion_weights.safetensors"]}
-concept = {"lora": "sks house", "ti": "<hanok>", "dreambooth": "sks house", "custom_diffusion": "<new1> house"}
+            "custom_diffusion": ["pytorch_custom_diffusion_weights.safetensors"],
+            "merged": ["pytorch_custom_diffusion_weights.safetensors"]}
 worst = 0.0
 for params, spec, ours in samples:
     stage, disaster = params["finetuned"], params["disaster"]
