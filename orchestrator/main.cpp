@@ -19,6 +19,7 @@
 #include "orchestrator/sample_command.h"
 #include "results/status_report.h"
 #include "workers/jobs/job_kind.h"
+#include "workers/parallel/compute_threads.h"
 
 using namespace tunegrid;
 
@@ -109,6 +110,7 @@ int main(int argc, char** argv) {
     const int code = app.exit(error);
     return code == 0 ? 0 : static_cast<int>(ExitCode::bad_input);
   }
+  request.compute_threads = use_available_cpus();  // before any job: see workers/parallel/compute_threads.h
   try {
     if (*plan) return plan_command(request);
     if (*run) return run_command(request);

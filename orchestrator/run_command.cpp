@@ -211,7 +211,7 @@ int run_command(const RunRequest& request) {
   MPI_Comm scheduler_comm;
   TUNEGRID_MPI(MPI_Comm_dup(MPI_COMM_WORLD, &scheduler_comm));
   const std::string device = device_for_local_rank(environment.local_rank);
-  log::debug("run", "{}; device {}", environment.describe(), device);
+  log::debug("run", "{}; device {}; {}", environment.describe(), device, request.compute_threads);
 
   // 3. Rank 0 schedules on a thread; every rank works.
   std::thread scheduler_thread;

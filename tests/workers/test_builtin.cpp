@@ -77,7 +77,6 @@ BOOST_AUTO_TEST_CASE(world_words_are_single_tokens) {
 BOOST_AUTO_TEST_CASE(pretraining_lowers_losses_and_writes_loadable_folders) {
   const auto dir = temp_dir("pretrain");
   const PretrainRecipe recipe = pretrain_recipe("test");
-  at::set_num_threads(2);
   const auto clip = pretrain_tiny_clip(recipe, dir / "clip");
   check_loss_falls(clip, "clip");
   BOOST_TEST(clip.metrics.count("zero_shot_style_accuracy") == 1u);

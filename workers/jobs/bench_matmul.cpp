@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "workers/jobs/job_kind.h"
+#include "workers/jobs/thread_count_guard.h"
 
 namespace tunegrid {
 
@@ -32,23 +33,8 @@ void run_matmul(JobContext& context) {
   const at::Device device(context.device);
   if (dtype == "float16" && device.is_cpu())
     throw std::runtime_error("bench.matmul: float16 matrix products need a GPU; use float32, float64 or bfloat16 on CPU");
-  // at::set_num_threads is process-wide: give the previous count back when the job ends,
-  // however it ends, so `threads` does not leak into later jobs of this rank.
-  struct RestoreThreads {
-    int previous = at::get_num_threads();
-    bool changed = false;
-    ~RestoreThreads() {
-      if (!changed) return;
-      try {
-        at::set_num_threads(previous);
-      } catch (...) {  // a destructor must not throw; the next job's own setting still applies
-      }
-    }
-  } restore;
-  if (threads > 0) {
-    restore.changed = true;
-    at::set_num_threads(static_cast<int>(threads));
-  }
+  // A matrix product alone keeps both pools busy without contention: OpenBLAS gets `threads` too.
+  const ThreadCountGuard thread_guard(threads, threads);
   const auto options = at::TensorOptions().dtype(scalar_type(dtype)).device(device);
   at::manual_seed(static_cast<std::uint64_t>(job.param("seed").as_integer()));
 
@@ -70,6 +56,7 @@ void run_matmul(JobContext& context) {
     context.outputs.timings[fmt::format("matmul_{}", n)] = best;
   }
   context.outputs.metrics["threads"] = at::get_num_threads();
+  if (const int blas = blas_threads(); blas > 0) context.outputs.metrics["blas_threads"] = blas;
 }
 
 }  // namespace

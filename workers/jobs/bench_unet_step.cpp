@@ -18,14 +18,13 @@
 #include <fmt/format.h>
 #include <torch/optim/adamw.h>
 
-#include <dlfcn.h>
-
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
 #include <vector>
 
 #include "workers/jobs/job_kind.h"
+#include "workers/jobs/thread_count_guard.h"
 #include "workers/models/unet_2d_condition.h"
 
 namespace tunegrid {
@@ -62,42 +61,6 @@ UNet2DConditionConfig bench_unet_config(const std::string& name) {
   return c;
 }
 
-// OpenBLAS (Debian's libtorch does its matrix products through libblas.so.3) keeps its own
-// thread pool, which at::set_num_threads does not size; looked up at run time because the
-// BLAS behind libtorch is chosen by the system, not at link time.
-using BlasSetThreads = void (*)(int);
-using BlasGetThreads = int (*)();
-BlasSetThreads openblas_set_threads() {
-  return reinterpret_cast<BlasSetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-}
-BlasGetThreads openblas_get_threads() {
-  return reinterpret_cast<BlasGetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
-}
-
-// Sets libtorch's intra-op thread count (and OpenBLAS's, when libtorch uses it) for the job
-// and restores both when the job ends, however it ends.
-struct ThreadCountGuard {
-  explicit ThreadCountGuard(std::int64_t threads) : previous(at::get_num_threads()) {
-    if (threads <= 0) return;
-    changed = true;
-    at::set_num_threads(static_cast<int>(threads));
-    if (auto get = openblas_get_threads()) previous_blas = get();
-    if (auto set = openblas_set_threads(); set && previous_blas > 0) set(static_cast<int>(threads));
-  }
-  ~ThreadCountGuard() {
-    if (!changed) return;
-    try {
-      at::set_num_threads(previous);
-      if (auto set = openblas_set_threads(); set && previous_blas > 0) set(previous_blas);
-    } catch (...) {  // a destructor must not throw; the next job sets its own count anyway
-    }
-  }
-  ThreadCountGuard(const ThreadCountGuard&) = delete;
-  ThreadCountGuard& operator=(const ThreadCountGuard&) = delete;
-  int previous;
-  int previous_blas = 0;
-  bool changed = false;
-};
 
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
@@ -115,7 +78,8 @@ void run_unet_step(JobContext& context) {
   const auto batch = job.param("batch").as_integer();
   const auto steps = job.param("steps").as_integer();
   const auto warmup = job.param("warmup").as_integer();
-  const ThreadCountGuard thread_guard(job.param("threads").as_integer());
+  // libtorch's threads only: OpenBLAS stays on the process-wide setting (core/blas_threads.h).
+  const ThreadCountGuard thread_guard(job.param("threads").as_integer(), 0);
   const at::Device device(context.device);
   const bool synchronize = !device.is_cpu();
 
@@ -164,7 +128,7 @@ void run_unet_step(JobContext& context) {
   context.outputs.metrics["params"] = static_cast<double>(params);
   context.outputs.metrics["latent_size"] = static_cast<double>(latent);
   context.outputs.metrics["threads"] = at::get_num_threads();
-  if (auto get = openblas_get_threads()) context.outputs.metrics["blas_threads"] = get();
+  if (const int blas = blas_threads(); blas > 0) context.outputs.metrics["blas_threads"] = blas;
   context.outputs.timings["forward"] = median(forward_s);
   context.outputs.timings["backward"] = median(backward_s);
   context.outputs.timings["optimizer"] = median(optimizer_s);
