@@ -14,6 +14,10 @@ std::string did_you_mean(std::string_view name, const std::vector<std::string>& 
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
+// `text` with every occurrence of `from` replaced by `to`, left to right, never rescanning a
+// replacement ("{}" -> the concept text in prompt templates). An empty `from` changes nothing.
+std::string replace_all(std::string text, std::string_view from, std::string_view to);
+
 // ISO-8601 UTC time stamp with milliseconds, e.g. 2026-11-22T01:02:03.456Z.
 std::string utc_timestamp_now();
 

@@ -6,6 +6,7 @@
 
 #include "core/config.h"
 #include "core/errors.h"
+#include "core/text.h"
 #include "tests/input_error.h"
 #include "tests/test_kinds.h"
 
@@ -276,6 +277,14 @@ BOOST_AUTO_TEST_CASE(missing_file_is_an_input_error) {
     load_experiment("/nonexistent/exp.toml", {}, testing::test_catalog());
   });
   BOOST_TEST(contains(message, "/nonexistent/exp.toml"), message);
+}
+
+BOOST_AUTO_TEST_CASE(replace_all_substitutes_every_placeholder_once) {
+  BOOST_TEST(replace_all("a photo of {} and {}", "{}", "<hanok>") == "a photo of <hanok> and <hanok>");
+  BOOST_TEST(replace_all("{}", "{}", "{}{}") == "{}{}");  // a replacement is never rescanned
+  BOOST_TEST(replace_all("no placeholder", "{}", "x") == "no placeholder");
+  BOOST_TEST(replace_all("a hanok in the fire", "hanok", "") == "a  in the fire");
+  BOOST_TEST(replace_all("abc", "", "x") == "abc");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

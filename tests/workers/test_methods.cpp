@@ -8,6 +8,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -33,6 +34,7 @@
 #include "workers/methods/training_loop.h"
 #include "workers/methods/torch_save_file.h"
 #include "workers/data/data_reference.h"
+#include "workers/data/image_folder.h"
 #include "workers/models/weights.h"
 
 using namespace tunegrid;
@@ -285,7 +287,7 @@ BOOST_AUTO_TEST_CASE(dreambooth_trains_the_unet_with_prior_preservation) {
 
   const auto dir = temp_dir("dreambooth");
   method.save(dir, 20);
-  write_finetune_manifest(dir, {"dreambooth", kTinySD.string(), "sks house", 20, {}});
+  write_finetune_manifest(dir, {"dreambooth", kTinySD.string(), "sks house", {}, 20, {}});
   std::string concept_text;
   StableDiffusion loaded = load_finetuned(dir, &concept_text);
   BOOST_TEST(concept_text == "sks house");
@@ -338,30 +340,140 @@ BOOST_AUTO_TEST_CASE(hypernetwork_trains_only_its_mlps_and_round_trips) {
   std::filesystem::remove_all(dir);
 }
 
+BOOST_AUTO_TEST_CASE(hypernetwork_dropout_structure_follows_a1111) {
+  // modules/hypernetworks/hypernetwork.py parse_dropout_structure (last_layer_dropout defaults to True).
+  HypernetworkConfig c;
+  BOOST_TEST(resolved_dropout_structure(c) == (std::vector<double>{0, 0, 0}));
+  c.use_dropout = true;
+  BOOST_TEST(resolved_dropout_structure(c) == (std::vector<double>{0, 0.3, 0}));
+  c.last_layer_dropout = false;
+  BOOST_TEST(resolved_dropout_structure(c) == (std::vector<double>{0, 0, 0}));
+  c.layer_structure = {1, 2, 2, 1};
+  BOOST_TEST(resolved_dropout_structure(c) == (std::vector<double>{0, 0.3, 0, 0}));
+  c.last_layer_dropout = true;
+  BOOST_TEST(resolved_dropout_structure(c) == (std::vector<double>{0, 0.3, 0.3, 0}));
+  c.dropout_structure = {0, 0.1, 0};
+  BOOST_TEST(input_error_of([&] { resolved_dropout_structure(c); }).find("one per layer_structure entry") !=
+             std::string::npos);
+  c.dropout_structure = {0, 0.1, 1.0, 0};
+  BOOST_TEST(input_error_of([&] { resolved_dropout_structure(c); }).find("[0, 1)") != std::string::npos);
+  c.dropout_structure = {0.2, 0.1, 0.1, 0};
+  BOOST_TEST(input_error_of([&] { resolved_dropout_structure(c); }).find("start and end with 0") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(hypernetwork_with_layer_norm_reloads_from_its_metadata) {
+  // Linear activation (no activation modules) with LayerNorm and a 1-2-2-1 structure with
+  // dropout: module indices Linear 0, LayerNorm 1, Dropout 2, Linear 3, LayerNorm 4, Linear 5,
+  // LayerNorm 6 — the reload must rebuild them from the metadata, not guess from the keys.
+  StableDiffusion model = load_stable_diffusion(kTinySD);
+  HypernetworkConfig config;
+  config.layer_structure = {1, 2, 2, 1};
+  config.add_layer_norm = true;
+  config.use_dropout = true;
+  config.last_layer_dropout = false;
+  Hypernetwork method(config, 5);
+  method.attach(model);
+  const auto& layers = method.modules().at(32).first.layers;
+  std::vector<std::string> kinds;
+  for (const auto& layer : layers) kinds.push_back(layer.kind);
+  BOOST_TEST(kinds == (std::vector<std::string>{"linear", "layer_norm", "dropout", "linear", "layer_norm", "linear",
+                                                "layer_norm"}),
+             boost::test_tools::per_element());
+  // A1111's "Normal" draws LayerNorm scales from N(0, 0.01) too.
+  BOOST_TEST(layers[1].weight.abs().max().item<float>() < 0.1f);
+  BOOST_TEST(layers[1].weight.std().item<float>() > 0.003f);
+  method.set_training(false);
+  const at::Tensor expected = unet_output(model, "a photo of hanok");
+  const auto dir = temp_dir("hypernetwork-norm");
+  method.save(dir, 1);
+  StableDiffusion fresh = load_stable_diffusion(kTinySD);
+  load_hypernetwork(fresh, dir / "hypernetwork.safetensors");
+  BOOST_TEST(at::allclose(unet_output(fresh, "a photo of hanok"), expected, 1e-5, 1e-6));
+  // Metadata that does not describe the tensors is an InputError naming the file.
+  std::map<std::string, std::string> metadata;
+  auto tensors = load_tensors(dir / "hypernetwork.safetensors", &metadata);
+  metadata["is_layer_norm"] = "false";
+  save_tensors(dir / "wrong.safetensors", NamedTensors(tensors.begin(), tensors.end()), metadata);
+  const std::string message = input_error_of([&] { load_hypernetwork(fresh, dir / "wrong.safetensors"); });
+  BOOST_TEST(message.find("wrong.safetensors") != std::string::npos, message);
+  metadata["is_layer_norm"] = "maybe";
+  save_tensors(dir / "garbled.safetensors", NamedTensors(tensors.begin(), tensors.end()), metadata);
+  BOOST_TEST(input_error_of([&] { load_hypernetwork(fresh, dir / "garbled.safetensors"); }).find("'is_layer_norm'") !=
+             std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 BOOST_AUTO_TEST_CASE(rescale_augmentation_masks_what_it_pastes) {
+  // diffusers' CustomDiffusionDataset.preprocess at S = 64, factor 8 (8×8 latent cells).
   const ImageBatch image = load_data_reference("builtin:scenes?count=1&size=64", 64).items[0].image;
-  int shrunk = 0, enlarged = 0;
-  for (int seed = 0; seed < 40; ++seed) {
+  int shrunk = 0, enlarged = 0, kept = 0;
+  for (int seed = 0; seed < 60; ++seed) {
     Rng rng(static_cast<std::uint64_t>(seed));
     const RescaledExample example = rescale_augment(image, 8, rng);
     BOOST_TEST_REQUIRE(example.mask.size() == 64u);
     BOOST_TEST(example.image.height == 64);
-    const double covered = std::accumulate(example.mask.begin(), example.mask.end(), 0.0);
-    if (example.caption_prefix == "a far away " || example.caption_prefix == "very small ") {
-      ++shrunk;
-      BOOST_TEST(covered >= 1.0);
-      BOOST_TEST(covered < 64.0);
-      // the canvas around the pasted image is mid-grey (0 in [-1, 1])
-      BOOST_TEST(std::count(example.image.pixels.begin(), example.image.pixels.end(), std::uint8_t{128}) > 0);
-    } else {
-      if (!example.caption_prefix.empty()) ++enlarged;
-      BOOST_TEST(covered == 64.0);
+    const int scale = example.scale, top = example.top, left = example.left;
+    BOOST_TEST_REQUIRE(((scale >= 64 / 3 && scale <= 64) || (scale >= 76 && scale < 89)));
+    const std::string expected_prefixes = scale < 0.6 * 64 ? "a far away |very small " : scale > 64 ? "zoomed in |close up " : "";
+    BOOST_TEST(((example.caption_prefix.empty() && expected_prefixes.empty()) ||
+                (!example.caption_prefix.empty() && expected_prefixes.find(example.caption_prefix) != std::string::npos)));
+    if (scale > 64) {
+      ++enlarged;
+      BOOST_TEST((top >= 0 && top <= scale - 64 && left >= 0 && left <= scale - 64));
+      BOOST_TEST(std::count(example.mask.begin(), example.mask.end(), 1.f) == 64);
+      continue;
     }
+    ++(scale < 0.6 * 64 ? shrunk : kept);
+    BOOST_TEST((top >= 0 && top <= 64 - scale && left >= 0 && left <= 64 - scale));
+    // mask[top//f + 1 : (top + scale)//f - 1, left//f + 1 : (left + scale)//f - 1] = 1, the rest 0
+    // (when that is empty, only the cell under the centre of the paste: see the next test)
+    const bool empty = (top + scale) / 8 - 1 <= top / 8 + 1 || (left + scale) / 8 - 1 <= left / 8 + 1;
+    for (int r = 0; r < 8; ++r)
+      for (int c = 0; c < 8; ++c) {
+        const bool inside = empty ? r == (top + scale / 2) / 8 && c == (left + scale / 2) / 8
+                                  : r >= top / 8 + 1 && r < (top + scale) / 8 - 1 && c >= left / 8 + 1 &&
+                                        c < (left + scale) / 8 - 1;
+        BOOST_TEST(example.mask[static_cast<std::size_t>(r * 8 + c)] == (inside ? 1.f : 0.f));
+      }
+    // the resized image sits at (top, left); everything else is the zero canvas
+    const ImageBatch resized = resize_center_crop(image, scale);
+    for (int y = 0; y < 64; ++y)
+      for (int x = 0; x < 64; ++x) {
+        const bool pasted = y >= top && y < top + scale && x >= left && x < left + scale;
+        const std::uint8_t expected =
+            pasted ? resized.pixels[static_cast<std::size_t>(((y - top) * scale + (x - left)) * 3)] : std::uint8_t{128};
+        if (example.image.pixels[static_cast<std::size_t>((y * 64 + x) * 3)] != expected) {
+          BOOST_TEST(false, "pixel (" << y << ", " << x << ") of seed " << seed);
+          y = 64;
+          break;
+        }
+      }
     Rng again(static_cast<std::uint64_t>(seed));
     BOOST_TEST(rescale_augment(image, 8, again).image.pixels == example.image.pixels);  // deterministic
   }
   BOOST_TEST(shrunk > 5);
   BOOST_TEST(enlarged > 5);
+  BOOST_TEST(kept > 3);  // [0.6·S, S]: no prefix, but pasted and inset like the small ones
+}
+
+BOOST_AUTO_TEST_CASE(rescale_augmentation_keeps_a_cell_where_the_inset_leaves_none) {
+  // 32 px, factor 4: a 10-px paste covers at most 3 cells, the one-cell inset none.
+  const ImageBatch image = load_data_reference("builtin:scenes?count=1&size=32", 32).items[0].image;
+  int tiny = 0;
+  for (int seed = 0; seed < 300; ++seed) {
+    Rng rng(static_cast<std::uint64_t>(seed));
+    const RescaledExample example = rescale_augment(image, 4, rng);
+    const auto covered = std::count(example.mask.begin(), example.mask.end(), 1.f);
+    BOOST_TEST(covered >= 1);
+    if ((example.top + example.scale) / 4 - 1 <= example.top / 4 + 1 ||
+        (example.left + example.scale) / 4 - 1 <= example.left / 4 + 1) {
+      ++tiny;
+      BOOST_TEST(covered == 1);
+      const int r = (example.top + example.scale / 2) / 4, c = (example.left + example.scale / 2) / 4;
+      BOOST_TEST(example.mask[static_cast<std::size_t>(r * 8 + c)] == 1.f);
+    }
+  }
+  BOOST_TEST(tiny > 0);
 }
 
 BOOST_AUTO_TEST_CASE(custom_diffusion_trains_cross_attention_kv_and_its_token) {
@@ -489,6 +601,51 @@ BOOST_AUTO_TEST_CASE(a_resumed_run_ends_bitwise_equal_to_an_uninterrupted_one) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(checkpoints_keep_the_newest_and_refuse_other_settings) {
+  const auto dir = temp_dir("checkpoint-rules");
+  FineTuneSettings settings = tiny_settings(4);
+  settings.checkpoint_every = 1;
+  settings.checkpoints_total_limit = 2;
+  auto train = [&](const FineTuneSettings& s) {
+    StableDiffusion model = load_stable_diffusion(kTinySD);
+    const TrainingSet set = make_training_set(model, s.data, "test");
+    LoRA method(LoRAConfig{}, 1);
+    method.attach(model);
+    return run_finetune(model, method, s, set, nullptr, dir / "checkpoints", "job z");
+  };
+  train(settings);
+  std::vector<std::string> kept;
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "checkpoints"))
+    kept.push_back(entry.path().filename().string());
+  std::sort(kept.begin(), kept.end());
+  BOOST_TEST(kept == (std::vector<std::string>{"step-000003", "step-000004"}), boost::test_tools::per_element());
+
+  // Another learning rate would not continue the same trajectory: refused, naming the folder.
+  FineTuneSettings other = settings;
+  other.learning_rate = 5e-3;
+  const std::string message = input_error_of([&] { train(other); });
+  BOOST_TEST(message.find("other training settings") != std::string::npos, message);
+  BOOST_TEST(message.find("step-000004") != std::string::npos, message);
+
+  // Damaged metadata is an InputError, not a std::stoi exception.
+  const auto file = dir / "checkpoints" / "step-000004" / "state.safetensors";
+  std::map<std::string, std::string> metadata;
+  const auto tensors = load_tensors(file, &metadata);
+  metadata["step"] = "4x";
+  save_tensors(file, NamedTensors(tensors.begin(), tensors.end()), metadata);
+  BOOST_TEST(input_error_of([&] { train(settings); }).find("metadata 'step' is '4x'") != std::string::npos);
+
+  // The newest checkpoint is the largest step, not the last name in lexical order.
+  const auto numbered = temp_dir("checkpoint-order");
+  for (const char* name : {"step-999999", "step-1000000", "step-12x", "other"}) {
+    std::filesystem::create_directories(numbered / name);
+    std::ofstream(numbered / name / "state.safetensors") << "x";
+  }
+  BOOST_TEST(latest_checkpoint(numbered).filename().string() == "step-1000000");
+  std::filesystem::remove_all(numbered);
+  std::filesystem::remove_all(dir);
+}
+
 BOOST_AUTO_TEST_CASE(bad_configurations_name_the_problem) {
   StableDiffusion model = load_stable_diffusion(kTinySD);
   TextualInversionConfig ti;  // "<hanok>"
@@ -516,6 +673,10 @@ BOOST_AUTO_TEST_CASE(bad_configurations_name_the_problem) {
   const std::string message = input_error_of([&] { LoRA(unknown, 0).attach(model); });
   BOOST_TEST(message.find("unknown target module 'to_qq'") != std::string::npos, message);
   BOOST_TEST(message.find("to_q") != std::string::npos);
+  CustomDiffusionConfig without_token;
+  without_token.concept_text = "a house";
+  BOOST_TEST(input_error_of([&] { CustomDiffusion(without_token).attach(model); })
+                 .find("does not contain the modifier_token '<new1>'") != std::string::npos);
   FineTuneSettings too_many = tiny_settings();
   too_many.data.train_images = 10;
   BOOST_TEST(input_error_of([&] { make_training_set(model, too_many.data, "job x"); })

@@ -94,6 +94,7 @@ std::vector<ParamSpec> shared_params(const MethodDefaults& d) {
       {"snr_gamma", ParamType::number, Value(0.0), "min-SNR-γ loss weighting (0: off)", 0.0, {}},
       {"seed", ParamType::integer, Value(0), "seed of every random draw", 0.0, {}},
       {"checkpointing_steps", ParamType::integer, Value(0), "steps between resumable checkpoints (0: none)", 0.0, {}},
+      {"checkpoints_total_limit", ParamType::integer, Value(0), "keep the newest N checkpoints (0: all)", 0.0, {}},
       {"validation_prompt", ParamType::string, Value(""), "prompt sampled during training ({} is the concept)",
        std::nullopt, {}},
       {"validation_steps", ParamType::integer, Value(0), "steps between validation samples (0: none)", 0.0, {}},
@@ -125,6 +126,7 @@ FineTuneSettings settings_of(const Job& job) {
   s.min_snr_gamma = job.param("snr_gamma").as_number();
   s.seed = static_cast<std::uint64_t>(job.param("seed").as_integer());
   s.checkpoint_every = static_cast<int>(job.param("checkpointing_steps").as_integer());
+  s.checkpoints_total_limit = static_cast<int>(job.param("checkpoints_total_limit").as_integer());
   s.sample_prompt = job.param("validation_prompt").as_string();
   s.sample_every = s.sample_prompt.empty() ? 0 : static_cast<int>(job.param("validation_steps").as_integer());
   s.sample_images = static_cast<int>(job.param("num_validation_images").as_integer());
@@ -210,6 +212,7 @@ void run_finetune_job(JobContext& context, const MethodFactory& make_method) {
   manifest.method = method->name();
   manifest.base_model = base;
   manifest.concept_text = method->concept_text();
+  manifest.tokens = method->new_tokens();
   manifest.steps = settings.steps;
   for (const auto& entry : std::filesystem::directory_iterator(context.artifacts))
     if (entry.is_regular_file()) manifest.files.push_back(entry.path().filename().string());
@@ -315,7 +318,12 @@ JobKind finetune_hypernetwork_kind() {
        {"activation_func", ParamType::string, Value("linear"), "activation after hidden layers", std::nullopt,
         {"linear", "relu", "leakyrelu", "elu", "swish", "tanh", "sigmoid"}},
        {"add_layer_norm", ParamType::boolean, Value(false), "LayerNorm after each Linear", std::nullopt, {}},
-       {"use_dropout", ParamType::boolean, Value(false), "dropout 0.3 after hidden layers", std::nullopt, {}},
+       {"use_dropout", ParamType::boolean, Value(false), "dropout 0.3 after hidden layers (A1111's structure)",
+        std::nullopt, {}},
+       {"last_layer_dropout", ParamType::boolean, Value(true), "with use_dropout: after the last hidden layer too",
+        std::nullopt, {}},
+       {"dropout_structure", ParamType::number_list, Value(Value::List{}),
+        "dropout per layer_structure entry, 0 ... 0 (empty: from use_dropout)", 0.0, {}},
        {"activate_output", ParamType::boolean, Value(false), "activation after the last Linear too", std::nullopt, {}},
        {"instance_text", ParamType::string, Value("hanok"), "what {} in prompt templates becomes", std::nullopt, {}}},
       [](const Job& job) {
@@ -327,6 +335,8 @@ JobKind finetune_hypernetwork_kind() {
         config.activation_func = job.param("activation_func").as_string();
         config.add_layer_norm = job.param("add_layer_norm").as_bool();
         config.use_dropout = job.param("use_dropout").as_bool();
+        config.last_layer_dropout = job.param("last_layer_dropout").as_bool();
+        for (const auto& v : job.param("dropout_structure").as_list()) config.dropout_structure.push_back(v.as_number());
         config.activate_output = job.param("activate_output").as_bool();
         config.concept_text = job.param("instance_text").as_string();
         return std::make_unique<Hypernetwork>(config, static_cast<std::uint64_t>(job.param("seed").as_integer()));

@@ -15,6 +15,7 @@
 #include <chrono>
 
 #include "core/errors.h"
+#include "core/text.h"
 #include "workers/builtin/builtin_models.h"
 #include "workers/data/data_reference.h"
 #include "workers/diffusion/txt2img_pipeline.h"
@@ -57,11 +58,6 @@ at::Tensor prompt_features(StableDiffusion& model, const std::vector<std::string
   return at::cat(rows);
 }
 
-std::string with_concept(std::string prompt, const std::string& concept_text) {
-  for (std::size_t at = prompt.find("{}"); at != std::string::npos; at = prompt.find("{}", at + concept_text.size()))
-    prompt.replace(at, 2, concept_text);
-  return prompt;
-}
 
 void run_merge(JobContext& context) {
   const Job& job = context.job;
@@ -92,14 +88,15 @@ void run_merge(JobContext& context) {
       resolve_model_reference(manifests.front().base_model, "merge.custom_diffusion base model"));
   // Every concept's modifier token(s), into the base text encoder (a token twice is an error).
   std::vector<std::filesystem::path> token_files;
-  for (const auto& dir : dirs)
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-      const std::string name = entry.path().filename().string();
-      if (entry.path().extension() == ".safetensors" && !name.empty() && name.front() == '<') {
-        load_textual_inversion(model, entry.path(), entry.path().stem().string());
-        token_files.push_back(entry.path());
-      }
+  for (std::size_t i = 0; i < dirs.size(); ++i) {
+    if (manifests[i].tokens.empty())
+      throw InputError(fmt::format("{}: a custom_diffusion manifest without \"tokens\"",
+                                   (dirs[i] / "finetune.json").string()));
+    for (const auto& token : manifests[i].tokens) {
+      token_files.push_back(dirs[i] / (token + ".safetensors"));
+      load_textual_inversion(model, token_files.back(), token);
     }
+  }
 
   std::vector<std::string> captions;
   for (const auto& item : load_data_reference(job.param("regularization_data").as_string(), 32).items)
@@ -130,9 +127,8 @@ void run_merge(JobContext& context) {
     c.weights = load_tensors(dirs[i] / custom_diffusion_weights_file());
     std::vector<std::string> prompts;
     for (const auto& v : job.param("target_prompts").as_list())
-      prompts.push_back(with_concept(v.as_string(), manifests[i].concept_text));
-    const std::string modifier = manifests[i].concept_text.substr(0, manifests[i].concept_text.find(' '));
-    c.targets = prompt_features(model, prompts, model.tokenizer->token_id(modifier));
+      prompts.push_back(replace_all(v.as_string(), "{}", manifests[i].concept_text));
+    c.targets = prompt_features(model, prompts, model.tokenizer->token_id(manifests[i].tokens.front()));
     concepts.push_back(std::move(c));
   }
   const auto merged = merge_custom_diffusion(base, concepts, regularization);
@@ -143,6 +139,7 @@ void run_merge(JobContext& context) {
   FineTuneManifest manifest;
   manifest.method = "custom_diffusion";
   manifest.base_model = manifests.front().base_model;
+  for (const auto& m : manifests) manifest.tokens.insert(manifest.tokens.end(), m.tokens.begin(), m.tokens.end());
   for (std::size_t i = 0; i < token_files.size(); ++i)
     std::filesystem::copy_file(token_files[i], context.artifacts / token_files[i].filename(),
                                std::filesystem::copy_options::overwrite_existing);

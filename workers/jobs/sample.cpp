@@ -16,6 +16,7 @@
 #include <chrono>
 
 #include "core/errors.h"
+#include "core/text.h"
 #include "workers/builtin/builtin_models.h"
 #include "workers/data/data_reference.h"
 #include "workers/data/scene_world.h"
@@ -86,9 +87,7 @@ void run_sample(JobContext& context) {
                                    stage, found.size()));
     std::string concept_text;
     model = load_finetuned(found.front(), &concept_text);
-    for (std::size_t at = options.prompt.find("{}"); at != std::string::npos;
-         at = options.prompt.find("{}", at + concept_text.size()))
-      options.prompt.replace(at, 2, concept_text);
+    options.prompt = replace_all(options.prompt, "{}", concept_text);
   } else {
     model = load_stable_diffusion(resolve_model_reference(job.param("model").as_string(), "sample param 'model'"));
   }

@@ -52,11 +52,13 @@ void CustomDiffusion::attach(StableDiffusion& model) {
   if (config_.freeze_model != "crossattn_kv" && config_.freeze_model != "crossattn")
     throw InputError(fmt::format("custom_diffusion: freeze_model '{}' is not one of crossattn_kv, crossattn",
                                  config_.freeze_model));
+  if (config_.concept_text.find(config_.modifier_token) == std::string::npos)
+    throw InputError(fmt::format("custom_diffusion: instance_text '{}' does not contain the modifier_token '{}'; "
+                                 "the token would never be trained (e.g. instance_text = \"{} house\")",
+                                 config_.concept_text, config_.modifier_token, config_.modifier_token));
   model_ = &model;
   const std::int64_t init_id = single_token_id(model, config_.initializer_token, "custom_diffusion: initializer_token");
-  for (auto& p : model.unet->parameters()) p.set_requires_grad(false);
-  for (auto& p : model.vae->parameters()) p.set_requires_grad(false);
-  for (auto& p : model.text_encoder->parameters()) p.set_requires_grad(false);
+  freeze_all(model);
   auto& embedding = model.text_encoder->text_model->token_embedding->weight;
   token_id_ = add_token_embeddings(model, {config_.modifier_token}, embedding.detach()[init_id].unsqueeze(0),
                                    "custom_diffusion");

@@ -32,6 +32,7 @@ class CustomDiffusion : public FineTuneMethod {
   NamedTensors trainable() override;
   std::int64_t trainable_parameter_count() override;
   std::string concept_text() const override { return config_.concept_text; }
+  std::vector<std::string> new_tokens() const override { return {config_.modifier_token}; }
   bool trains_text_encoder() const override { return true; }
   void after_step() override;
   void save(const std::filesystem::path& dir, int step) override;

@@ -19,14 +19,15 @@ namespace tunegrid {
 namespace {
 
 constexpr const char* kManifestFormat = "tunegrid.finetune";
-constexpr int kManifestVersion = 1;
+constexpr int kManifestVersion = 2;  // 2: "tokens"
 
 }  // namespace
 
 void write_finetune_manifest(const std::filesystem::path& dir, const FineTuneManifest& manifest) {
   const nlohmann::json document = {{"format", kManifestFormat},           {"format_version", kManifestVersion},
                                    {"method", manifest.method},           {"base_model", manifest.base_model},
-                                   {"concept_text", manifest.concept_text}, {"steps", manifest.steps},
+                                   {"concept_text", manifest.concept_text}, {"tokens", manifest.tokens},
+                                   {"steps", manifest.steps},
                                    {"files", manifest.files}};
   write_file_atomically(dir / "finetune.json", document.dump(2) + "\n");
 }
@@ -47,6 +48,9 @@ FineTuneManifest read_finetune_manifest(const std::filesystem::path& dir) {
     manifest.method = document.at("method").get<std::string>();
     manifest.base_model = document.at("base_model").get<std::string>();
     manifest.concept_text = document.at("concept_text").get<std::string>();
+    if (document.contains("tokens")) manifest.tokens = document.at("tokens").get<std::vector<std::string>>();
+    else if (manifest.method == "textual_inversion" || manifest.method == "custom_diffusion")  // version 1
+      manifest.tokens = {manifest.concept_text.substr(0, manifest.concept_text.find(' '))};
     manifest.steps = document.at("steps").get<int>();
     manifest.files = document.at("files").get<std::vector<std::string>>();
   } catch (const nlohmann::json::exception& error) {
@@ -62,8 +66,9 @@ StableDiffusion load_finetuned(const std::filesystem::path& dir, std::string* co
   StableDiffusion model =
       load_stable_diffusion(resolve_model_reference(manifest.base_model, (dir / "finetune.json").string()));
   if (manifest.method == "textual_inversion") {
-    const std::string token = manifest.concept_text.substr(0, manifest.concept_text.find(' '));
-    load_textual_inversion(model, dir / "learned_embeds.safetensors", token);
+    if (manifest.tokens.empty())
+      throw InputError((dir / "finetune.json").string() + ": a textual_inversion manifest without \"tokens\"");
+    load_textual_inversion(model, dir / "learned_embeds.safetensors", manifest.tokens.front());
   } else if (manifest.method == "lora") {
     install_lora(model.unet, read_lora_file(dir / "pytorch_lora_weights.safetensors", model.unet),
                  (dir / "pytorch_lora_weights.safetensors").string());

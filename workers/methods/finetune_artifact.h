@@ -1,6 +1,7 @@
 // finetune_artifact.h — what a finetune.<method> job leaves in its artifact folder for
 // later jobs (sample, evaluate) and for people: finetune.json (format
-// "tunegrid.finetune", format_version, method, base_model, concept_text, steps, files) beside
+// "tunegrid.finetune", format_version, method, base_model, concept_text, tokens, steps,
+// files) beside
 // the method's own files (learned_embeds.safetensors, pytorch_lora_weights.safetensors, a
 // diffusers pipeline folder, ...). load_finetuned rebuilds the fine-tuned pipeline from it.
 #pragma once
@@ -16,6 +17,7 @@ struct FineTuneManifest {
   std::string method;
   std::string base_model;    // as the job named it (builtin:tiny-sd or a path)
   std::string concept_text;  // what "{}" in prompts stands for
+  std::vector<std::string> tokens;  // tokens the artifact adds (its embedding files are keyed by them)
   int steps = 0;
   std::vector<std::string> files;
 };

@@ -17,6 +17,14 @@ namespace tunegrid {
 
 using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
 
+// Sets requires_grad false on every UNet, VAE and text-encoder weight: what each method's
+// attach starts from before it unfreezes (or adds) what it trains.
+inline void freeze_all(StableDiffusion& model) {
+  for (auto& p : model.unet->parameters()) p.set_requires_grad(false);
+  for (auto& p : model.vae->parameters()) p.set_requires_grad(false);
+  for (auto& p : model.text_encoder->parameters()) p.set_requires_grad(false);
+}
+
 class FineTuneMethod {
  public:
   virtual ~FineTuneMethod() = default;
@@ -41,6 +49,10 @@ class FineTuneMethod {
 
   // What "{}" in a prompt template stands for: "<hanok>", "sks house", ...
   virtual std::string concept_text() const = 0;
+
+  // The tokens the method adds to the tokenizer, the one its embedding file is keyed by
+  // first (Textual Inversion's placeholder, Custom Diffusion's modifier); none for the rest.
+  virtual std::vector<std::string> new_tokens() const { return {}; }
 
   // Whether captions must be encoded with gradient at every step (the text side trains);
   // otherwise the loop encodes each caption once, without gradient.

@@ -43,8 +43,9 @@ std::vector<std::shared_ptr<AttentionImpl>> attentions_of(UNet2DConditionModel& 
   return out;
 }
 
-// A1111's HypernetworkModule layer list for width `dim`.
+// A1111's HypernetworkModule layer list for width `dim` ("Normal" initialisation).
 HypernetworkMLP make_mlp(int dim, const HypernetworkConfig& c, at::Generator& generator) {
+  const std::vector<double> dropout = resolved_dropout_structure(c);
   HypernetworkMLP mlp;
   const std::size_t n = c.layer_structure.size();
   for (std::size_t i = 0; i + 1 < n; ++i) {
@@ -58,17 +59,31 @@ HypernetworkMLP make_mlp(int dim, const HypernetworkConfig& c, at::Generator& ge
     if (c.activation_func != "linear" && (!last || c.activate_output)) mlp.layers.push_back({"activation"});
     if (c.add_layer_norm) {
       HypernetworkMLP::Layer norm{"layer_norm"};
-      norm.weight = at::ones({out});
+      norm.weight = at::normal(0.0, 0.01, {out}, generator, at::TensorOptions());
       norm.bias = at::zeros({out});
       mlp.layers.push_back(norm);
     }
-    if (c.use_dropout && !last) {
-      HypernetworkMLP::Layer dropout{"dropout"};
-      dropout.dropout = 0.3;
-      mlp.layers.push_back(dropout);
+    if (dropout[i + 1] > 0) {
+      HypernetworkMLP::Layer layer{"dropout"};
+      layer.dropout = dropout[i + 1];
+      mlp.layers.push_back(layer);
     }
   }
   return mlp;
+}
+
+void validate(const HypernetworkConfig& c, const std::string& what) {
+  const auto& ls = c.layer_structure;
+  if (ls.size() < 2 || ls.front() != 1.0 || ls.back() != 1.0)
+    throw InputError(fmt::format("{}: layer_structure [{}] must start and end with 1 (e.g. 1, 2, 1)", what,
+                                 fmt::join(ls, ", ")));
+  for (double x : ls)
+    if (!(x > 0)) throw InputError(fmt::format("{}: layer_structure has {}; expected positive factors", what, x));
+  if (std::find(activation_names().begin(), activation_names().end(), c.activation_func) == activation_names().end())
+    throw InputError(fmt::format("{}: unknown activation_func '{}'; expected one of {}{}", what, c.activation_func,
+                                 fmt::join(activation_names(), ", "),
+                                 did_you_mean(c.activation_func, activation_names())));
+  (void)resolved_dropout_structure(c);
 }
 
 void install(UNet2DConditionModel& unet, std::shared_ptr<const Modules> modules, std::shared_ptr<bool> training,
@@ -105,20 +120,8 @@ at::Tensor HypernetworkMLP::forward(const at::Tensor& x, bool training, const st
 }
 
 void Hypernetwork::attach(StableDiffusion& model) {
-  const auto& ls = config_.layer_structure;
-  if (ls.size() < 2 || ls.front() != 1.0 || ls.back() != 1.0)
-    throw InputError(fmt::format("hypernetwork: layer_structure [{}] must start and end with 1 (e.g. 1, 2, 1)",
-                                 fmt::join(ls, ", ")));
-  for (double x : ls)
-    if (x <= 0) throw InputError(fmt::format("hypernetwork: layer_structure has {}; expected positive factors", x));
-  if (std::find(activation_names().begin(), activation_names().end(), config_.activation_func) ==
-      activation_names().end())
-    throw InputError(fmt::format("hypernetwork: unknown activation_func '{}'; expected one of {}{}",
-                                 config_.activation_func, fmt::join(activation_names(), ", "),
-                                 did_you_mean(config_.activation_func, activation_names())));
-  for (auto& p : model.unet->parameters()) p.set_requires_grad(false);
-  for (auto& p : model.vae->parameters()) p.set_requires_grad(false);
-  for (auto& p : model.text_encoder->parameters()) p.set_requires_grad(false);
+  validate(config_, "hypernetwork");
+  freeze_all(model);
   std::set<int> widths;
   for (const auto& attention : attentions_of(model.unet)) widths.insert(static_cast<int>(attention->to_k->weight.size(1)));
   std::vector<int> sizes = config_.enable_sizes;
@@ -157,9 +160,7 @@ NamedTensors Hypernetwork::trainable() {
 }
 
 void Hypernetwork::save(const std::filesystem::path& dir, int step) {
-  std::vector<double> dropout_structure(config_.layer_structure.size(), 0.0);
-  if (config_.use_dropout)
-    for (std::size_t i = 1; i + 1 < dropout_structure.size(); ++i) dropout_structure[i] = 0.3;
+  const std::vector<double> dropout_structure = resolved_dropout_structure(config_);
   const std::map<std::string, std::string> fields = {
       {"name", config_.name},
       {"step", std::to_string(step)},
@@ -170,7 +171,7 @@ void Hypernetwork::save(const std::filesystem::path& dir, int step) {
       {"use_dropout", config_.use_dropout ? "true" : "false"},
       {"dropout_structure", nlohmann::json(dropout_structure).dump()},
       {"activate_output", config_.activate_output ? "true" : "false"},
-      {"last_layer_dropout", "false"},
+      {"last_layer_dropout", config_.last_layer_dropout ? "true" : "false"},
       {"format", "tunegrid.hypernetwork"},
       {"format_version", "1"}};
   save_tensors(dir / "hypernetwork.safetensors", trainable(), fields);
@@ -205,45 +206,112 @@ void Hypernetwork::save(const std::filesystem::path& dir, int step) {
   data.insert("activate_output", config_.activate_output);
   data.insert("use_dropout", config_.use_dropout);
   data.insert("dropout_structure", dropout);
-  data.insert("last_layer_dropout", false);
+  data.insert("last_layer_dropout", config_.last_layer_dropout);
   data.insert("optional_info", c10::IValue());
   write_torch_save_file(dir / (config_.name + ".pt"), data);
+}
+
+std::vector<double> resolved_dropout_structure(const HypernetworkConfig& c) {
+  const std::size_t n = c.layer_structure.size();
+  if (c.dropout_structure.empty()) {  // A1111's parse_dropout_structure
+    std::vector<double> out(n, 0.0);
+    if (c.use_dropout && n >= 2) {
+      for (std::size_t i = 1; i + 2 < n; ++i) out[i] = 0.3;
+      if (c.last_layer_dropout && n >= 3) out[n - 2] = 0.3;
+    }
+    return out;
+  }
+  const auto& d = c.dropout_structure;
+  if (d.size() != n)
+    throw InputError(fmt::format("hypernetwork: dropout_structure [{}] has {} entries; expected one per "
+                                 "layer_structure entry ({})", fmt::join(d, ", "), d.size(), n));
+  if (d.front() != 0.0 || d.back() != 0.0)
+    throw InputError(fmt::format("hypernetwork: dropout_structure [{}] must start and end with 0", fmt::join(d, ", ")));
+  for (double x : d)
+    if (!(x >= 0.0 && x < 1.0))
+      throw InputError(fmt::format("hypernetwork: dropout_structure has {}; expected probabilities in [0, 1)", x));
+  return d;
 }
 
 void load_hypernetwork(StableDiffusion& model, const std::filesystem::path& file, double multiplier) {
   std::map<std::string, std::string> metadata;
   const auto tensors = load_tensors(file, &metadata);
+  const std::string what = file.string();
   if (metadata["format"] != "tunegrid.hypernetwork")
-    throw InputError(file.string() + ": not a hypernetwork.safetensors written by tunegrid");
-  // Rebuild the layer lists from the key names: "<size>.<which>.linear.<i>.<weight|bias>".
-  std::map<int, std::pair<std::map<std::size_t, HypernetworkMLP::Layer>, std::map<std::size_t, HypernetworkMLP::Layer>>>
-      layers;
-  for (const auto& [key, value] : tensors) {
-    int size = 0, which = 0;
-    std::size_t index = 0;
-    char part[16] = {0};
-    if (std::sscanf(key.c_str(), "%d.%d.linear.%zu.%15s", &size, &which, &index, part) != 4 || which < 0 || which > 1)
-      throw InputError(fmt::format("{}: unexpected key '{}'", file.string(), key));
-    auto& layer = (which == 0 ? layers[size].first : layers[size].second)[index];
-    (std::string(part) == "weight" ? layer.weight : layer.bias) = value.to(at::kFloat);
+    throw InputError(what + ": not a hypernetwork.safetensors written by tunegrid (metadata format is not "
+                            "'tunegrid.hypernetwork')");
+  auto field = [&](const char* name) -> const std::string& {
+    const auto found = metadata.find(name);
+    if (found == metadata.end()) throw InputError(fmt::format("{}: metadata field '{}' is missing", what, name));
+    return found->second;
+  };
+  auto flag = [&](const char* name) {
+    const std::string& text = field(name);
+    if (text != "true" && text != "false")
+      throw InputError(fmt::format("{}: metadata field '{}' is '{}'; expected true or false", what, name, text));
+    return text == "true";
+  };
+  auto numbers = [&](const char* name) {
+    const std::string& text = field(name);
+    const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
+    std::vector<double> out;
+    if (parsed.is_array())
+      for (const auto& x : parsed)
+        if (x.is_number()) out.push_back(x.get<double>());
+    if (!parsed.is_array() || out.size() != parsed.size())
+      throw InputError(fmt::format("{}: metadata field '{}' is '{}'; expected a JSON list of numbers", what, name, text));
+    return out;
+  };
+  HypernetworkConfig config;
+  config.layer_structure = numbers("layer_structure");
+  config.activation_func = field("activation_func");
+  config.add_layer_norm = flag("is_layer_norm");
+  config.activate_output = flag("activate_output");
+  config.use_dropout = flag("use_dropout");
+  config.dropout_structure = numbers("dropout_structure");
+  validate(config, what);
+
+  // The sizes present, then each MLP rebuilt as training built it and filled from the file.
+  std::set<int> sizes;
+  for (const auto& item : tensors) {
+    int size = 0;
+    if (std::sscanf(item.first.c_str(), "%d.", &size) != 1 || size <= 0)
+      throw InputError(fmt::format("{}: unexpected key '{}'; expected '<width>.<0|1>.linear.<i>.<weight|bias>'", what,
+                                   item.first));
+    sizes.insert(size);
   }
-  const std::string activation = metadata["activation_func"];
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(0);
   Modules modules;
-  for (auto& [size, pair] : layers) {
+  std::size_t used = 0;
+  for (int size : sizes) {
+    auto& pair = modules[size];
+    pair = {make_mlp(size, config, generator), make_mlp(size, config, generator)};
     for (int which : {0, 1}) {
-      auto& indexed = which == 0 ? pair.first : pair.second;
-      HypernetworkMLP mlp;
-      std::size_t expected = 0;
-      for (auto& [index, layer] : indexed) {
-        for (; expected < index; ++expected) mlp.layers.push_back({activation == "linear" ? "dropout" : "activation"});
-        layer.kind = layer.weight.dim() == 2 ? "linear" : "layer_norm";
-        mlp.layers.push_back(layer);
-        ++expected;
+      auto& mlp = which == 0 ? pair.first : pair.second;
+      for (std::size_t i = 0; i < mlp.layers.size(); ++i) {
+        auto& layer = mlp.layers[i];
+        if (!layer.weight.defined()) continue;
+        for (const char* part : {"weight", "bias"}) {
+          const std::string key = key_of(size, which, i, part);
+          const auto found = tensors.find(key);
+          at::Tensor& target = std::string(part) == "weight" ? layer.weight : layer.bias;
+          if (found == tensors.end())
+            throw InputError(fmt::format("{}: tensor '{}' is missing (layer_structure [{}], is_layer_norm {})", what,
+                                         key, fmt::join(config.layer_structure, ", "), config.add_layer_norm));
+          if (found->second.sizes() != target.sizes())
+            throw InputError(fmt::format("{}: tensor '{}' has shape {}; expected {}", what, key,
+                                         fmt::join(found->second.sizes(), "x"), fmt::join(target.sizes(), "x")));
+          target = found->second.to(at::kFloat);
+          ++used;
+        }
       }
-      (which == 0 ? modules[size].first : modules[size].second) = mlp;
     }
   }
-  install(model.unet, std::make_shared<const Modules>(modules), std::make_shared<bool>(false), activation, multiplier);
+  if (used != tensors.size())
+    throw InputError(fmt::format("{}: {} tensor(s) do not belong to the MLPs its metadata describes", what,
+                                 tensors.size() - used));
+  install(model.unet, std::make_shared<const Modules>(modules), std::make_shared<bool>(false), config.activation_func,
+          multiplier);
 }
 
 }  // namespace tunegrid

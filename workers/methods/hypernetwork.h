@@ -2,8 +2,11 @@
 // hypernetwork.py, after NovelAI): for each context width in `enable_sizes` a pair of MLPs
 // (one for k, one for v) of `layer_structure` (1, 2, 1 → Linear(d, 2d), Linear(2d, d)),
 // `activation_func` after each Linear but the last (unless `activate_output`), optional
-// LayerNorm, Dropout where `dropout_structure` says; weights N(0, 0.01), biases 0
-// ("Normal"). Every attention of the UNet (self- and cross-attention) sends its context
+// LayerNorm, Dropout where `dropout_structure` says (A1111's parse_dropout_structure when
+// not given: all 0 without `use_dropout`, else 0.3 after every hidden Linear but the last,
+// and after the last hidden one only with `last_layer_dropout`); "Normal" initialisation:
+// Linear and LayerNorm weights N(0, 0.01), biases 0 (A1111 also draws the LayerNorm scales
+// from N(0, 0.01)). Every attention of the UNet (self- and cross-attention) sends its context
 // through the pair matching its width before to_k / to_v: x + mlp(x) (× `multiplier` at
 // inference); q is untouched. Only the MLPs train (UI lr 1e-5).
 // Artifacts: hypernetwork.safetensors (keys "<size>.<0 k | 1 v>.linear.<i>.weight|bias" and
@@ -24,7 +27,9 @@ struct HypernetworkConfig {
   std::vector<double> layer_structure = {1, 2, 1};
   std::string activation_func = "linear";       // linear | relu | leakyrelu | elu | swish | tanh | sigmoid
   bool add_layer_norm = false;
-  bool use_dropout = false;                     // dropout 0.3 after each hidden layer (A1111's default structure)
+  bool use_dropout = false;
+  bool last_layer_dropout = true;               // A1111's Hypernetwork default
+  std::vector<double> dropout_structure;        // one per layer_structure entry; empty: from use_dropout
   bool activate_output = false;
   double multiplier = 1.0;                      // at inference
   std::string concept_text = "hanok";
@@ -60,7 +65,13 @@ class Hypernetwork : public FineTuneMethod {
   std::shared_ptr<bool> training_ = std::make_shared<bool>(true);
 };
 
-// Applies a hypernetwork.safetensors written by tunegrid (inference: multiplier, no dropout).
+// The dropout probability after each layer_structure entry (validated; InputError naming
+// the field otherwise).
+std::vector<double> resolved_dropout_structure(const HypernetworkConfig& config);
+
+// Applies a hypernetwork.safetensors written by tunegrid (inference: multiplier, no dropout):
+// the MLPs are rebuilt from its metadata fields as training built them, then every tensor is
+// checked against them.
 void load_hypernetwork(StableDiffusion& model, const std::filesystem::path& file, double multiplier = 1.0);
 
 }  // namespace tunegrid

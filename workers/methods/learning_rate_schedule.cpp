@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace tunegrid {
 
@@ -18,6 +19,8 @@ double LearningRateSchedule::at(int step) const {
   const double progress =
       static_cast<double>(step - warmup_steps) / std::max(1, total_steps - warmup_steps);
   if (name == "linear") return peak * std::max(0.0, 1.0 - progress);
+  if (name != "cosine")  // callers validate names (run_finetune: InputError); this is a programming error
+    throw std::invalid_argument("LearningRateSchedule: unknown schedule '" + name + "'");
   // cosine, num_cycles 0.5
   return peak * std::max(0.0, 0.5 * (1.0 + std::cos(M_PI * progress)));
 }

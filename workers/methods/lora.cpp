@@ -104,9 +104,7 @@ void LoRA::attach(StableDiffusion& model) {
       throw InputError(fmt::format("lora: unknown target module '{}'; expected some of {}{}", target,
                                    fmt::join(lora_target_names(), ", "), did_you_mean(target, lora_target_names())));
   model_ = &model;
-  for (auto& p : model.unet->parameters()) p.set_requires_grad(false);
-  for (auto& p : model.vae->parameters()) p.set_requires_grad(false);
-  for (auto& p : model.text_encoder->parameters()) p.set_requires_grad(false);
+  freeze_all(model);
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(mix_seed(seed_, 0x10a));
   for (const auto& [path, attention] : attentions_of(model.unet)) {
     for (const auto& target : config_.target_modules) {

@@ -22,9 +22,7 @@ std::vector<std::string> token_names(const std::string& placeholder, int count) 
 }
 
 void freeze(StableDiffusion& model) {
-  for (auto& p : model.unet->parameters()) p.set_requires_grad(false);
-  for (auto& p : model.vae->parameters()) p.set_requires_grad(false);
-  for (auto& p : model.text_encoder->parameters()) p.set_requires_grad(false);
+  freeze_all(model);
 }
 
 // Appends rows to the text encoder's token embedding (the tokenizer already has the tokens).

@@ -30,6 +30,7 @@ class TextualInversion : public FineTuneMethod {
   void attach(StableDiffusion& model) override;
   NamedTensors trainable() override;
   std::string concept_text() const override;  // "<tok> <tok>_1 ..."
+  std::vector<std::string> new_tokens() const override { return {config_.placeholder_token}; }
   bool trains_text_encoder() const override { return true; }
   void after_step() override;
   std::int64_t trainable_parameter_count() override;

@@ -11,6 +11,8 @@
 #include <unordered_map>
 
 #include "core/errors.h"
+#include "core/text.h"
+#include "core/hash.h"
 #include "core/log.h"
 #include "workers/data/rng.h"
 #include "workers/diffusion/ddpm_scheduler.h"
@@ -26,17 +28,12 @@ namespace tunegrid {
 namespace {
 
 constexpr const char* kCheckpointFormat = "tunegrid.finetune_checkpoint";
-constexpr int kCheckpointVersion = 1;
+constexpr int kCheckpointVersion = 2;  // 2: "settings_key"
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-std::string replace_placeholder(std::string text, const std::string& concept_text) {
-  for (std::size_t at = text.find("{}"); at != std::string::npos; at = text.find("{}", at + concept_text.size()))
-    text.replace(at, 2, concept_text);
-  return text;
-}
 
 // Examples dealt in per-epoch shuffles: the g-th example drawn is perm(g / N)[g % N].
 class ExampleOrder {
@@ -101,8 +98,75 @@ at::Tensor rescaled_latents(StableDiffusion& model, const TrainingSet& set, cons
          model.vae->config.scaling_factor;
 }
 
+// A checkpoint's step from its folder name "step-<N>"; -1 for anything else.
+int checkpoint_step(const std::filesystem::path& dir) {
+  const std::string name = dir.filename().string();
+  if (name.rfind("step-", 0) != 0 || name.size() == 5 || name.size() > 14) return -1;
+  int step = 0;
+  for (std::size_t i = 5; i < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9') return -1;
+    step = step * 10 + (name[i] - '0');
+  }
+  return step;
+}
+
+// The checkpoint folders under `checkpoints` by step, oldest first.
+std::vector<std::pair<int, std::filesystem::path>> checkpoints_by_step(const std::filesystem::path& checkpoints) {
+  std::vector<std::pair<int, std::filesystem::path>> out;
+  std::error_code error;
+  if (checkpoints.empty() || !std::filesystem::is_directory(checkpoints, error)) return out;
+  for (const auto& entry : std::filesystem::directory_iterator(checkpoints)) {
+    const int step = checkpoint_step(entry.path());
+    if (step >= 0 && std::filesystem::exists(entry.path() / "state.safetensors", error)) out.emplace_back(step, entry.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Everything that decides the trajectory of a run: a checkpoint resumes bitwise only into a
+// run with the same key (sampling and checkpointing settings are left out: they change no
+// trained number).
+std::string settings_key(const FineTuneSettings& s, const FineTuneMethod& method, const NamedTensors& trainable,
+                         const TrainingSet& instances, const TrainingSet* prior) {
+  std::string text = fmt::format(
+      "method={} steps={} batch={} accumulation={} lr={} scale_lr={} schedule={} warmup={} adam={},{},{},{} clip={} "
+      "snr={} prior_weight={} rescale={} seed={} flip={} instances={} prior={}",
+      method.name(), s.steps, s.batch_size, s.gradient_accumulation, s.learning_rate, s.scale_lr, s.lr_scheduler,
+      s.warmup_steps, s.adam.beta1, s.adam.beta2, s.adam.epsilon, s.adam.weight_decay, s.max_grad_norm,
+      s.min_snr_gamma, s.prior_loss_weight, s.rescale_augmentation, s.seed, s.data.flip_probability, instances.size(),
+      prior ? prior->size() : 0);
+  for (const auto& caption : instances.captions) text += "|" + caption;
+  for (const auto& [name, value] : trainable) text += fmt::format("|{}:{}", name, fmt::join(value.sizes(), "x"));
+  return hex_id(fnv1a64(text));
+}
+
+int metadata_int(std::map<std::string, std::string>& metadata, const char* key, const std::filesystem::path& file) {
+  const std::string& text = metadata[key];
+  std::size_t used = 0;
+  int value = -1;
+  try {
+    value = std::stoi(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size() || value < 0)
+    throw InputError(fmt::format("{}: metadata '{}' is '{}'; expected a non-negative integer (a damaged checkpoint? "
+                                 "delete its folder to resume from the one before)",
+                                 file.string(), key, text));
+  return value;
+}
+
 void save_checkpoint(const std::filesystem::path& checkpoints, int step, const FineTuneMethod& method,
-                     const NamedTensors& trainable, const AdamW& optimizer, const std::vector<float>& loss) {
+                     const NamedTensors& trainable, const AdamW& optimizer, const std::vector<float>& loss,
+                     const std::string& key, int total_limit) {
+  // diffusers' checkpoints_total_limit: make room first, so at most `total_limit` remain.
+  if (total_limit > 0) {
+    auto existing = checkpoints_by_step(checkpoints);
+    existing.erase(std::remove_if(existing.begin(), existing.end(), [&](const auto& c) { return c.first == step; }),
+                   existing.end());
+    for (std::size_t i = 0; i + static_cast<std::size_t>(total_limit) <= existing.size(); ++i)
+      std::filesystem::remove_all(existing[i].second);
+  }
   const auto dir = checkpoints / fmt::format("step-{:06d}", step);
   std::filesystem::create_directories(dir);
   NamedTensors tensors;
@@ -113,24 +177,35 @@ void save_checkpoint(const std::filesystem::path& checkpoints, int step, const F
                {{"format", kCheckpointFormat},
                 {"format_version", std::to_string(kCheckpointVersion)},
                 {"method", method.name()},
+                {"settings_key", key},
                 {"step", std::to_string(step)}});
 }
 
 // Loads the checkpoint into the trainable tensors and the optimizer; returns its step.
 int load_checkpoint(const std::filesystem::path& dir, const FineTuneMethod& method, NamedTensors& trainable,
-                    AdamW& optimizer, std::vector<float>& loss) {
+                    AdamW& optimizer, std::vector<float>& loss, const std::string& key) {
   const auto file = dir / "state.safetensors";
   std::map<std::string, std::string> metadata;
   const auto tensors = load_tensors(file, &metadata);
   if (metadata["format"] != kCheckpointFormat)
     throw InputError(fmt::format("{}: not a tunegrid fine-tuning checkpoint (format '{}')", file.string(),
                                  metadata["format"]));
-  if (std::stoi(metadata["format_version"]) > kCheckpointVersion)
+  if (metadata_int(metadata, "format_version", file) > kCheckpointVersion)
     throw InputError(fmt::format("{}: checkpoint format version {} is newer than this tunegrid reads ({})",
                                  file.string(), metadata["format_version"], kCheckpointVersion));
   if (metadata["method"] != method.name())
     throw InputError(fmt::format("{}: a checkpoint of method '{}', not '{}'", file.string(), metadata["method"],
                                  method.name()));
+  if (metadata["settings_key"] != key)
+    throw InputError(fmt::format("{}: this checkpoint was written by a run with other training settings or data "
+                                 "(settings key {}, this run's {}); it cannot be resumed bitwise — delete {} to "
+                                 "start over",
+                                 file.string(), metadata["settings_key"].empty() ? "none" : metadata["settings_key"],
+                                 key, dir.parent_path().string()));
+  const int step = metadata_int(metadata, "step", file);
+  const auto history = tensors.find("loss");
+  if (history == tensors.end() || history->second.scalar_type() != at::kFloat || history->second.dim() != 1)
+    throw InputError(fmt::format("{}: tensor 'loss' is missing or not a float vector", file.string()));
   at::NoGradGuard no_grad;
   for (auto& [name, value] : trainable) {
     const auto found = tensors.find("param." + name);
@@ -144,9 +219,8 @@ int load_checkpoint(const std::filesystem::path& dir, const FineTuneMethod& meth
   for (const auto& [name, value] : tensors)
     if (name.rfind("adamw.", 0) == 0) state.emplace(name.substr(6), value);
   optimizer.load_state(state, file.string());
-  const int step = std::stoi(metadata["step"]);
-  const at::Tensor history = tensors.at("loss");
-  loss.assign(history.data_ptr<float>(), history.data_ptr<float>() + std::min<std::int64_t>(step, history.numel()));
+  const at::Tensor losses = history->second.contiguous();
+  loss.assign(losses.data_ptr<float>(), losses.data_ptr<float>() + std::min<std::int64_t>(step, losses.numel()));
   return step;
 }
 
@@ -166,14 +240,8 @@ void clip_gradient_norm(const NamedTensors& trainable, double max_norm) {
 }  // namespace
 
 std::filesystem::path latest_checkpoint(const std::filesystem::path& checkpoints) {
-  std::filesystem::path best;
-  if (checkpoints.empty() || !std::filesystem::is_directory(checkpoints)) return best;
-  for (const auto& entry : std::filesystem::directory_iterator(checkpoints)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind("step-", 0) != 0 || !std::filesystem::exists(entry.path() / "state.safetensors")) continue;
-    if (best.empty() || name > best.filename().string()) best = entry.path();
-  }
-  return best;
+  const auto all = checkpoints_by_step(checkpoints);
+  return all.empty() ? std::filesystem::path() : all.back().second;
 }
 
 FineTuneRun run_finetune(StableDiffusion& model, FineTuneMethod& method, const FineTuneSettings& settings,
@@ -184,6 +252,11 @@ FineTuneRun run_finetune(StableDiffusion& model, FineTuneMethod& method, const F
   if (instances.size() < 1) throw InputError(what + ": no training images");
   NamedTensors trainable = method.trainable();
   if (trainable.empty()) throw InputError(what + ": the method trains no tensors");
+  const auto& schedules = learning_rate_schedule_names();
+  if (std::find(schedules.begin(), schedules.end(), settings.lr_scheduler) == schedules.end())
+    throw InputError(fmt::format("{}: unknown lr_scheduler '{}'; expected one of {}", what, settings.lr_scheduler,
+                                 fmt::join(schedules, ", ")));
+  const std::string key = settings_key(settings, method, trainable, instances, prior);
   AdamW optimizer(trainable, settings.adam);
   LearningRateSchedule schedule;
   schedule.name = settings.lr_scheduler;
@@ -194,7 +267,7 @@ FineTuneRun run_finetune(StableDiffusion& model, FineTuneMethod& method, const F
 
   FineTuneRun run;
   if (const auto last = latest_checkpoint(checkpoints); !last.empty()) {
-    run.resumed_from = load_checkpoint(last, method, trainable, optimizer, run.loss);
+    run.resumed_from = load_checkpoint(last, method, trainable, optimizer, run.loss, key);
     log::info("finetune", "{}: resuming from {} (step {})", what, last.string(), run.resumed_from);
   }
 
@@ -265,8 +338,13 @@ FineTuneRun run_finetune(StableDiffusion& model, FineTuneMethod& method, const F
       if (masks.defined())  // diffusers' train_custom_diffusion.py: Σ(mask·mse) / Σ mask, the mask one channel deep
         per_example = at::cat({(squared.slice(0, 0, batch) * masks).sum({1, 2, 3}) / masks.sum({1, 2, 3}),
                                per_example.slice(0, batch)});
-      if (settings.min_snr_gamma > 0) per_example = per_example * noise_scheduler.min_snr_weights(timesteps, settings.min_snr_gamma);
-      at::Tensor loss = per_example.slice(0, 0, batch).mean();
+      // min-SNR-γ weights the instance loss only; the prior loss stays a plain mean (diffusers'
+      // train_dreambooth.py computes prior_loss before, and apart from, the weighting).
+      at::Tensor instance_loss = per_example.slice(0, 0, batch);
+      if (settings.min_snr_gamma > 0)
+        instance_loss = instance_loss *
+                        noise_scheduler.min_snr_weights(timesteps.slice(0, 0, batch), settings.min_snr_gamma);
+      at::Tensor loss = instance_loss.mean();
       if (prior) loss = loss + settings.prior_loss_weight * per_example.slice(0, batch).mean();
       const double value = loss.item<double>();
       if (!std::isfinite(value))
@@ -291,7 +369,7 @@ FineTuneRun run_finetune(StableDiffusion& model, FineTuneMethod& method, const F
       model.unet->eval();
       method.set_training(false);
       Txt2ImgOptions options;
-      options.prompt = replace_placeholder(settings.sample_prompt, method.concept_text());
+      options.prompt = replace_all(settings.sample_prompt, "{}", method.concept_text());
       options.num_images = settings.sample_images;
       options.steps = settings.sample_steps;
       options.guidance = settings.sample_guidance;
@@ -305,7 +383,8 @@ FineTuneRun run_finetune(StableDiffusion& model, FineTuneMethod& method, const F
     }
     if (!checkpoints.empty() && settings.checkpoint_every > 0 &&
         (done % settings.checkpoint_every == 0 || done == settings.steps))
-      save_checkpoint(checkpoints, done, method, trainable, optimizer, run.loss);
+      save_checkpoint(checkpoints, done, method, trainable, optimizer, run.loss, key,
+                      settings.checkpoints_total_limit);
   }
   model.unet->eval();
   method.set_training(false);

@@ -46,6 +46,7 @@ struct FineTuneSettings {
   bool rescale_augmentation = false;  // Custom Diffusion: rescaled instance images, masked loss
   std::uint64_t seed = 0;
   int checkpoint_every = 0;           // steps between checkpoints (0: none)
+  int checkpoints_total_limit = 0;    // keep the newest N checkpoints (0: all), as diffusers
   int sample_every = 0;               // steps between sample images (0: none)
   std::string sample_prompt = "{}";   // "{}" is the concept text
   int sample_images = 2, sample_steps = 25;
@@ -66,7 +67,8 @@ FineTuneRun run_finetune(StableDiffusion& model, FineTuneMethod& method, const F
                          const TrainingSet& instances, const TrainingSet* prior,
                          const std::filesystem::path& checkpoints, const std::string& what);
 
-// The newest checkpoint folder under `checkpoints` (empty path when there is none).
+// The newest checkpoint folder under `checkpoints` ("step-<N>" with the largest N and a
+// state.safetensors; empty path when there is none).
 std::filesystem::path latest_checkpoint(const std::filesystem::path& checkpoints);
 
 }  // namespace tunegrid

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/text.h"
 #include "workers/data/data_reference.h"
 #include "workers/data/image_folder.h"
 #include "workers/eval/clip_preprocess.h"
@@ -12,13 +13,6 @@
 namespace tunegrid {
 
 namespace {
-
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  if (from.empty()) return text;
-  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
-    text.replace(at, from.size(), to);
-  return text;
-}
 
 void encode(StableDiffusion& model, TrainingSet& set) {
   at::NoGradGuard no_grad;
