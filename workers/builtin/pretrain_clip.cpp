@@ -11,6 +11,7 @@
 #include <chrono>
 #include <unordered_map>
 
+#include "core/stopwatch.h"
 #include "core/log.h"
 #include "workers/builtin/pretrain_tiny_models.h"
 #include "workers/builtin/world_pool.h"
@@ -28,10 +29,6 @@ namespace {
 
 // Rows scaled to unit L2 norm.
 at::Tensor unit_rows(const at::Tensor& x) { return x / x.norm(2, {-1}, true).clamp_min(1e-12); }
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // Style zero-shot accuracy: each held-out scene is assigned the style of the prompt
 // (zero_shot_prompts.h, zero_shot.h) with the highest cosine.

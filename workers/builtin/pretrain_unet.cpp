@@ -15,6 +15,7 @@
 #include <chrono>
 #include <unordered_map>
 
+#include "core/stopwatch.h"
 #include "core/atomic_file.h"
 #include "core/log.h"
 #include "workers/builtin/pretrain_tiny_models.h"
@@ -30,10 +31,6 @@
 namespace tunegrid {
 
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // SD 1.x's noise schedule and DDIM settings (scheduler_config.json of runwayml/stable-diffusion-v1-5,
 // as DDIMScheduler.from_config writes it).

@@ -10,6 +10,7 @@
 
 #include <chrono>
 
+#include "core/stopwatch.h"
 #include "core/log.h"
 #include "workers/builtin/pretrain_tiny_models.h"
 #include "workers/builtin/world_pool.h"
@@ -20,10 +21,6 @@
 namespace tunegrid {
 
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 }  // namespace
 

@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/stopwatch.h"
 #include "workers/jobs/job_kind.h"
 #include "workers/jobs/thread_count_guard.h"
 #include "workers/models/unet_2d_condition.h"
@@ -66,10 +67,6 @@ double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   const std::size_t n = values.size();
   return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 void run_unet_step(JobContext& context) {

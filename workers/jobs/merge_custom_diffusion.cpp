@@ -108,7 +108,8 @@ void run_merge(JobContext& context) {
     for (const auto& item : model.unet->named_parameters()) params.emplace(item.key(), item.value().detach());
     const auto first = load_tensors(dirs.front() / custom_diffusion_weights_file());
     for (const auto& [key, value] : first) {  // "<attn2>.processor.to_k_custom_diffusion.weight" -> "<attn2>.to_k.weight"
-      if (key.find(".to_k_custom_diffusion.") == std::string::npos && key.find(".to_v_custom_diffusion.") == std::string::npos)
+      if (key.find(".processor.") == std::string::npos ||
+          (key.find(".to_k_custom_diffusion.") == std::string::npos && key.find(".to_v_custom_diffusion.") == std::string::npos))
         throw InputError(fmt::format("{}: '{}' is not a key or value matrix; the closed-form merge applies to "
                                      "freeze_model = crossattn_kv results only",
                                      (dirs.front() / custom_diffusion_weights_file()).string(), key));

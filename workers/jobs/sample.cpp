@@ -15,6 +15,7 @@
 
 #include <chrono>
 
+#include "core/stopwatch.h"
 #include "core/errors.h"
 #include "core/text.h"
 #include "workers/builtin/builtin_models.h"
@@ -35,10 +36,6 @@ namespace tunegrid {
 namespace {
 
 using namespace metric_names;
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // All images of a data set as one batch.
 ImageBatch batch_of(const DataSet& data) {

@@ -12,6 +12,7 @@
 #include "core/text.h"
 #include "workers/data/rng.h"
 #include "workers/methods/torch_save_file.h"
+#include "workers/methods/unet_attentions.h"
 #include "workers/models/transformer_2d.h"
 #include "workers/models/weights.h"
 
@@ -34,13 +35,6 @@ at::Tensor activate(const at::Tensor& x, const std::string& name) {
   if (name == "tanh") return at::tanh(x);
   if (name == "sigmoid") return at::sigmoid(x);
   return x;
-}
-
-std::vector<std::shared_ptr<AttentionImpl>> attentions_of(UNet2DConditionModel& unet) {
-  std::vector<std::shared_ptr<AttentionImpl>> out;
-  for (const auto& item : unet->named_modules("", false))
-    if (auto attention = std::dynamic_pointer_cast<AttentionImpl>(item.value())) out.push_back(attention);
-  return out;
 }
 
 // A1111's HypernetworkModule layer list for width `dim` ("Normal" initialisation).
@@ -88,7 +82,7 @@ void validate(const HypernetworkConfig& c, const std::string& what) {
 
 void install(UNet2DConditionModel& unet, std::shared_ptr<const Modules> modules, std::shared_ptr<bool> training,
              std::string activation, double multiplier) {
-  for (auto& attention : attentions_of(unet)) {
+  for (auto& [path, attention] : unet_attentions(unet)) {
     for (int which : {0, 1}) {
       auto hook = [modules, training, activation, multiplier, which](const at::Tensor& context) {
         const auto found = modules->find(static_cast<int>(context.size(-1)));
@@ -123,7 +117,7 @@ void Hypernetwork::attach(StableDiffusion& model) {
   validate(config_, "hypernetwork");
   freeze_all(model);
   std::set<int> widths;
-  for (const auto& attention : attentions_of(model.unet)) widths.insert(static_cast<int>(attention->to_k->weight.size(1)));
+  for (const auto& [path, attention] : unet_attentions(model.unet)) widths.insert(static_cast<int>(attention->to_k->weight.size(1)));
   std::vector<int> sizes = config_.enable_sizes;
   if (sizes.empty()) sizes.assign(widths.begin(), widths.end());
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(mix_seed(seed_, 0x4e7));

@@ -10,6 +10,7 @@
 #include "core/text.h"
 #include "workers/data/rng.h"
 #include "workers/methods/lora_files.h"
+#include "workers/methods/unet_attentions.h"
 #include "workers/models/transformer_2d.h"
 
 namespace tunegrid {
@@ -24,13 +25,6 @@ std::pair<std::string, std::string> split_module(const std::string& module) {
       return {module.substr(0, module.size() - suffix.size()), target};
   }
   return {module, ""};
-}
-
-std::map<std::string, std::shared_ptr<AttentionImpl>> attentions_of(UNet2DConditionModel& unet) {
-  std::map<std::string, std::shared_ptr<AttentionImpl>> out;
-  for (const auto& item : unet->named_modules("", false))
-    if (auto attention = std::dynamic_pointer_cast<AttentionImpl>(item.value())) out.emplace(item.key(), attention);
-  return out;
 }
 
 torch::nn::Linear& projection(AttentionImpl& attention, const std::string& target) {
@@ -72,7 +66,7 @@ const std::vector<std::string>& lora_target_names() {
 }
 
 void install_lora(UNet2DConditionModel& unet, const std::vector<LoRAAdapter>& adapters, const std::string& what) {
-  auto attentions = attentions_of(unet);
+  auto attentions = unet_attentions(unet);
   for (const auto& adapter : adapters) {
     auto [attention, target] = find_projection(attentions, adapter, what);
     const at::Tensor down = adapter.down, up = adapter.up;
@@ -84,7 +78,7 @@ void install_lora(UNet2DConditionModel& unet, const std::vector<LoRAAdapter>& ad
 }
 
 void merge_lora(UNet2DConditionModel& unet, const std::vector<LoRAAdapter>& adapters, const std::string& what) {
-  auto attentions = attentions_of(unet);
+  auto attentions = unet_attentions(unet);
   at::NoGradGuard no_grad;
   for (const auto& adapter : adapters) {
     auto [attention, target] = find_projection(attentions, adapter, what);
@@ -106,7 +100,7 @@ void LoRA::attach(StableDiffusion& model) {
   model_ = &model;
   freeze_all(model);
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(mix_seed(seed_, 0x10a));
-  for (const auto& [path, attention] : attentions_of(model.unet)) {
+  for (const auto& [path, attention] : unet_attentions(model.unet)) {
     for (const auto& target : config_.target_modules) {
       const auto& weight = projection(*attention, target)->weight;  // [out, in]
       LoRAAdapter adapter;

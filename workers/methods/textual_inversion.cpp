@@ -127,9 +127,11 @@ std::string load_textual_inversion(StableDiffusion& model, const std::filesystem
     const auto dict = data.toGenericDict();
     if (!dict.contains("string_to_param"))
       throw InputError(file.string() + ": has no 'string_to_param' (not an AUTOMATIC1111 embedding)");
-    const auto params = dict.at("string_to_param").toGenericDict();
-    if (params.size() != 1) throw InputError(file.string() + ": 'string_to_param' must hold exactly one tensor");
-    embeds = params.begin()->value().toTensor();
+    const c10::IValue params = dict.at("string_to_param");
+    if (!params.isGenericDict() || params.toGenericDict().size() != 1 ||
+        !params.toGenericDict().begin()->value().isTensor())
+      throw InputError(file.string() + ": 'string_to_param' must be a dict holding exactly one tensor");
+    embeds = params.toGenericDict().begin()->value().toTensor();
   } else {
     const auto tensors = load_tensors(file);
     if (tensors.size() != 1)

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "core/stopwatch.h"
 #include "core/errors.h"
 #include "core/text.h"
 #include "core/hash.h"
@@ -29,10 +30,6 @@ namespace {
 
 constexpr const char* kCheckpointFormat = "tunegrid.finetune_checkpoint";
 constexpr int kCheckpointVersion = 2;  // 2: "settings_key"
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 
 // Examples dealt in per-epoch shuffles: the g-th example drawn is perm(g / N)[g % N].
