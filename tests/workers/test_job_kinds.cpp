@@ -7,7 +7,9 @@
 
 #include "core/config.h"
 #include "core/plan.h"
+#include "tests/input_error.h"
 #include "workers/jobs/job_kind.h"
+#include "workers/jobs/upstream_artifacts.h"
 #include "workers/parallel/devices.h"
 
 using namespace tunegrid;
@@ -69,6 +71,17 @@ BOOST_AUTO_TEST_CASE(noop_fails_its_first_attempts) {
   BOOST_CHECK_THROW(find_job_kind("bench.noop")->run(context), std::runtime_error);
   context.attempt = 3;
   BOOST_CHECK_NO_THROW(find_job_kind("bench.noop")->run(context));
+}
+
+BOOST_AUTO_TEST_CASE(upstream_artifacts_needs_exactly_one_job_of_the_stage) {
+  const Plan plan = plan_of("[jobs.n]\nkind = \"bench.noop\"\n");
+  JobContext context(plan.jobs.front());
+  context.upstream = {{"lora", "/store/artifacts/a"}, {"ti", "/store/artifacts/b"}, {"ti", "/store/artifacts/c"}};
+  BOOST_TEST(upstream_artifacts(context, "lora", "x") == std::filesystem::path("/store/artifacts/a"));
+  const std::string none = testing::input_error_of([&] { upstream_artifacts(context, "dreambooth", "sample x"); });
+  BOOST_TEST(none.find("sample x: this job needs 0 job(s) of stage 'dreambooth'") != std::string::npos, none);
+  const std::string two = testing::input_error_of([&] { upstream_artifacts(context, "ti", "merge y"); });
+  BOOST_TEST(two.find("merge y: this job needs 2 job(s) of stage 'ti'") != std::string::npos, two);
 }
 
 BOOST_AUTO_TEST_CASE(cpu_when_no_gpu_is_visible) {

@@ -20,6 +20,7 @@
 #include "workers/data/data_reference.h"
 #include "workers/diffusion/txt2img_pipeline.h"
 #include "workers/jobs/job_kind.h"
+#include "workers/jobs/upstream_artifacts.h"
 #include "workers/methods/custom_diffusion.h"
 #include "workers/methods/custom_diffusion_merge.h"
 #include "workers/methods/finetune_artifact.h"
@@ -68,15 +69,8 @@ void run_merge(JobContext& context) {
   std::vector<std::filesystem::path> dirs;
   std::vector<FineTuneManifest> manifests;
   for (const auto& stage : stages) {
-    std::vector<std::filesystem::path> found;
-    for (const auto& [upstream_stage, artifacts] : context.upstream)
-      if (upstream_stage == stage) found.push_back(artifacts);
-    if (found.size() != 1)
-      throw InputError(fmt::format("merge.custom_diffusion: this job needs {} job(s) of stage '{}'; expected exactly "
-                                   "one (add it to `needs`)",
-                                   found.size(), stage));
-    dirs.push_back(found.front());
-    manifests.push_back(read_finetune_manifest(found.front()));
+    dirs.push_back(upstream_artifacts(context, stage, "merge.custom_diffusion param 'concepts'"));
+    manifests.push_back(read_finetune_manifest(dirs.back()));
     if (manifests.back().method != "custom_diffusion")
       throw InputError(fmt::format("merge.custom_diffusion: stage '{}' is a {} result, not custom_diffusion", stage,
                                    manifests.back().method));

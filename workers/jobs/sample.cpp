@@ -28,6 +28,7 @@
 #include "workers/eval/kid.h"
 #include "workers/eval/metric_names.h"
 #include "workers/jobs/job_kind.h"
+#include "workers/jobs/upstream_artifacts.h"
 #include "workers/methods/finetune_artifact.h"
 #include "workers/models/conv_classifier.h"
 
@@ -75,15 +76,9 @@ void run_sample(JobContext& context) {
 
   StableDiffusion model;
   if (const std::string stage = job.param("finetuned").as_string(); !stage.empty()) {
-    std::vector<std::filesystem::path> found;
-    for (const auto& [upstream_stage, artifacts] : context.upstream)
-      if (upstream_stage == stage) found.push_back(artifacts);
-    if (found.size() != 1)
-      throw InputError(fmt::format("sample param 'finetuned' = '{}': this job needs {} job(s) of that stage; expected "
-                                   "exactly one (add it to `needs`, with matching grid coordinates)",
-                                   stage, found.size()));
     std::string concept_text;
-    model = load_finetuned(found.front(), &concept_text);
+    model = load_finetuned(upstream_artifacts(context, stage, fmt::format("sample param 'finetuned' = '{}'", stage)),
+                           &concept_text);
     options.prompt = replace_all(options.prompt, "{}", concept_text);
   } else {
     model = load_stable_diffusion(resolve_model_reference(job.param("model").as_string(), "sample param 'model'"));
