@@ -1,5 +1,5 @@
 // text.h — small string helpers shared by error messages: did-you-mean suggestions
-// (Levenshtein distance), joining, quoting.
+// (Levenshtein distance), joining, splitting, quoting.
 #pragma once
 #include <string>
 #include <string_view>
@@ -13,6 +13,10 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates);
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
+
+// The pieces between separators, empty ones included: split("a+b", '+') = {"a", "b"},
+// split("", '+') = {""}.
+std::vector<std::string> split(const std::string& text, char separator);
 
 // `text` with every occurrence of `from` replaced by `to`, left to right, never rescanning a
 // replacement ("{}" -> the concept text in prompt templates). An empty `from` changes nothing.

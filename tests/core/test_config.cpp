@@ -279,6 +279,13 @@ BOOST_AUTO_TEST_CASE(missing_file_is_an_input_error) {
   BOOST_TEST(contains(message, "/nonexistent/exp.toml"), message);
 }
 
+BOOST_AUTO_TEST_CASE(split_keeps_empty_pieces) {
+  BOOST_TEST(split("<new1>+<new2>", '+') == (std::vector<std::string>{"<new1>", "<new2>"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(split("a++b+", '+') == (std::vector<std::string>{"a", "", "b", ""}), boost::test_tools::per_element());
+  BOOST_TEST(split("", '+') == std::vector<std::string>{""}, boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(replace_all_substitutes_every_placeholder_once) {
   BOOST_TEST(replace_all("a photo of {} and {}", "{}", "<hanok>") == "a photo of <hanok> and <hanok>");
   BOOST_TEST(replace_all("{}", "{}", "{}{}") == "{}{}");  // a replacement is never rescanned

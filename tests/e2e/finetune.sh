@@ -1,8 +1,9 @@
 # finetune.sh — the fine-tuning methods end to end with the "test" recipe models in a fresh
 # cache: experiments/finetune-check.toml trains Textual Inversion, DreamBooth (prior
-# preservation), LoRA, a hypernetwork and Custom Diffusion on builtin hanok scenes (5 jobs),
-# writes each method's artifacts and checkpoints, and samples each trained model for two
-# prompts (12 sample jobs, with the closed-form merge of two Custom Diffusion concepts);
+# preservation), LoRA, a hypernetwork and Custom Diffusion on builtin hanok scenes, writes
+# each method's artifacts and checkpoints, and samples each trained model for two prompts
+# (14 sample jobs, with the closed-form merge of two Custom Diffusion concepts and their
+# joint training);
 # a bad method parameter exits 2 naming it.
 source "$(dirname "$0")/../lib.sh"
 export TUNEGRID_CACHE="$WORK/cache"
@@ -13,8 +14,8 @@ metric_of() {  # metric_of SHARD NAME -> the scalar
 kind_of() { h5dump -a /kind "$1" 2>/dev/null | sed -n 's/^ *(0): "\(.*\)".*/\1/p' | head -1; }
 
 run_capture check "$TUNEGRID" run "$exp/finetune-check.toml" --profile test --out "$WORK/run"
-expect_status 0 check && [ "$(shard_count "$WORK/run")" -eq 19 ] && pass "finetune-check: 19 jobs" \
-  || fail "finetune-check did not finish 19 jobs"
+expect_status 0 check && [ "$(shard_count "$WORK/run")" -eq 22 ] && pass "finetune-check: 22 jobs" \
+  || fail "finetune-check did not finish 22 jobs"
 
 samples=0
 for shard in "$WORK"/run/jobs/*.h5; do
@@ -44,7 +45,14 @@ for shard in "$WORK"/run/jobs/*.h5; do
         || fail "hypernetwork artifacts missing" ;;
     finetune.custom_diffusion)
       [ -f "$art/pytorch_custom_diffusion_weights.safetensors" ] && compgen -G "$art/<new*>.safetensors" >/dev/null \
-        && pass "Custom Diffusion artifacts" || fail "Custom Diffusion artifacts missing" ;;
+        && pass "Custom Diffusion artifacts" || fail "Custom Diffusion artifacts missing"
+      if [ -f "$art/<new1>.safetensors" ] && [ -f "$art/<new2>.safetensors" ]; then  # the joint stage
+        [ -f "$art/class_images_1.safetensors" ] && [ -f "$art/class_images_2.safetensors" ] \
+          && grep -q '"<new2>"' "$art/finetune.json" && grep -q '"<new1> house and <new2> house"' "$art/finetune.json" \
+          && pass "joint Custom Diffusion: both tokens, class images per concept" \
+          || fail "joint Custom Diffusion artifacts incomplete"
+        joint=1
+      fi ;;
     merge.custom_diffusion)
       [ -f "$art/pytorch_custom_diffusion_weights.safetensors" ] && [ -f "$art/<new1>.safetensors" ] \
         && [ -f "$art/<new2>.safetensors" ] || fail "merged Custom Diffusion artifacts missing"
@@ -58,7 +66,8 @@ for shard in "$WORK"/run/jobs/*.h5; do
       samples=$((samples + 1)) ;;
   esac
 done
-[ "$samples" -eq 12 ] && pass "12 sample shards with metrics" || fail "found $samples sample shards, expected 12"
+[ "$samples" -eq 14 ] && pass "14 sample shards with metrics" || fail "found $samples sample shards, expected 14"
+[ "${joint:-0}" -eq 1 ] || fail "no joint Custom Diffusion job found"
 
 run_capture rank "$TUNEGRID" plan "$exp/finetune-check.toml" --set jobs.lora.params.rank=0
 expect_status 2 rank && expect_output rank "rank" && pass "rank = 0 refused"

@@ -9,7 +9,8 @@ experiments/finetune-check.toml it loads
   finetune.custom_diffusion   pytorch_custom_diffusion_weights.safetensors (diffusers'
                               CustomDiffusionAttnProcessor via unet._process_custom_diffusion)
                               and <new1>.safetensors (load_textual_inversion),
-  merge.custom_diffusion      the merged matrices and both tokens, likewise,
+  merge.custom_diffusion      the merged matrices and both tokens, likewise (and the
+                              jointly trained two-concept stage `joint`),
   finetune.hypernetwork       hanok.pt with torch.load (weights_only, as AUTOMATIC1111 restricts
                               unpickling): its A1111 fields and {width: [state_k, state_v]};
 samples each with the prompt, seed, steps and guidance of the run's sample jobs and
@@ -42,7 +43,9 @@ for shard in glob.glob(os.path.join(run, "jobs", "*.h5")):
             art = os.path.join(run, "artifacts", os.path.basename(shard)[:-3])
             manifest = json.load(open(os.path.join(art, "finetune.json")))
             stage = stage_of[kind]
-            if kind == "finetune.custom_diffusion" and not manifest["concept_text"].startswith("<new1>"):
+            if kind == "finetune.custom_diffusion" and len(manifest["tokens"]) > 1:
+                stage = "joint"  # both concepts trained together
+            elif kind == "finetune.custom_diffusion" and not manifest["concept_text"].startswith("<new1>"):
                 stage = "custom_diffusion_b"  # the second concept of the merge
             artifacts[stage] = art
             concept[stage] = manifest["concept_text"]
@@ -66,7 +69,7 @@ def pipeline_for(stage, variant):
     pipe = StableDiffusionPipeline.from_pretrained(base, safety_checker=None)
     if stage == "lora":
         pipe.load_lora_weights(os.path.join(art, variant))
-    elif stage in ("custom_diffusion", "merged"):
+    elif stage in ("custom_diffusion", "merged", "joint"):
         # diffusers 0.42's unet.load_attn_procs sets processors only when given _pipeline, and
         # then wants one for every attention (its .bin files carry empty dicts for attn1, which
         # safetensors cannot hold): build the attn2 processors with its own
@@ -96,7 +99,8 @@ if "hypernetwork" in artifacts:
 variants = {"lora": ["pytorch_lora_weights.safetensors", "lora_kohya.safetensors"],
             "ti": ["learned_embeds.safetensors", "hanok.pt"], "dreambooth": [""],
             "custom_diffusion": ["pytorch_custom_diffusion_weights.safetensors"],
-            "merged": ["pytorch_custom_diffusion_weights.safetensors"]}
+            "merged": ["pytorch_custom_diffusion_weights.safetensors"],
+            "joint": ["pytorch_custom_diffusion_weights.safetensors"]}
 worst = 0.0
 for params, spec, ours in samples:
     stage, disaster = params["finetuned"], params["disaster"]

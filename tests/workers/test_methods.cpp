@@ -523,6 +523,84 @@ BOOST_AUTO_TEST_CASE(custom_diffusion_trains_cross_attention_kv_and_its_token) {
 // Every method, with what draws randomness in it: accumulation, a cosine schedule, min-SNR,
 // flips, the prior batch (DreamBooth, Custom Diffusion), Custom Diffusion's rescaling and
 // masks, the hypernetwork's dropout, Textual Inversion's row restoring.
+BOOST_AUTO_TEST_CASE(custom_diffusion_trains_two_concepts_jointly) {
+  // The paper's joint training (diffusers: --concepts_list, --modifier_token "<new1>+<new2>"):
+  // one set of both concepts' images, each captioned with its own concept's text.
+  StableDiffusion model = load_stable_diffusion(kTinySD);
+  FineTuneSettings settings = tiny_settings(30);
+  settings.data.prompt_templates = {"photo of a {}"};
+  settings.learning_rate = 3e-3;
+  TrainingSetOptions japanese = settings.data;
+  japanese.data = "builtin:scenes?style=japanese&count=3&seed=4";
+  const TrainingSet hanok_set = make_training_set(model, settings.data, "test");
+  const TrainingSet japanese_set = make_training_set(model, japanese, "test");
+  TrainingSet both;
+  append_training_set(both, "", hanok_set, "<new1> house");
+  append_training_set(both, "<new1> house", japanese_set, "<new2> house");
+  BOOST_TEST(both.size() == 7);
+  BOOST_TEST(both.mean.size(0) == 7);
+  BOOST_TEST(at::equal(both.flipped_mean.slice(0, 4), japanese_set.flipped_mean));
+  BOOST_TEST(both.concept_texts == (std::vector<std::string>{"<new1> house", "<new1> house", "<new1> house",
+                                                             "<new1> house", "<new2> house", "<new2> house",
+                                                             "<new2> house"}),
+             boost::test_tools::per_element());
+  Rng rng(1);
+  BOOST_TEST(training_caption(settings.data, both, 0, "ignored", rng) == "photo of a <new1> house");
+  BOOST_TEST(training_caption(settings.data, both, 6, "ignored", rng) == "photo of a <new2> house");
+
+  CustomDiffusionConfig config;
+  config.modifier_token = "<new1>+<new2>";
+  config.initializer_token = "house+house";
+  config.concept_texts = {"<new1> house", "<new2> house"};
+  CustomDiffusion method(config);
+  BOOST_TEST(method.concept_text() == "<new1> house and <new2> house");
+  BOOST_TEST(method.new_tokens() == (std::vector<std::string>{"<new1>", "<new2>"}), boost::test_tools::per_element());
+  const auto before = snapshot(model);
+  const auto vocab = static_cast<std::int64_t>(model.tokenizer->vocab_size());
+  const std::string embedding = "text_encoder.text_model.embeddings.token_embedding.weight";
+  method.attach(model);
+  std::int64_t kv = 0;
+  for (const auto& item : model.unet->named_parameters())
+    if (item.key().find("attn2.to_k.weight") != std::string::npos || item.key().find("attn2.to_v.weight") != std::string::npos)
+      kv += item.value().numel();
+  BOOST_TEST(method.trainable_parameter_count() == kv + 2 * 32);  // two token rows
+  const double hanok_before = fixed_draw_loss(model, hanok_set, "photo of a <new1> house");
+  const double japanese_before = fixed_draw_loss(model, japanese_set, "photo of a <new2> house");
+  run_finetune(model, method, settings, both, nullptr, {}, "test");
+  const double hanok_after = fixed_draw_loss(model, hanok_set, "photo of a <new1> house");
+  const double japanese_after = fixed_draw_loss(model, japanese_set, "photo of a <new2> house");
+  BOOST_TEST(hanok_after < hanok_before, "hanok loss " << hanok_before << " -> " << hanok_after);
+  BOOST_TEST(japanese_after < japanese_before, "japanese loss " << japanese_before << " -> " << japanese_after);
+  const at::Tensor rows = model.text_encoder->text_model->token_embedding->weight.detach();
+  BOOST_TEST(rows.size(0) == vocab + 2);
+  BOOST_TEST(at::equal(rows.slice(0, 0, vocab), before.at(embedding)));
+  const at::Tensor house = before.at(embedding)[single_token_id(model, "house", "test")];
+  BOOST_TEST(!at::equal(rows[vocab], house));  // both new rows trained, apart
+  BOOST_TEST(!at::equal(rows[vocab + 1], house));
+  BOOST_TEST(!at::equal(rows[vocab], rows[vocab + 1]));
+
+  const auto dir = temp_dir("custom_diffusion_joint");
+  method.save(dir, 30);
+  StableDiffusion fresh = load_stable_diffusion(kTinySD);
+  std::vector<std::string> tokens = load_custom_diffusion(fresh, dir);
+  std::sort(tokens.begin(), tokens.end());
+  BOOST_TEST(tokens == (std::vector<std::string>{"<new1>", "<new2>"}), boost::test_tools::per_element());
+  const std::string prompt = "photo of a <new1> house and a <new2> house";
+  BOOST_TEST(at::equal(unet_output(fresh, prompt), unet_output(model, prompt)));
+  std::filesystem::remove_all(dir);
+
+  StableDiffusion other = load_stable_diffusion(kTinySD);
+  CustomDiffusionConfig one_initializer = config;
+  one_initializer.initializer_token = "house";
+  BOOST_TEST(input_error_of([&] { CustomDiffusion(one_initializer).attach(other); })
+                 .find("has 2 tokens but initializer_token 'house' only 1") != std::string::npos);
+  CustomDiffusionConfig unused_token = config;
+  unused_token.concept_texts = {"<new1> house", "a house"};
+  BOOST_TEST(input_error_of([&] { CustomDiffusion(unused_token).attach(other); })
+                 .find("no concept text (<new1> house, a house) contains the modifier_token '<new2>'") !=
+             std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(the_closed_form_merge_keeps_every_concepts_targets) {
   at::manual_seed(11);
   const auto W = at::randn({6, 4}, at::kDouble), W1 = at::randn({6, 4}, at::kDouble), W2 = at::randn({6, 4}, at::kDouble);

@@ -33,7 +33,7 @@ PretrainRecipe pretrain_recipe(const std::string& name, const std::string& what)
   recipe.name = name;
   if (name == "default") return recipe;
   if (name == "long") {  // the default CLIP, VAE and oracle (same cache entries), a UNet trained 3x longer
-    recipe.unet_steps = 3000;
+    recipe.unet_steps = 3 * recipe.unet_steps;
     recipe.unet_ema_decay = 0.999;
     return recipe;
   }

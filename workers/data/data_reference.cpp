@@ -25,17 +25,6 @@ const std::vector<std::string> kSceneParameters{"style", "disaster", "terrain", 
                                                 "count", "seed", "size"};
 const std::vector<std::string> kAerialParameters{"class", "count", "seed", "size"};
 
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::size_t from = 0;
-  for (;;) {
-    const auto at = text.find(separator, from);
-    parts.push_back(text.substr(from, at == std::string::npos ? std::string::npos : at - from));
-    if (at == std::string::npos) return parts;
-    from = at + 1;
-  }
-}
-
 class Query {
  public:
   Query(const std::string& reference, const std::string& text, const std::vector<std::string>& known)

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/text.h"
 #include "workers/methods/textual_inversion.h"
 #include "workers/models/transformer_2d.h"
 #include "workers/models/weights.h"
@@ -48,20 +49,48 @@ std::string processor_key(const std::string& name) {
 
 const char* custom_diffusion_weights_file() { return kWeightsFile; }
 
+std::string CustomDiffusion::concept_text() const {
+  return config_.concept_texts.empty() ? config_.concept_text : join(config_.concept_texts, " and ");
+}
+
+std::vector<std::string> CustomDiffusion::new_tokens() const { return split(config_.modifier_token, '+'); }
+
 void CustomDiffusion::attach(StableDiffusion& model) {
   if (config_.freeze_model != "crossattn_kv" && config_.freeze_model != "crossattn")
     throw InputError(fmt::format("custom_diffusion: freeze_model '{}' is not one of crossattn_kv, crossattn",
                                  config_.freeze_model));
-  if (config_.concept_text.find(config_.modifier_token) == std::string::npos)
-    throw InputError(fmt::format("custom_diffusion: instance_text '{}' does not contain the modifier_token '{}'; "
-                                 "the token would never be trained (e.g. instance_text = \"{} house\")",
-                                 config_.concept_text, config_.modifier_token, config_.modifier_token));
+  const std::vector<std::string> tokens = new_tokens();
+  const std::vector<std::string> initializers = split(config_.initializer_token, '+');
+  for (const auto& token : tokens)
+    if (token.empty())
+      throw InputError(fmt::format("custom_diffusion: modifier_token '{}' has an empty token; expected \"<new1>\" or "
+                                   "\"<new1>+<new2>\"",
+                                   config_.modifier_token));
+  if (initializers.size() < tokens.size())  // diffusers' check; extra initializers are unused there too
+    throw InputError(fmt::format("custom_diffusion: modifier_token '{}' has {} tokens but initializer_token '{}' only "
+                                 "{}; give one per modifier token, '+'-separated",
+                                 config_.modifier_token, tokens.size(), config_.initializer_token, initializers.size()));
+  const std::vector<std::string> texts =
+      config_.concept_texts.empty() ? std::vector<std::string>{config_.concept_text} : config_.concept_texts;
+  for (const auto& token : tokens) {
+    bool used = false;
+    for (const auto& text : texts) used = used || text.find(token) != std::string::npos;
+    if (used) continue;
+    if (texts.size() == 1)
+      throw InputError(fmt::format("custom_diffusion: instance_text '{}' does not contain the modifier_token '{}'; "
+                                   "the token would never be trained (e.g. instance_text = \"{} house\")",
+                                   texts[0], token, token));
+    throw InputError(fmt::format("custom_diffusion: no concept text ({}) contains the modifier_token '{}'; the token "
+                                 "would never be trained",
+                                 join(texts, ", "), token));
+  }
   model_ = &model;
-  const std::int64_t init_id = single_token_id(model, config_.initializer_token, "custom_diffusion: initializer_token");
-  freeze_all(model);
+  std::vector<at::Tensor> rows;
   auto& embedding = model.text_encoder->text_model->token_embedding->weight;
-  token_id_ = add_token_embeddings(model, {config_.modifier_token}, embedding.detach()[init_id].unsqueeze(0),
-                                   "custom_diffusion");
+  for (std::size_t i = 0; i < tokens.size(); ++i)
+    rows.push_back(embedding.detach()[single_token_id(model, initializers[i], "custom_diffusion: initializer_token")]);
+  freeze_all(model);
+  token_id_ = add_token_embeddings(model, tokens, at::stack(rows), "custom_diffusion");
   embedding.set_requires_grad(true);
   original_embeddings_ = embedding.detach().clone();
   attention_weights_ = cross_attention_weights(model.unet, config_.freeze_model == "crossattn");
@@ -75,7 +104,8 @@ NamedTensors CustomDiffusion::trainable() {
 }
 
 std::int64_t CustomDiffusion::trainable_parameter_count() {
-  std::int64_t count = model_->text_encoder->text_model->token_embedding->weight.size(1);
+  std::int64_t count = model_->text_encoder->text_model->token_embedding->weight.size(1) *
+                       static_cast<std::int64_t>(new_tokens().size());
   for (const auto& item : attention_weights_) count += item.second.numel();
   return count;
 }
@@ -90,8 +120,12 @@ void CustomDiffusion::save(const std::filesystem::path& dir, int step) {
   NamedTensors weights;
   for (const auto& item : attention_weights_) weights.emplace_back(processor_key(item.first), item.second);
   save_tensors(dir / kWeightsFile, weights, {{"format", "pt"}});
-  const at::Tensor vector = model_->text_encoder->text_model->token_embedding->weight.detach()[token_id_].clone();
-  save_tensors(dir / (config_.modifier_token + ".safetensors"), {{config_.modifier_token, vector}});
+  const std::vector<std::string> tokens = new_tokens();
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const at::Tensor vector =
+        model_->text_encoder->text_model->token_embedding->weight.detach()[token_id_ + static_cast<std::int64_t>(i)].clone();
+    save_tensors(dir / (tokens[i] + ".safetensors"), {{tokens[i], vector}});
+  }
 }
 
 std::vector<std::string> load_custom_diffusion(StableDiffusion& model, const std::filesystem::path& dir) {

@@ -12,15 +12,21 @@
 // "<attention>.processor.to_k_custom_diffusion.weight", the full trained matrices; read by
 // unet.load_attn_procs) and "<new1>.safetensors" {"<new1>": [dim]} (read by
 // load_textual_inversion).
+// Several concepts (the paper's joint training; diffusers' --concepts_list with
+// --modifier_token "<new1>+<new2>" --initializer_token "ktn+pll"): one modifier token per
+// concept, each concept's images captioned with its own text (TrainingSet::concept_texts),
+// one embedding file per token.
 #pragma once
 #include "workers/methods/finetune_method.h"
 
 namespace tunegrid {
 
 struct CustomDiffusionConfig {
-  std::string modifier_token = "<new1>";
-  std::string initializer_token = "house";  // diffusers' default "ktn" is one token only in SD's vocabulary
+  std::string modifier_token = "<new1>";     // several: "<new1>+<new2>"
+  std::string initializer_token = "house";  // one per modifier token, "+"-separated; diffusers' default
+                                            // "ktn" is one token only in SD's vocabulary
   std::string concept_text = "<new1> house";
+  std::vector<std::string> concept_texts;  // joint training: each concept's text (replaces concept_text)
   std::string freeze_model = "crossattn_kv";  // "crossattn_kv" | "crossattn"
 };
 
@@ -31,8 +37,9 @@ class CustomDiffusion : public FineTuneMethod {
   void attach(StableDiffusion& model) override;
   NamedTensors trainable() override;
   std::int64_t trainable_parameter_count() override;
-  std::string concept_text() const override { return config_.concept_text; }
-  std::vector<std::string> new_tokens() const override { return {config_.modifier_token}; }
+  // The concepts' texts joined by " and " when there are several (as merge.custom_diffusion).
+  std::string concept_text() const override;
+  std::vector<std::string> new_tokens() const override;
   bool trains_text_encoder() const override { return true; }
   void after_step() override;
   void save(const std::filesystem::path& dir, int step) override;
@@ -40,7 +47,7 @@ class CustomDiffusion : public FineTuneMethod {
  private:
   CustomDiffusionConfig config_;
   StableDiffusion* model_ = nullptr;
-  std::int64_t token_id_ = 0;
+  std::int64_t token_id_ = 0;  // of the first modifier token; the others follow it
   at::Tensor original_embeddings_;
   NamedTensors attention_weights_;  // "<attention>.to_k" -> weight, ...
 };

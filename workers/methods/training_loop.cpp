@@ -133,6 +133,9 @@ std::string settings_key(const FineTuneSettings& s, const FineTuneMethod& method
       s.min_snr_gamma, s.prior_loss_weight, s.rescale_augmentation, s.seed, s.data.flip_probability, instances.size(),
       prior ? prior->size() : 0);
   for (const auto& caption : instances.captions) text += "|" + caption;
+  for (const auto& concept_text : instances.concept_texts) text += "|concept:" + concept_text;
+  if (prior)
+    for (const auto& caption : prior->captions) text += "|class:" + caption;
   for (const auto& [name, value] : trainable) text += fmt::format("|{}:{}", name, fmt::join(value.sizes(), "x"));
   return hex_id(fnv1a64(text));
 }

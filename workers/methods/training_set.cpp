@@ -4,6 +4,8 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include <stdexcept>
+
 #include "core/errors.h"
 #include "core/text.h"
 #include "workers/data/data_reference.h"
@@ -89,8 +91,33 @@ TrainingSet make_training_set(StableDiffusion& model, const ImageBatch& images, 
   return set;
 }
 
+void append_training_set(TrainingSet& into, const std::string& into_text, const TrainingSet& more,
+                         const std::string& more_text) {
+  if (into.size() == 0) {
+    into = more;
+    if (into.concept_texts.empty()) into.concept_texts.assign(static_cast<std::size_t>(more.size()), more_text);
+    return;
+  }
+  if (more.images.height != into.images.height || more.images.width != into.images.width)
+    throw std::logic_error("append_training_set: sets of different resolutions");
+  if (into.concept_texts.empty()) into.concept_texts.assign(static_cast<std::size_t>(into.size()), into_text);
+  into.images.pixels.insert(into.images.pixels.end(), more.images.pixels.begin(), more.images.pixels.end());
+  into.images.count += more.images.count;
+  into.captions.insert(into.captions.end(), more.captions.begin(), more.captions.end());
+  if (more.concept_texts.empty())
+    into.concept_texts.insert(into.concept_texts.end(), static_cast<std::size_t>(more.size()), more_text);
+  else
+    into.concept_texts.insert(into.concept_texts.end(), more.concept_texts.begin(), more.concept_texts.end());
+  into.mean = at::cat({into.mean, more.mean});
+  into.std = at::cat({into.std, more.std});
+  into.flipped_mean = at::cat({into.flipped_mean, more.flipped_mean});
+  into.flipped_std = at::cat({into.flipped_std, more.flipped_std});
+}
+
 std::string training_caption(const TrainingSetOptions& options, const TrainingSet& set, int index,
-                             const std::string& concept_text, Rng& rng) {
+                             const std::string& method_concept_text, Rng& rng) {
+  const std::string& concept_text =
+      set.concept_texts.empty() ? method_concept_text : set.concept_texts[static_cast<std::size_t>(index)];
   if (options.captions == "template") {
     const auto& templates = options.prompt_templates;
     return replace_all(templates[static_cast<std::size_t>(rng.below(static_cast<int>(templates.size())))], "{}",

@@ -5,7 +5,9 @@
 // a fresh posterior sample as in diffusers' scripts), and the caption of each training
 // example: a random prompt template ("a photo of a {}", diffusers' Textual Inversion) or
 // the image's own caption with its concept word replaced (the Hanok paper: "a hanok in the
-// fire" -> "<hanok> in the fire"), "{}" standing for the method's concept text.
+// fire" -> "<hanok> in the fire"), "{}" standing for the method's concept text — or, for
+// Custom Diffusion's joint multi-concept training, for the text of the concept the image
+// belongs to (the sets of the concepts appended into one, as diffusers' concepts_list).
 #pragma once
 #include <string>
 #include <vector>
@@ -31,6 +33,7 @@ struct TrainingSetOptions {
 struct TrainingSet {
   ImageBatch images;                  // as trained on (count N, resolution²)
   std::vector<std::string> captions;  // the data's captions (may be empty strings)
+  std::vector<std::string> concept_texts;  // per image, its concept's text; empty: the method's
   at::Tensor mean, std;               // [N, C, h, w] unscaled VAE posterior of each image
   at::Tensor flipped_mean, flipped_std;
   int size() const { return images.count; }
@@ -45,9 +48,15 @@ TrainingSet make_training_set(StableDiffusion& model, const TrainingSetOptions& 
 // The same for images already in memory (class / regularization images), all with `caption`.
 TrainingSet make_training_set(StableDiffusion& model, const ImageBatch& images, const std::string& caption);
 
+// `more` appended to `into` (same resolution; the VAE latents too). Each image keeps its own
+// caption and concept text; a set without concept texts gets `into_text` / `more_text` for
+// its images, so the result says, image by image, which concept it shows.
+void append_training_set(TrainingSet& into, const std::string& into_text, const TrainingSet& more,
+                         const std::string& more_text);
+
 // The caption of example `index` for one step: a template or the data caption, with "{}"
 // (templates) or the concept word (data captions; captions without it get "{}, " prefixed)
-// replaced by `concept_text`.
+// replaced by the image's concept text (set.concept_texts), else by `concept_text`.
 std::string training_caption(const TrainingSetOptions& options, const TrainingSet& set, int index,
                              const std::string& concept_text, Rng& rng);
 
