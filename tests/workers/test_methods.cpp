@@ -534,9 +534,12 @@ BOOST_AUTO_TEST_CASE(custom_diffusion_trains_two_concepts_jointly) {
   japanese.data = "builtin:scenes?style=japanese&count=3&seed=4";
   const TrainingSet hanok_set = make_training_set(model, settings.data, "test");
   const TrainingSet japanese_set = make_training_set(model, japanese, "test");
+  TrainingSet hanok_concept = hanok_set, japanese_concept = japanese_set;
+  hanok_concept.concept_texts.assign(4, "<new1> house");
+  japanese_concept.concept_texts.assign(3, "<new2> house");
   TrainingSet both;
-  append_training_set(both, "", hanok_set, "<new1> house");
-  append_training_set(both, "<new1> house", japanese_set, "<new2> house");
+  append_training_set(both, hanok_concept);
+  append_training_set(both, japanese_concept);
   BOOST_TEST(both.size() == 7);
   BOOST_TEST(both.mean.size(0) == 7);
   BOOST_TEST(at::equal(both.flipped_mean.slice(0, 4), japanese_set.flipped_mean));

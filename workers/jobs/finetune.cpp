@@ -235,15 +235,17 @@ TrainingSets training_sets(const Job& job, StableDiffusion& model, const FineTun
     TrainingSetOptions options = settings.data;
     options.data = concept_data[k];
     const std::string concept_what = fmt::format("{} concept {} ('{}')", what, k + 1, texts[k]);
-    append_training_set(sets.instances, texts[k], make_training_set(model, options, concept_what), texts[k]);
+    TrainingSet concept_set = make_training_set(model, options, concept_what);
+    concept_set.concept_texts.assign(static_cast<std::size_t>(concept_set.size()), texts[k]);
+    append_training_set(sets.instances, concept_set);
     if (!with_prior) continue;
-    const TrainingSet class_set = make_training_set(
-        model,
-        class_images(model, class_prompts[k], count, sets.instances.images.height, settings.seed, artifacts,
-                     fmt::format("class_images_{}.safetensors", k + 1)),
-        class_prompts[k]);
-    if (!sets.prior) sets.prior = class_set;
-    else append_training_set(*sets.prior, "", class_set, "");
+    if (!sets.prior) sets.prior = TrainingSet();
+    append_training_set(*sets.prior,
+                        make_training_set(model,
+                                          class_images(model, class_prompts[k], count, sets.instances.images.height,
+                                                       settings.seed, artifacts,
+                                                       fmt::format("class_images_{}.safetensors", k + 1)),
+                                          class_prompts[k]));
   }
   return sets;
 }

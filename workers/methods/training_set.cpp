@@ -91,23 +91,19 @@ TrainingSet make_training_set(StableDiffusion& model, const ImageBatch& images, 
   return set;
 }
 
-void append_training_set(TrainingSet& into, const std::string& into_text, const TrainingSet& more,
-                         const std::string& more_text) {
+void append_training_set(TrainingSet& into, const TrainingSet& more) {
   if (into.size() == 0) {
     into = more;
-    if (into.concept_texts.empty()) into.concept_texts.assign(static_cast<std::size_t>(more.size()), more_text);
     return;
   }
   if (more.images.height != into.images.height || more.images.width != into.images.width)
     throw std::logic_error("append_training_set: sets of different resolutions");
-  if (into.concept_texts.empty()) into.concept_texts.assign(static_cast<std::size_t>(into.size()), into_text);
+  if (into.concept_texts.empty() != more.concept_texts.empty())
+    throw std::logic_error("append_training_set: concept texts on one set only");
   into.images.pixels.insert(into.images.pixels.end(), more.images.pixels.begin(), more.images.pixels.end());
   into.images.count += more.images.count;
   into.captions.insert(into.captions.end(), more.captions.begin(), more.captions.end());
-  if (more.concept_texts.empty())
-    into.concept_texts.insert(into.concept_texts.end(), static_cast<std::size_t>(more.size()), more_text);
-  else
-    into.concept_texts.insert(into.concept_texts.end(), more.concept_texts.begin(), more.concept_texts.end());
+  into.concept_texts.insert(into.concept_texts.end(), more.concept_texts.begin(), more.concept_texts.end());
   into.mean = at::cat({into.mean, more.mean});
   into.std = at::cat({into.std, more.std});
   into.flipped_mean = at::cat({into.flipped_mean, more.flipped_mean});

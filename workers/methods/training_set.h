@@ -48,11 +48,10 @@ TrainingSet make_training_set(StableDiffusion& model, const TrainingSetOptions& 
 // The same for images already in memory (class / regularization images), all with `caption`.
 TrainingSet make_training_set(StableDiffusion& model, const ImageBatch& images, const std::string& caption);
 
-// `more` appended to `into` (same resolution; the VAE latents too). Each image keeps its own
-// caption and concept text; a set without concept texts gets `into_text` / `more_text` for
-// its images, so the result says, image by image, which concept it shows.
-void append_training_set(TrainingSet& into, const std::string& into_text, const TrainingSet& more,
-                         const std::string& more_text);
+// `more` appended to `into` (same resolution; the VAE latents too), each image keeping its
+// caption and concept text. Both sets have concept texts or neither has (a logic error
+// otherwise); appending to an empty set copies `more`.
+void append_training_set(TrainingSet& into, const TrainingSet& more);
 
 // The caption of example `index` for one step: a template or the data caption, with "{}"
 // (templates) or the concept word (data captions; captions without it get "{}, " prefixed)
