@@ -91,6 +91,40 @@ ShardSummary read_shard(const std::filesystem::path& path) {
   return shard;
 }
 
+ImageBatch read_shard_images(const std::filesystem::path& path, const std::string& key, int limit) {
+  hdf5::StoreLock lock;
+  hdf5::quiet_errors();
+  const std::string file = path.string();
+  const std::string name = "images/" + key;
+  if (H5Fis_hdf5(file.c_str()) <= 0) throw StoreError(fmt::format("{}: not an HDF5 file (truncated?)", file));
+  hdf5::Handle handle = hdf5::checked(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open the shard", file);
+  if (key.empty() || key.find('/') != std::string::npos || H5Lexists(handle, "images", H5P_DEFAULT) <= 0 ||
+      H5Lexists(handle, name.c_str(), H5P_DEFAULT) <= 0)
+    throw StoreError(fmt::format("{}: no /{}", file, name));
+  hdf5::Handle dataset = hdf5::checked(H5Dopen2(handle, name.c_str(), H5P_DEFAULT), "open /" + name, file);
+  hdf5::Handle space = hdf5::checked(H5Dget_space(dataset), "read the shape of /" + name, file);
+  hdf5::Handle type = hdf5::checked(H5Dget_type(dataset), "read the type of /" + name, file);
+  hsize_t dims[4] = {0, 0, 0, 0};
+  if (H5Sget_simple_extent_ndims(space) != 4 || H5Sget_simple_extent_dims(space, dims, nullptr) != 4 || dims[3] != 3 ||
+      H5Tget_class(type) != H5T_INTEGER || H5Tget_size(type) != 1)
+    throw StoreError(fmt::format("{}: /{} is not uint8 [N,H,W,3]", file, name));
+  if (dims[0] == 0 || dims[1] == 0 || dims[2] == 0 || dims[1] * dims[2] > 100000000)
+    throw StoreError(fmt::format("{}: /{} has an empty or oversized shape", file, name));
+  const hsize_t count = limit > 0 ? std::min<hsize_t>(dims[0], static_cast<hsize_t>(limit)) : dims[0];
+  ImageBatch batch;
+  batch.key = key;
+  batch.count = static_cast<int>(count);
+  batch.height = static_cast<int>(dims[1]);
+  batch.width = static_cast<int>(dims[2]);
+  batch.pixels.resize(static_cast<std::size_t>(count * dims[1] * dims[2] * 3));
+  const hsize_t start[4] = {0, 0, 0, 0}, extent[4] = {count, dims[1], dims[2], 3};
+  hdf5::check(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, extent, nullptr), "select images", file);
+  hdf5::Handle memory = hdf5::checked(H5Screate_simple(4, extent, nullptr), "create a dataspace", file);
+  hdf5::check(H5Dread(dataset, H5T_NATIVE_UINT8, memory, space, H5P_DEFAULT, batch.pixels.data()), "read /" + name,
+              file);
+  return batch;
+}
+
 StoreScan scan_store(const std::filesystem::path& store) {
   StoreScan scan;
   std::error_code error;

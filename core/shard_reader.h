@@ -1,6 +1,6 @@
-// shard_reader.h — reading shards back: one shard's header, metrics and timings, and a
-// scan of DIR/jobs that sorts readable shards from unreadable ones (truncated, foreign,
-// or from a newer tunegrid) so a run can redo the latter.
+// shard_reader.h — reading shards back: one shard's header, metrics and timings, its
+// images, and a scan of DIR/jobs that sorts readable shards from unreadable ones
+// (truncated, foreign, or from a newer tunegrid) so a run can redo the latter.
 #pragma once
 #include <filesystem>
 #include <map>
@@ -24,6 +24,11 @@ struct ShardSummary {
 
 // Throws StoreError naming the file for anything unreadable or of a newer format.
 ShardSummary read_shard(const std::filesystem::path& path);
+
+// The first `limit` images (0: all) of /images/<key> as one batch. Throws StoreError naming
+// the file and key when the shard is unreadable, has no such key, or the dataset is not
+// uint8 [N,H,W,3].
+ImageBatch read_shard_images(const std::filesystem::path& path, const std::string& key, int limit = 0);
 
 struct StoreScan {
   std::vector<ShardSummary> shards;                                   // by job id

@@ -2,6 +2,7 @@
 //   tunegrid plan EXP.toml [--profile P] [--set k=v]...      print the job DAG, run nothing
 //   tunegrid run EXP.toml [--profile P] [--set k=v]... [--out DIR]
 //   tunegrid status DIR [--rebuild]                           what the store holds
+//   tunegrid report DIR [--format md|csv|tex|html] [--out PATH]  the paper-style report
 //   tunegrid sample --model DIR|builtin:tiny-sd --prompt "..." [...] --out x.png   text to image
 //   tunegrid kinds                                           job kinds and their parameters
 // Exit codes: 0 all done, 1 some jobs failed, 2 bad input.
@@ -10,6 +11,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
 
 #include "core/errors.h"
 #include "core/plan.h"
@@ -17,6 +21,7 @@
 #include "core/shard_reader.h"
 #include "orchestrator/run_command.h"
 #include "orchestrator/sample_command.h"
+#include "results/report.h"
 #include "results/status_report.h"
 #include "workers/jobs/job_kind.h"
 #include "workers/parallel/compute_threads.h"
@@ -46,6 +51,47 @@ int status_command(const std::string& dir, bool rebuild) {
   const StoreScan scan = rebuild ? rebuild_index(dir) : scan_store(dir);
   std::fputs(format_status(dir, scan).c_str(), stdout);
   if (rebuild) std::fputs(fmt::format("rebuilt {} from {} shard(s)\n", index_path(dir).string(), scan.shards.size()).c_str(), stdout);
+  return 0;
+}
+
+// The report reads only DIR: plan.toml (its [report] and [reference] tables, and the plan
+// rebuilt from it, which says which cells should exist) and the shards. A plan.toml that no
+// longer builds (say, a kind this tunegrid lacks) leaves the tables to what the shards hold.
+int report_command(const ReportRequest& request) {
+  const std::string& dir = request.dir;
+  std::error_code error;
+  if (!std::filesystem::is_directory(dir, error)) throw InputError(fmt::format("{}: no such output directory", dir));
+  const std::filesystem::path plan_file = std::filesystem::path(dir) / "plan.toml";
+  const bool has_plan_file = std::filesystem::is_regular_file(plan_file, error);
+  if (!has_plan_file && !std::filesystem::is_directory(jobs_dir(dir), error))
+    throw InputError(fmt::format("{}: not a tunegrid output directory (no plan.toml, no jobs/ folder)", dir));
+  parse_report_format(request.format);
+  ReportSettings settings;
+  std::unique_ptr<Plan> plan;
+  std::string experiment = std::filesystem::path(dir).filename().string();
+  if (has_plan_file) {
+    std::ifstream in(plan_file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) throw InputError(fmt::format("{}: cannot be read", plan_file.string()));
+    const PlanDocument document = split_plan_document(text.str(), plan_file.string());
+    settings = document.settings;
+    try {
+      const KindCatalog kinds = kind_catalog();
+      const Experiment resolved = parse_experiment(document.experiment_toml, plan_file.string(), {}, kinds);
+      experiment = resolved.name;
+      plan = std::make_unique<Plan>(build_plan(resolved, kinds));
+    } catch (const InputError& problem) {
+      std::fputs(fmt::format("tunegrid: warning: {} does not rebuild into a plan ({}); reporting what the shards hold\n",
+                             plan_file.string(), problem.what())
+                     .c_str(),
+                 stderr);
+    }
+  }
+  const StoreScan scan = scan_store(dir);
+  const std::string text = make_report(request, scan, plan.get(), settings, experiment);
+  if (request.out.empty()) std::fputs(text.c_str(), stdout);
+  else std::fputs(fmt::format("wrote {}\n", request.out).c_str(), stdout);
   return 0;
 }
 
@@ -86,6 +132,13 @@ int main(int argc, char** argv) {
   CLI::App* status = app.add_subcommand("status", "summarise an output directory");
   status->add_option("dir", status_dir, "output directory")->required();
   status->add_flag("--rebuild", rebuild, "rebuild results.h5 from the shards");
+  ReportRequest report_request;
+  CLI::App* report = app.add_subcommand("report", "paper-style tables, figures and image grids from an output directory");
+  report->add_option("dir", report_request.dir, "output directory")->required();
+  report->add_option("--format", report_request.format, "md (default), csv, tex or html")
+      ->check(CLI::IsMember({"md", "markdown", "csv", "tex", "latex", "html"}));
+  report->add_option("--out", report_request.out, "write the report here (default: stdout); figures go beside it, "
+                                                  "else into DIR/report/");
   CLI::App* kinds = app.add_subcommand("kinds", "list job kinds and their parameters");
   SampleRequest sample_request;
   CLI::App* sample = app.add_subcommand("sample", "text to image with a Stable Diffusion model folder");
@@ -115,6 +168,7 @@ int main(int argc, char** argv) {
     if (*plan) return plan_command(request);
     if (*run) return run_command(request);
     if (*status) return status_command(status_dir, rebuild);
+    if (*report) return report_command(report_request);
     if (*kinds) return kinds_command();
     if (*sample) return sample_command(sample_request);
   } catch (const InputError& error) {

@@ -1,0 +1,83 @@
+// report_config.h — the experiment's [report] and [reference] tables, which shape
+// `tunegrid report DIR` (README "Reports"): which jobs fill the tables, which coordinates
+// make tables, rows and columns, which metrics, the image key of the grids, the timing
+// figure (the Hanok paper's Fig. 6), display labels, and the published numbers to set
+// beside ours. Both tables are optional; every key has the default written below.
+//
+//   [report]
+//   kind = "sample"            tables = "prompt"   rows = "train_images"   columns = "finetuned"
+//   metrics = ["clip_score", "style_accuracy", "disaster_accuracy"]   images = "samples"
+//   timing_kinds = "finetune." timing_phase = "train"
+//   [report.labels]            "<coordinate value>" = "<display name>"
+//   [reference]
+//   source = "..."             rows = [5, 50, 100]
+//   [reference.<metric>.<tables value>]   <columns value> = [one number per reference row]
+//
+// Unknown keys and wrong types are InputErrors naming the file, line, key and what was
+// expected.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/value.h"
+
+namespace toml {
+inline namespace v3 {
+class table;
+}  // namespace v3
+}  // namespace toml
+
+namespace tunegrid {
+
+struct ReportConfig {
+  std::string kind = "sample";        // jobs whose metrics fill the tables (exact kind)
+  std::string tables = "prompt";      // one table per value of this coordinate, per metric
+  std::string rows = "train_images";  // rows (plan order), then an "Average" row
+  std::string columns = "finetuned";  // columns (plan order)
+  std::vector<std::string> metrics = {"clip_score", "style_accuracy", "disaster_accuracy"};
+  std::string images = "samples";        // image key of the grids
+  std::string timing_kinds = "finetune.";  // timing figure: jobs whose kind starts with this
+  std::string timing_phase = "train";      // y = timings/<timing_phase>
+  std::map<std::string, std::string> labels;  // coordinate value -> display name
+
+  // The display name of a coordinate value (the value itself without a label).
+  std::string label(const std::string& value) const;
+};
+
+struct ReferenceConfig {
+  bool present = false;
+  std::string source;
+  std::vector<std::string> rows;  // `rows` coordinate values as text (coordinate_text)
+  // metric -> tables value -> columns value -> one number per reference row
+  std::map<std::string, std::map<std::string, std::map<std::string, std::vector<double>>>> values;
+
+  std::optional<double> find(const std::string& metric, const std::string& table, const std::string& row,
+                             const std::string& column) const;
+  // Whether any number exists for this metric and table.
+  bool has(const std::string& metric, const std::string& table) const;
+};
+
+struct ReportSettings {
+  ReportConfig report;
+  ReferenceConfig reference;
+};
+
+// Reads [report] and [reference] from an experiment document; `file` names it in messages.
+ReportSettings read_report_settings(const toml::table& root, const std::string& file);
+
+// A coordinate value as shards keep it in /params (core/shard_reader.h: integers in
+// decimal, floats as fmt's shortest form, booleans 1/0, strings as they are).
+std::string coordinate_text(const Value& value);
+
+// plan.toml split in two: the experiment without [report] and [reference] (to rebuild the
+// plan from), and the settings those tables give. Throws InputError for invalid TOML or a
+// bad [report] / [reference].
+struct PlanDocument {
+  std::string experiment_toml;
+  ReportSettings settings;
+};
+PlanDocument split_plan_document(const std::string& text, const std::string& file);
+
+}  // namespace tunegrid

@@ -1,0 +1,47 @@
+// report_csv.cpp — the report as CSV (RFC 4180): one row per table cell, with the columns
+// metric, table, row, column, mean, std, n, reference, difference. Rows of the Average row
+// have row "Average" (n = rows averaged); the training times follow with metric
+// "timings/<phase>", an empty table and column = the stage. Missing values are empty; std
+// is empty below n = 2. Coordinate values are raw (not labels); numbers in full precision.
+#include <fmt/format.h>
+
+#include "results/report.h"
+
+namespace tunegrid {
+
+namespace {
+
+std::string field(const std::string& text) {
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char ch : text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return out + "\"";
+}
+
+std::string line(const std::string& metric, const std::string& table, const std::string& row,
+                 const std::string& column, const CellStats& cell, bool average) {
+  auto number = [](double v) { return fmt::format("{}", v); };
+  const auto difference = cell.difference();
+  return fmt::format("{},{},{},{},{},{},{},{},{}\n", field(metric), field(table), field(row), field(column),
+                     cell.n ? number(cell.mean) : "", cell.n >= 2 && !average ? number(cell.std) : "", cell.n,
+                     cell.reference ? number(*cell.reference) : "", difference ? number(*difference) : "");
+}
+
+}  // namespace
+
+std::string format_csv(const ReportData& data) {
+  std::string out = "metric,table,row,column,mean,std,n,reference,difference\n";
+  for (const auto& table : data.metric_tables) {
+    for (std::size_t r = 0; r < table.rows.size(); ++r)
+      for (std::size_t c = 0; c < table.columns.size(); ++c)
+        out += line(table.metric, table.table, table.rows[r], table.columns[c], table.cells[r][c], false);
+    for (std::size_t c = 0; c < table.columns.size(); ++c)
+      out += line(table.metric, table.table, "Average", table.columns[c], table.average[c], true);
+  }
+  const std::string timing = "timings/" + data.settings.report.timing_phase;
+  for (const auto& series : data.timing)
+    for (std::size_t i = 0; i < series.x.size(); ++i) out += line(timing, "", series.x[i], series.stage, series.y[i], false);
+  return out;
+}
+
+}  // namespace tunegrid

@@ -1,0 +1,323 @@
+// report_data.cpp — see report_data.h. Shards are matched to the plan's jobs by stage and
+// coordinates (not by job id, which also hashes the kinds' parameter defaults and so may
+// differ on another tunegrid version), which orders them and tells which cells are expected.
+#include "results/report_data.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <map>
+#include <set>
+
+#include <toml++/toml.h>
+
+#include "core/text.h"
+
+namespace tunegrid {
+
+std::optional<double> CellStats::difference() const {
+  if (n == 0 || !reference) return std::nullopt;
+  return mean - *reference;
+}
+
+void summarize(const std::vector<double>& values, CellStats& cell) {
+  cell.n = static_cast<int>(values.size());
+  cell.mean = cell.std = 0;
+  if (values.empty()) return;
+  double sum = 0;
+  for (double v : values) sum += v;
+  cell.mean = sum / values.size();
+  if (values.size() < 2) return;
+  double squares = 0;
+  for (double v : values) squares += (v - cell.mean) * (v - cell.mean);
+  cell.std = std::sqrt(squares / (values.size() - 1));
+}
+
+std::string stage_of_spec(const std::string& spec) {
+  try {
+    const toml::table table = toml::parse(spec);
+    if (auto stage = table["stage"].value<std::string>()) return *stage;
+  } catch (const toml::parse_error&) {
+  }
+  return "";
+}
+
+namespace {
+
+using Coordinates = std::map<std::string, std::string>;
+
+Coordinates coordinates_of(const Job& job) {
+  Coordinates out;
+  for (const auto& [axis, value] : job.coordinates) out[axis] = coordinate_text(value);
+  return out;
+}
+
+std::string key_of(const std::string& stage, const Coordinates& coordinates) {
+  std::string key = stage;
+  for (const auto& [axis, value] : coordinates) key += "\x1f" + axis + "=" + value;
+  return key;
+}
+
+std::string coordinates_display(const Coordinates& coordinates) {
+  std::vector<std::string> parts;
+  for (const auto& [axis, value] : coordinates) parts.push_back(axis + "=" + value);
+  return join(parts, " ");
+}
+
+const std::string* find(const Coordinates& coordinates, const std::string& name) {
+  const auto it = coordinates.find(name);
+  return it == coordinates.end() ? nullptr : &it->second;
+}
+
+bool is_number(const std::string& text, double& value) {
+  char* end = nullptr;
+  value = std::strtod(text.c_str(), &end);
+  return !text.empty() && end && *end == '\0';
+}
+
+// Values in the order given, then the extra ones: numerically if all are numbers, else as text.
+void append_sorted(std::vector<std::string>& ordered, std::set<std::string> extra) {
+  for (const auto& v : ordered) extra.erase(v);
+  std::vector<std::string> rest(extra.begin(), extra.end());
+  bool numeric = true;
+  double a = 0, b = 0;
+  for (const auto& v : rest) numeric = numeric && is_number(v, a);
+  if (numeric)
+    std::stable_sort(rest.begin(), rest.end(), [&](const std::string& x, const std::string& y) {
+      is_number(x, a);
+      is_number(y, b);
+      return a < b;
+    });
+  ordered.insert(ordered.end(), rest.begin(), rest.end());
+}
+
+void push_unique(std::vector<std::string>& values, const std::string& value) {
+  if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
+}
+
+std::size_t index_of(const std::vector<std::string>& values, const std::string& value) {
+  return static_cast<std::size_t>(std::find(values.begin(), values.end(), value) - values.begin());
+}
+
+struct Entry {
+  const ShardSummary* shard;
+  std::string stage;
+  std::size_t order;  // plan position, or past the plan's end
+};
+
+}  // namespace
+
+ReportData collect_report(const std::string& store, const std::string& experiment, const StoreScan& scan,
+                          const Plan* plan, const ReportSettings& settings) {
+  const ReportConfig& config = settings.report;
+  ReportData data;
+  data.store = store;
+  data.experiment = experiment;
+  data.settings = settings;
+  data.has_plan = plan != nullptr;
+  data.shards = scan.shards.size();
+  for (const auto& [path, why] : scan.unreadable) data.unreadable.emplace_back(path.string(), why);
+
+  // Shards in plan order, matched by stage and coordinates.
+  std::map<std::string, std::size_t> plan_position;
+  if (plan)
+    for (std::size_t i = 0; i < plan->jobs.size(); ++i)
+      plan_position.emplace(key_of(plan->jobs[i].stage, coordinates_of(plan->jobs[i])), i);
+  std::vector<Entry> entries;
+  std::vector<int> plan_status(plan ? plan->jobs.size() : 0, 0);  // 0 not run, 1 done, 2 failed
+  std::size_t outside_plan = 0;
+  for (const auto& shard : scan.shards) {
+    Entry entry{&shard, stage_of_spec(shard.spec), std::numeric_limits<std::size_t>::max()};
+    if (entry.stage.empty()) entry.stage = shard.kind;
+    if (plan) {
+      const auto it = plan_position.find(key_of(entry.stage, shard.params));
+      if (it != plan_position.end()) entry.order = it->second;
+      else if (plan->index.count(shard.job_id)) entry.order = plan->index.at(shard.job_id);
+      if (entry.order < plan_status.size()) plan_status[entry.order] = shard.status == "done" ? 1 : 2;
+      else ++outside_plan;
+    }
+    entries.push_back(entry);
+  }
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.order < b.order; });
+  if (plan) {
+    data.planned = plan->jobs.size();
+    for (int s : plan_status) (s == 1 ? data.done : s == 2 ? data.failed : data.not_run) += 1;
+    if (outside_plan)
+      data.notes.push_back(fmt::format("{} shard(s) match no job of plan.toml's plan (an earlier plan?); they are "
+                                       "included",
+                                       outside_plan));
+  }
+
+  // Table, row and column values: plan order, then whatever else the shards hold.
+  const bool timing_enabled = !config.timing_kinds.empty();
+  auto is_timing = [&](const std::string& kind) { return timing_enabled && kind.rfind(config.timing_kinds, 0) == 0; };
+  std::set<std::string> extra_tables, extra_rows, extra_columns, extra_x;
+  if (plan)
+    for (const auto& job : plan->jobs) {
+      const Coordinates c = coordinates_of(job);
+      const std::string *t = find(c, config.tables), *r = find(c, config.rows), *col = find(c, config.columns);
+      if (job.kind == config.kind && t && r && col) {
+        push_unique(data.tables, *t);
+        push_unique(data.rows, *r);
+        push_unique(data.columns, *col);
+      }
+      if (is_timing(job.kind) && r) push_unique(data.timing_x, *r);
+    }
+  for (const auto& e : entries) {
+    const Coordinates& c = e.shard->params;
+    const std::string *t = find(c, config.tables), *r = find(c, config.rows), *col = find(c, config.columns);
+    if (e.shard->kind == config.kind && t && r && col) {
+      extra_tables.insert(*t);
+      extra_rows.insert(*r);
+      extra_columns.insert(*col);
+    }
+    if (is_timing(e.shard->kind) && r) extra_x.insert(*r);
+  }
+  append_sorted(data.tables, extra_tables);
+  append_sorted(data.rows, extra_rows);
+  append_sorted(data.columns, extra_columns);
+  append_sorted(data.timing_x, extra_x);
+  const std::size_t T = data.tables.size(), R = data.rows.size(), C = data.columns.size();
+
+  // Expected and failed jobs per cell, metric values per cell, the first image per cell.
+  std::vector<int> expected(T * R * C, 0), failed(T * R * C, 0);
+  auto cell_index = [&](const Coordinates& c, std::size_t& index) {
+    const std::string *t = find(c, config.tables), *r = find(c, config.rows), *col = find(c, config.columns);
+    if (!t || !r || !col) return false;
+    index = (index_of(data.tables, *t) * R + index_of(data.rows, *r)) * C + index_of(data.columns, *col);
+    return true;
+  };
+  std::size_t index = 0;
+  if (plan)
+    for (const auto& job : plan->jobs)
+      if (job.kind == config.kind && cell_index(coordinates_of(job), index)) ++expected[index];
+  std::vector<std::vector<std::vector<double>>> values(config.metrics.size(), std::vector<std::vector<double>>(T * R * C));
+  std::vector<std::filesystem::path> first_image(T * R * C);
+  for (const auto& e : entries) {
+    const ShardSummary& shard = *e.shard;
+    if (shard.kind != config.kind || !cell_index(shard.params, index)) continue;
+    if (shard.status != "done") {
+      ++failed[index];
+      continue;
+    }
+    for (std::size_t m = 0; m < config.metrics.size(); ++m) {
+      const auto it = shard.metrics.find(config.metrics[m]);
+      if (it != shard.metrics.end()) values[m][index].push_back(it->second);
+    }
+    if (first_image[index].empty() && !config.images.empty() &&
+        std::count(shard.image_keys.begin(), shard.image_keys.end(), config.images))
+      first_image[index] = shard.path;
+  }
+
+  for (std::size_t m = 0; m < config.metrics.size(); ++m)
+    for (std::size_t t = 0; t < T; ++t) {
+      MetricTable table;
+      table.metric = config.metrics[m];
+      table.table = data.tables[t];
+      table.rows = data.rows;
+      table.columns = data.columns;
+      table.has_reference = settings.reference.has(table.metric, table.table);
+      table.cells.assign(R, std::vector<CellStats>(C));
+      table.average.assign(C, CellStats{});
+      for (std::size_t c = 0; c < C; ++c) {
+        std::vector<double> row_means, references;
+        for (std::size_t r = 0; r < R; ++r) {
+          const std::size_t i = (t * R + r) * C + c;
+          CellStats& cell = table.cells[r][c];
+          summarize(values[m][i], cell);
+          cell.expected = expected[i];
+          cell.failed = failed[i];
+          cell.reference = settings.reference.find(table.metric, table.table, data.rows[r], data.columns[c]);
+          if (cell.n) row_means.push_back(cell.mean);
+          if (cell.reference) references.push_back(*cell.reference);
+        }
+        CellStats& average = table.average[c];
+        summarize(row_means, average);
+        average.std = 0;
+        average.expected = static_cast<int>(R);
+        if (R && references.size() == R) {
+          CellStats published;
+          summarize(references, published);
+          average.reference = published.mean;
+        }
+      }
+      data.metric_tables.push_back(std::move(table));
+    }
+
+  if (!config.images.empty())
+    for (std::size_t t = 0; t < T; ++t) {
+      ImageGridData grid;
+      grid.table = data.tables[t];
+      grid.rows = data.rows;
+      grid.columns = data.columns;
+      grid.cells.assign(R, std::vector<GridCell>(C));
+      for (std::size_t r = 0; r < R; ++r)
+        for (std::size_t c = 0; c < C; ++c) grid.cells[r][c].shard = first_image[(t * R + r) * C + c];
+      data.grids.push_back(std::move(grid));
+    }
+
+  // Training time per stage and `rows` value.
+  if (timing_enabled) {
+    // Stages named like a column first, in column order (the study's methods), then the rest.
+    std::vector<std::string> stages, planned_stages;
+    if (plan)
+      for (const auto& stage : plan->stage_order)
+        for (const auto& job : plan->jobs)
+          if (job.stage == stage && is_timing(job.kind) && find(coordinates_of(job), config.rows)) {
+            push_unique(planned_stages, stage);
+            break;
+          }
+    std::set<std::string> extra_stages;
+    for (const auto& e : entries)
+      if (is_timing(e.shard->kind) && find(e.shard->params, config.rows)) extra_stages.insert(e.stage);
+    append_sorted(planned_stages, extra_stages);
+    for (const auto& column : data.columns)
+      if (std::count(planned_stages.begin(), planned_stages.end(), column)) stages.push_back(column);
+    for (const auto& stage : planned_stages) push_unique(stages, stage);
+    for (const auto& stage : stages) {
+      TimingSeries series;
+      series.stage = stage;
+      for (const auto& x : data.timing_x) {
+        std::vector<double> seconds;
+        CellStats cell;
+        if (plan)
+          for (const auto& job : plan->jobs) {
+            const Coordinates c = coordinates_of(job);
+            if (job.stage == stage && is_timing(job.kind) && find(c, config.rows) && *find(c, config.rows) == x)
+              ++cell.expected;
+          }
+        for (const auto& e : entries) {
+          const std::string* r = find(e.shard->params, config.rows);
+          if (e.stage != stage || !is_timing(e.shard->kind) || !r || *r != x) continue;
+          if (e.shard->status != "done") {
+            ++cell.failed;
+            continue;
+          }
+          const auto it = e.shard->timings.find(config.timing_phase);
+          if (it != e.shard->timings.end()) seconds.push_back(it->second);
+        }
+        const int expected_here = cell.expected, failed_here = cell.failed;
+        summarize(seconds, cell);
+        cell.expected = expected_here;
+        cell.failed = failed_here;
+        series.x.push_back(x);
+        series.y.push_back(cell);
+      }
+      data.timing.push_back(std::move(series));
+    }
+  }
+
+  for (const auto& e : entries)
+    if (e.shard->status == "failed")
+      data.failures.push_back(
+          {e.shard->job_id, e.stage, e.shard->kind, coordinates_display(e.shard->params), e.shard->error});
+  if (T == 0)
+    data.notes.push_back(fmt::format("no '{}' jobs with the coordinates '{}', '{}' and '{}' in the plan or the store",
+                                     config.kind, config.tables, config.rows, config.columns));
+  return data;
+}
+
+}  // namespace tunegrid

@@ -1,0 +1,427 @@
+// test_report.cpp — `tunegrid report` from fixture stores built here with the shard writer:
+// known metric values give a known Markdown and CSV table (mean ± sample std over seeds, the
+// Average row, published values and differences); a partial store shows its missing cells,
+// failed and unreadable shards; [report] / [reference] mistakes are InputErrors naming the
+// key; CSV parses with the expected columns, HTML and SVG are well-formed XML (python3 when
+// present), LaTeX compiles (pdflatex when present), PNGs decode at the expected sizes with the
+// cells' images where the layout says; and a shard's images read back (core/shard_reader).
+#include <boost/test/unit_test.hpp>
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/config.h"
+#include "core/image_io.h"
+#include "core/plan.h"
+#include "core/shard_reader.h"
+#include "core/shard_writer.h"
+#include "results/report.h"
+#include "results/report_figures.h"
+#include "tests/input_error.h"
+
+using namespace tunegrid;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  fs::path dir;
+  TempDir() {
+    char pattern[] = "/tmp/tunegrid-report-XXXXXX";
+    dir = mkdtemp(pattern);
+    fs::create_directories(dir / "jobs");
+  }
+  ~TempDir() { fs::remove_all(dir); }
+};
+
+const char* kExperiment = R"(
+[experiment]
+name = "hanok-test"
+[grid]
+finetuned = ["textual_inversion", "lora"]
+train_images = [5, 50]
+prompt = ["{} in the fire", "{}, fire"]
+seed = [1, 2, 3]
+[jobs.textual_inversion]
+kind = "finetune.textual_inversion"
+over = ["train_images", "seed"]
+[jobs.lora]
+kind = "finetune.lora"
+over = ["train_images", "seed"]
+[jobs.sample]
+kind = "sample"
+[report]
+metrics = ["clip_score", "style_accuracy"]
+[report.labels]
+textual_inversion = "Textual Inversion"
+"{} in the fire" = "B: * in the fire"
+[reference]
+source = "Test et al. 2024"
+rows = [5, 50]
+[reference.clip_score."{} in the fire"]
+textual_inversion = [0.26, 0.20]
+)";
+
+KindCatalog catalog() {
+  KindCatalog kinds;
+  for (const char* name : {"sample", "finetune.textual_inversion", "finetune.lora"}) kinds[name] = KindSpec{name, "", {}};
+  return kinds;
+}
+
+struct Fixture {
+  PlanDocument document = split_plan_document(kExperiment, "plan.toml");
+  Plan plan = build_plan(parse_experiment(document.experiment_toml, "plan.toml", {}, catalog()), catalog());
+};
+
+std::string text_of(const Job& job, const std::string& axis) {
+  for (const auto& [name, value] : job.coordinates)
+    if (name == axis) return coordinate_text(value);
+  return "";
+}
+
+// Known numbers: clip_score = base(method, images, prompt) + (seed - 2) * 0.01, so each cell's
+// mean is the base and its sample std 0.01; style_accuracy = 0.5 for every job; train time =
+// 10 (TI) or 30 (LoRA), +10 at 50 images, + (seed - 2): mean 10 / 20 / 30 / 40, std 1.
+double base_clip(const std::string& method, const std::string& images, const std::string& prompt) {
+  const double value = method == "textual_inversion" ? (images == "5" ? 0.25 : 0.23) : (images == "5" ? 0.27 : 0.29);
+  return value + (prompt == "{}, fire" ? 0.01 : 0);
+}
+
+// Each cell's images: two 8x8 solid images, the first coloured by the cell.
+ImageBatch cell_images(int method, int images, int prompt) {
+  ImageBatch batch;
+  batch.key = "samples";
+  batch.count = 2;
+  batch.height = batch.width = 8;
+  for (int i = 0; i < 2 * 64; ++i) {
+    const bool first = i < 64;
+    batch.pixels.push_back(first ? static_cast<std::uint8_t>(40 + 100 * method) : 0);
+    batch.pixels.push_back(first ? static_cast<std::uint8_t>(40 + 100 * images) : 0);
+    batch.pixels.push_back(first ? static_cast<std::uint8_t>(40 + 100 * prompt) : 0);
+  }
+  return batch;
+}
+
+// Writes the shard of `job`: done with the known numbers, or failed with `error`.
+void write_job(const fs::path& store, const Job& job, const std::string& error = "") {
+  ShardHeader header;
+  header.job_id = job.id;
+  header.kind = job.kind;
+  header.status = error.empty() ? JobStatus::done : JobStatus::failed;
+  header.spec = job.spec_toml;
+  header.params = job.coordinates;
+  header.error = error;
+  JobOutputs outputs;
+  const int seed = std::stoi(text_of(job, "seed"));
+  const std::string images = text_of(job, "train_images");
+  if (error.empty() && job.kind == "sample") {
+    const std::string method = text_of(job, "finetuned"), prompt = text_of(job, "prompt");
+    outputs.metrics["clip_score"] = base_clip(method, images, prompt) + (seed - 2) * 0.01;
+    outputs.metrics["style_accuracy"] = 0.5;
+    outputs.images.push_back(cell_images(method == "lora", images == "50", prompt == "{}, fire"));
+  } else if (error.empty()) {
+    outputs.timings["train"] = (job.kind == "finetune.lora" ? 30 : 10) + (images == "50" ? 10 : 0) + (seed - 2);
+  }
+  write_shard(store, header, outputs);
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool have(const char* program) { return std::system(fmt::format("command -v {} >/dev/null 2>&1", program).c_str()) == 0; }
+
+// RFC 4180 lines into fields.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows(1, std::vector<std::string>(1));
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (quoted) {
+      if (ch == '"' && i + 1 < text.size() && text[i + 1] == '"') rows.back().back() += '"', ++i;
+      else if (ch == '"') quoted = false;
+      else rows.back().back() += ch;
+    } else if (ch == '"') quoted = true;
+    else if (ch == ',') rows.back().emplace_back();
+    else if (ch == '\n') rows.emplace_back(1);
+    else rows.back().back() += ch;
+  }
+  if (rows.back().size() == 1 && rows.back()[0].empty()) rows.pop_back();
+  return rows;
+}
+
+bool xml_well_formed(const fs::path& file) {
+  return std::system(fmt::format("python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' '{}'",
+                                 file.string()).c_str()) == 0;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(shard_images)
+
+BOOST_AUTO_TEST_CASE(images_read_back_whole_or_limited) {
+  TempDir store;
+  ShardHeader header;
+  header.job_id = "00000000000000aa";
+  header.kind = "sample";
+  JobOutputs outputs;
+  outputs.images.push_back(cell_images(1, 0, 1));
+  write_shard(store.dir, header, outputs);
+  const fs::path shard = shard_path(store.dir, header.job_id);
+  const ImageBatch all = read_shard_images(shard, "samples");
+  BOOST_TEST(all.count == 2);
+  BOOST_TEST(all.height == 8);
+  BOOST_TEST(all.width == 8);
+  BOOST_TEST(all.pixels == outputs.images[0].pixels);
+  const ImageBatch first = read_shard_images(shard, "samples", 1);
+  BOOST_TEST(first.count == 1);
+  BOOST_TEST(std::vector<std::uint8_t>(first.pixels.begin(), first.pixels.end()) ==
+             std::vector<std::uint8_t>(all.pixels.begin(), all.pixels.begin() + 8 * 8 * 3));
+  BOOST_CHECK_THROW(read_shard_images(shard, "nope"), StoreError);
+  BOOST_CHECK_THROW(read_shard_images(store.dir / "jobs" / "missing.h5", "samples"), StoreError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(report)
+
+BOOST_AUTO_TEST_CASE(settings_defaults_and_errors) {
+  const ReportSettings defaults = split_plan_document("[jobs.a]\nkind = \"sample\"\n", "p.toml").settings;
+  BOOST_TEST(defaults.report.kind == "sample");
+  BOOST_TEST(defaults.report.tables == "prompt");
+  BOOST_TEST(defaults.report.rows == "train_images");
+  BOOST_TEST(defaults.report.columns == "finetuned");
+  BOOST_TEST(defaults.report.metrics.size() == 3u);
+  BOOST_TEST(defaults.report.timing_kinds == "finetune.");
+  BOOST_TEST(!defaults.reference.present);
+  const PlanDocument document = split_plan_document(kExperiment, "plan.toml");
+  BOOST_TEST(document.experiment_toml.find("report") == std::string::npos);
+  BOOST_TEST(*document.settings.reference.find("clip_score", "{} in the fire", "50", "textual_inversion") == 0.20);
+  BOOST_TEST(document.settings.report.label("{} in the fire") == "B: * in the fire");
+
+  auto error = [](const std::string& text) {
+    return testing::input_error_of([&] { split_plan_document(text, "p.toml"); });
+  };
+  std::string message = error("[report]\ncolums = \"x\"\n");
+  BOOST_TEST(message.find("p.toml:2:1: unknown key 'report.colums' (did you mean 'columns'?)") != std::string::npos, message);
+  message = error("[report]\nmetrics = \"clip_score\"\n");
+  BOOST_TEST(message.find("'report.metrics' expects a non-empty array of metric names") != std::string::npos, message);
+  message = error("[report]\nrows = 5\n");
+  BOOST_TEST(message.find("'report.rows' expects a string, found an integer") != std::string::npos, message);
+  message = error("[report]\nrows = \"prompt\"\n");
+  BOOST_TEST(message.find("three different coordinates") != std::string::npos, message);
+  message = error("[reference]\nrows = [5]\n[reference.clip_scor.p]\nlora = [0.2]\n");
+  BOOST_TEST(message.find("unknown key 'reference.clip_scor'") != std::string::npos, message);
+  BOOST_TEST(message.find("did you mean 'clip_score'") != std::string::npos, message);
+  message = error("[reference]\nrows = [5, 50]\n[reference.clip_score.p]\nlora = [0.2]\n");
+  BOOST_TEST(message.find("'reference.clip_score.\"p\".lora' expects an array of 2 numbers") != std::string::npos, message);
+  message = error("[reference]\nrows = [5]\n[reference.clip_score.p]\nlora = [\"x\"]\n");
+  BOOST_TEST(message.find("expects numbers, found a string") != std::string::npos, message);
+  message = error("[reference.clip_score.p]\nlora = [0.2]\n");
+  BOOST_TEST(message.find("needs 'reference.rows'") != std::string::npos, message);
+  message = error("[report.labels]\nlora = 3\n");
+  BOOST_TEST(message.find("'report.labels.\"lora\"' expects a string") != std::string::npos, message);
+}
+
+BOOST_AUTO_TEST_CASE(full_store_gives_the_known_tables) {
+  TempDir store;
+  Fixture fixture;
+  for (const auto& job : fixture.plan.jobs) write_job(store.dir, job);
+  ReportRequest request;
+  request.dir = store.dir.string();
+  const StoreScan scan = scan_store(store.dir);
+  const std::string md = make_report(request, scan, &fixture.plan, fixture.document.settings, "hanok-test");
+
+  BOOST_TEST(md.find("36 of 36 planned jobs done, 0 failed, 0 not run yet; 36 shard(s), 0 unreadable") != std::string::npos, md);
+  BOOST_TEST(md.find("## clip\\_score — prompt = B: \\* in the fire\n\n"
+                     "| train\\_images | Textual Inversion | published | Δ | lora | published | Δ |\n"
+                     "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+                     "| 5 | 0.2500 ± 0.0100 (n=3) | 0.2600 | -0.0100 | 0.2700 ± 0.0100 (n=3) | — | — |\n"
+                     "| 50 | 0.2300 ± 0.0100 (n=3) | 0.2000 | +0.0300 | 0.2900 ± 0.0100 (n=3) | — | — |\n"
+                     "| Average | 0.2400 | 0.2300 | +0.0100 | 0.2800 | — | — |\n"
+                     "\npublished: Test et al. 2024; Δ = ours − published.\n") != std::string::npos, md);
+  BOOST_TEST(md.find("## clip\\_score — prompt = {}, fire\n\n"
+                     "| train\\_images | Textual Inversion | lora |\n"
+                     "| --- | ---: | ---: |\n"
+                     "| 5 | 0.2600 ± 0.0100 (n=3) | 0.2800 ± 0.0100 (n=3) |\n"
+                     "| 50 | 0.2400 ± 0.0100 (n=3) | 0.3000 ± 0.0100 (n=3) |\n"
+                     "| Average | 0.2500 | 0.2900 |\n") != std::string::npos, md);
+  BOOST_TEST(md.find("| 5 | 0.5000 ± 0.0000 (n=3) | 0.5000 ± 0.0000 (n=3) |") != std::string::npos, md);
+  BOOST_TEST(md.find("## Training time — timings/train in seconds\n\n"
+                     "| train\\_images | Textual Inversion | lora |\n"
+                     "| --- | ---: | ---: |\n"
+                     "| 5 | 10.00 ± 1.00 (n=3) | 30.00 ± 1.00 (n=3) |\n"
+                     "| 50 | 20.00 ± 1.00 (n=3) | 40.00 ± 1.00 (n=3) |\n") != std::string::npos, md);
+  BOOST_TEST(md.find("Failed jobs") == std::string::npos);
+
+  // Figures under DIR/report/: the timing plot as PNG and SVG, one grid per prompt.
+  const fs::path figures = store.dir / "report";
+  const ImageBatch plot = read_png(figures / "timing.png");
+  BOOST_TEST(plot.width == kTimingPlotWidth);
+  BOOST_TEST(plot.height == kTimingPlotHeight);
+  BOOST_TEST(read_text(figures / "timing.svg").find("<svg") != std::string::npos);
+  if (have("python3")) BOOST_TEST(xml_well_formed(figures / "timing.svg"));
+  BOOST_TEST(md.find((figures / "grid-1-in-the-fire.png").string()) != std::string::npos, md);
+  BOOST_TEST(md.find((figures / "grid-2-fire.png").string()) != std::string::npos, md);
+
+  // The grid: 8 px images enlarged to 96 px cells (or wider for labels), each cell's first image.
+  ReportData data = collect_report(request.dir, "hanok-test", scan, &fixture.plan, fixture.document.settings);
+  std::vector<std::string> notes;
+  if (const char* keep = std::getenv("TUNEGRID_KEEP_REPORT")) fs::copy(figures, keep, fs::copy_options::overwrite_existing | fs::copy_options::recursive);
+  const GridLayout layout = write_image_grid(data.grids[1], data.settings.report, store.dir / "grid.png", notes);
+  BOOST_TEST(notes.empty());
+  BOOST_TEST(layout.images == 4);
+  BOOST_TEST(layout.cell_height == 96);
+  BOOST_TEST(layout.cell_width >= 96);
+  const ImageBatch grid = read_png(store.dir / "grid.png");
+  BOOST_TEST(grid.width == layout.width);
+  BOOST_TEST(grid.height == layout.height);
+  for (int r = 0; r < 2; ++r)
+    for (int c = 0; c < 2; ++c) {
+      const int x = layout.x0 + c * layout.pitch_x + layout.cell_width / 2, y = layout.y0 + r * layout.pitch_y + 48;
+      const std::uint8_t* pixel = grid.pixels.data() + (static_cast<std::size_t>(y) * grid.width + x) * 3;
+      // Columns: textual_inversion, lora; rows: 5, 50; table 2: "{}, fire".
+      BOOST_TEST(int(pixel[0]) == 40 + 100 * c);
+      BOOST_TEST(int(pixel[1]) == 40 + 100 * r);
+      BOOST_TEST(int(pixel[2]) == 140);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(partial_store_shows_missing_cells_and_failures) {
+  TempDir store;
+  Fixture fixture;
+  int failed = 0;
+  for (const auto& job : fixture.plan.jobs) {
+    const bool lora_50_fire = job.kind == "sample" && text_of(job, "finetuned") == "lora" &&
+                              text_of(job, "train_images") == "50" && text_of(job, "prompt") == "{} in the fire";
+    if (lora_50_fire) continue;  // not run yet
+    const bool fail = job.kind == "sample" && text_of(job, "finetuned") == "textual_inversion" &&
+                      text_of(job, "train_images") == "5" && text_of(job, "prompt") == "{} in the fire" &&
+                      text_of(job, "seed") == "3";
+    write_job(store.dir, job, fail ? "CUDA out of memory | at step 3" : "");
+    failed += fail;
+  }
+  BOOST_TEST(failed == 1);
+  std::ofstream(store.dir / "jobs" / "ffffffffffffffff.h5") << "not hdf5";
+  ReportRequest request;
+  request.dir = store.dir.string();
+  const std::string md = make_report(request, scan_store(store.dir), &fixture.plan, fixture.document.settings, "t");
+  BOOST_TEST(md.find("32 of 36 planned jobs done, 1 failed, 3 not run yet; 33 shard(s), 1 unreadable") != std::string::npos, md);
+  // TI at 5 images: seeds 1 and 2 only, mean 0.245, std 0.00707; LoRA at 50: missing.
+  BOOST_TEST(md.find("| 5 | 0.2450 ± 0.0071 (n=2 of 3, 1 failed) | 0.2600 | -0.0150 | 0.2700 ± 0.0100 (n=3) | — | — |\n"
+                     "| 50 | 0.2300 ± 0.0100 (n=3) | 0.2000 | +0.0300 | — | — | — |\n"
+                     "| Average | 0.2375 | 0.2300 | +0.0075 | 0.2700 (1 of 2 rows) | — | — |\n") != std::string::npos, md);
+  BOOST_TEST(md.find("## Failed jobs (1)") != std::string::npos, md);
+  BOOST_TEST(md.find("| sample | finetuned=textual\\_inversion prompt={} in the fire seed=3 train\\_images=5 | CUDA out of "
+                     "memory \\| at step 3 |") != std::string::npos, md);
+  BOOST_TEST(md.find("## Unreadable shards (1)") != std::string::npos, md);
+  BOOST_TEST(md.find("ffffffffffffffff.h5") != std::string::npos, md);
+
+  // Without a plan: the same numbers from the shards alone, no expected counts.
+  const std::string alone = make_report(request, scan_store(store.dir), nullptr, fixture.document.settings, "t");
+  BOOST_TEST(alone.find("no plan") != std::string::npos, alone);
+  BOOST_TEST(alone.find("| 0.2450 ± 0.0071 (n=2, 1 failed) |") != std::string::npos, alone);
+
+  // The grid shows the missing cell as missing and still has the other three.
+  ReportData data = collect_report(request.dir, "t", scan_store(store.dir), &fixture.plan, fixture.document.settings);
+  std::vector<std::string> notes;
+  BOOST_TEST(write_image_grid(data.grids[0], data.settings.report, store.dir / "g.png", notes).images == 3);
+}
+
+BOOST_AUTO_TEST_CASE(every_format_parses) {
+  TempDir store;
+  Fixture fixture;
+  for (const auto& job : fixture.plan.jobs)
+    write_job(store.dir, job, job.kind == "finetune.lora" && text_of(job, "seed") == "1" ? "diverged" : "");
+  const StoreScan scan = scan_store(store.dir);
+  const fs::path out = store.dir / "out";
+  fs::create_directories(out);
+
+  // CSV: the header, one row per cell and Average, then the timings; fields parse back.
+  ReportRequest request;
+  request.dir = store.dir.string();
+  request.format = "csv";
+  request.out = (out / "report.csv").string();
+  make_report(request, scan, &fixture.plan, fixture.document.settings, "t");
+  const auto rows = parse_csv(read_text(out / "report.csv"));
+  BOOST_TEST(rows.at(0) == (std::vector<std::string>{"metric", "table", "row", "column", "mean", "std", "n", "reference",
+                                                      "difference"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(rows.size() == 1u + 2 * 2 * 3 * 2 + 2 * 2);  // metrics x prompts x (2 rows + Average) x methods, timings
+  for (const auto& row : rows) BOOST_TEST(row.size() == 9u);
+  BOOST_TEST(rows[1][0] == "clip_score");
+  BOOST_TEST(rows[1][1] == "{} in the fire");
+  BOOST_TEST(rows[1][2] == "5");
+  BOOST_TEST(rows[1][3] == "textual_inversion");
+  BOOST_TEST(std::stod(rows[1][4]) == 0.25, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(std::stod(rows[1][5]) == 0.01, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(rows[1][6] == "3");
+  BOOST_TEST(std::stod(rows[1][7]) == 0.26);
+  BOOST_TEST(std::stod(rows[1][8]) == -0.01, boost::test_tools::tolerance(1e-9));
+  bool comma_table = false, lora_timing = false;
+  for (const auto& row : rows) {
+    comma_table = comma_table || row[1] == "{}, fire";
+    if (row[0] == "timings/train" && row[2] == "5" && row[3] == "lora") {
+      lora_timing = true;
+      BOOST_TEST(std::stod(row[4]) == 30.5);  // seeds 2 and 3: 30, 31
+      BOOST_TEST(row[6] == "2");
+    }
+  }
+  BOOST_TEST(comma_table);
+  BOOST_TEST(lora_timing);
+
+  // HTML: well-formed, self-contained (data URIs, inline SVG, no external references).
+  request.format = "html";
+  request.out = (out / "report.html").string();
+  make_report(request, scan, &fixture.plan, fixture.document.settings, "t");
+  const std::string html = read_text(out / "report.html");
+  BOOST_TEST(html.find("data:image/png;base64,") != std::string::npos);
+  BOOST_TEST(html.find("<svg") != std::string::npos);
+  BOOST_TEST(html.find("<?xml") == std::string::npos);
+  BOOST_TEST(html.find("diverged") != std::string::npos);
+  BOOST_TEST(html.find("src=\"report") == std::string::npos);
+  BOOST_TEST(fs::exists(out / "report-timing.svg"));
+  BOOST_TEST(fs::exists(out / "report-grid-1-in-the-fire.png"));
+  if (have("python3")) {
+    BOOST_TEST(xml_well_formed(out / "report.html"));
+    BOOST_TEST(std::system(fmt::format("python3 -c 'import sys, html.parser as H; p = H.HTMLParser(); "
+                                       "p.feed(open(sys.argv[1]).read()); p.close()' '{}'",
+                                       (out / "report.html").string()).c_str()) == 0);
+  } else {
+    BOOST_TEST_MESSAGE("python3 not found: HTML checked structurally only");
+    BOOST_TEST(html.rfind("</html>") != std::string::npos);
+  }
+
+  // LaTeX: compiles with pdflatex when there is one.
+  request.format = "tex";
+  request.out = (out / "report.tex").string();
+  make_report(request, scan, &fixture.plan, fixture.document.settings, "t");
+  const std::string tex = read_text(out / "report.tex");
+  BOOST_TEST(tex.find("\\begin{tabular}") != std::string::npos);
+  BOOST_TEST(tex.find("B: * in the fire") != std::string::npos);
+  BOOST_TEST(tex.find("\\{\\}, fire") != std::string::npos);
+  if (have("pdflatex")) {
+    const int status = std::system(fmt::format("cd '{}' && pdflatex -interaction=nonstopmode -halt-on-error report.tex "
+                                               ">pdflatex.log 2>&1", out.string()).c_str());
+    BOOST_TEST(status == 0, read_text(out / "pdflatex.log"));
+    BOOST_TEST(fs::exists(out / "report.pdf"));
+  } else {
+    BOOST_TEST_MESSAGE("pdflatex not found: skipping the LaTeX compile check");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(format_names) {
+  BOOST_TEST(int(parse_report_format("md")) == int(ReportFormat::markdown));
+  BOOST_TEST(int(parse_report_format("tex")) == int(ReportFormat::latex));
+  const std::string message = testing::input_error_of([] { parse_report_format("pdf"); });
+  BOOST_TEST(message.find("expected md, csv, tex or html") != std::string::npos, message);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
