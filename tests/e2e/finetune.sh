@@ -73,4 +73,8 @@ run_capture rank "$TUNEGRID" plan "$exp/finetune-check.toml" --set jobs.lora.par
 expect_status 2 rank && expect_output rank "rank" && pass "rank = 0 refused"
 run_capture target "$TUNEGRID" plan "$exp/finetune-check.toml" --set 'jobs.lora.params.target_modules=["to_qq"]'
 expect_status 2 target && expect_output target "to_qq" && pass "unknown target module refused"
+run_capture te_target "$TUNEGRID" plan "$exp/finetune-check.toml" \
+  --set jobs.lora.params.train_text_encoder=true --set 'jobs.lora.params.text_encoder_target_modules=["q_prj"]'
+expect_status 2 te_target && expect_output te_target "text_encoder_target_modules" && expect_output te_target "q_prj" \
+  && pass "unknown text-encoder target module refused"
 finish

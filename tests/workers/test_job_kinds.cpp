@@ -1,15 +1,20 @@
-// test_job_kinds.cpp — the benchmark job kinds on a tiny configuration built here, and
-// device selection: CPU when no GPU is visible; the GPU case skips with a message on a
-// machine without one.
+// test_job_kinds.cpp — the benchmark job kinds on a tiny configuration built here, a
+// two-step finetune.lora job with and without the text encoder, and device selection: CPU
+// when no GPU is visible; the GPU case skips with a message on a machine without one.
 #include <boost/test/unit_test.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <iostream>
+#include <map>
 
 #include "core/config.h"
 #include "core/plan.h"
 #include "tests/input_error.h"
 #include "workers/jobs/job_kind.h"
 #include "workers/jobs/upstream_artifacts.h"
+#include "workers/models/weights.h"
 #include "workers/parallel/devices.h"
 
 using namespace tunegrid;
@@ -71,6 +76,36 @@ BOOST_AUTO_TEST_CASE(noop_fails_its_first_attempts) {
   BOOST_CHECK_THROW(find_job_kind("bench.noop")->run(context), std::runtime_error);
   context.attempt = 3;
   BOOST_CHECK_NO_THROW(find_job_kind("bench.noop")->run(context));
+}
+
+BOOST_AUTO_TEST_CASE(finetune_lora_adapts_the_text_encoder_when_asked) {
+  // Two 2-step jobs on tiny-sd (rank 2): with train_text_encoder its 5 layers × 4 projections
+  // add 20 · 2 · (32 + 32) = 2,560 parameters, and the artifact holds their keys.
+  const std::string base = "[jobs.lora]\nkind = \"finetune.lora\"\n[jobs.lora.params]\nmodel = \"" +
+                           std::string(TUNEGRID_SOURCE_DIR) + "/tests/fixtures/tiny-sd\"\n" +
+                           "data = \"builtin:scenes?style=hanok&count=2&seed=3\"\nmax_train_steps = 2\n"
+                           "train_batch_size = 2\nrank = 2\n";
+  const auto dir = std::filesystem::temp_directory_path() / ("tunegrid-test-kinds-lora-" + std::to_string(::getpid()));
+  std::map<bool, double> trainable;
+  for (const bool text : {false, true}) {
+    const Plan plan = plan_of(base + "train_text_encoder = " + (text ? "true" : "false") + "\n");
+    JobContext context(plan.jobs.at(0));
+    context.artifacts = dir / (text ? "te" : "unet");
+    find_job_kind("finetune.lora")->run(context);
+    trainable[text] = context.outputs.metrics.at("trainable_parameters");
+    const auto keys = load_tensors(context.artifacts / "pytorch_lora_weights.safetensors");
+    BOOST_TEST(keys.count("text_encoder.text_model.encoder.layers.4.self_attn.v_proj.lora_A.weight") == (text ? 1u : 0u));
+  }
+  BOOST_TEST(trainable[true] - trainable[false] == 2560.0);
+  // The text-encoder targets without train_text_encoder would be ignored: refused, naming both keys.
+  const Plan plan = plan_of(base + "text_encoder_target_modules = [\"q_proj\"]\n");
+  JobContext context(plan.jobs.at(0));
+  context.artifacts = dir / "refused";
+  const std::string message = testing::input_error_of([&] { find_job_kind("finetune.lora")->run(context); });
+  BOOST_TEST(message.find("'text_encoder_target_modules' = [q_proj] has no effect while 'train_text_encoder' is "
+                          "false") != std::string::npos,
+             message);
+  std::filesystem::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(upstream_artifacts_needs_exactly_one_job_of_the_stage) {

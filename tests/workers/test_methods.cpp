@@ -231,6 +231,7 @@ BOOST_AUTO_TEST_CASE(lora_trains_only_its_adapters_and_round_trips_in_both_forma
   // tiny-sd: transformer blocks in down_blocks.1 (2), mid_block (1), up_blocks.0 (3); attn1 and attn2
   // in each, 4 projections per attention = 48 adapters (the 96 tensors peft writes for it).
   BOOST_TEST(method.adapters().size() == 48u);
+  BOOST_TEST(!method.trains_text_encoder());  // diffusers' default: the UNet only
   const double loss_before = fixed_draw_loss(model, set, "a photo of a sks house");
   run_finetune(model, method, settings, set, nullptr, {}, "test");
   const double loss_after = fixed_draw_loss(model, set, "a photo of a sks house");
@@ -243,12 +244,12 @@ BOOST_AUTO_TEST_CASE(lora_trains_only_its_adapters_and_round_trips_in_both_forma
   method.save(dir, 30);
   for (const char* file : {"pytorch_lora_weights.safetensors", "lora_kohya.safetensors"}) {
     StableDiffusion fresh = load_stable_diffusion(kTinySD);
-    install_lora(fresh.unet, read_lora_file(dir / file, fresh.unet), file);
+    install_lora(fresh, read_lora_file(dir / file, fresh), file);
     BOOST_TEST(at::allclose(unet_output(fresh, "a photo of a sks house"), trained, 1e-5, 1e-6), file);
   }
   // Merging gives the same outputs with plain weights.
   StableDiffusion merged = load_stable_diffusion(kTinySD);
-  merge_lora(merged.unet, read_lora_file(dir / "lora_kohya.safetensors", merged.unet), "test");
+  merge_lora(merged, read_lora_file(dir / "lora_kohya.safetensors", merged), "test");
   BOOST_TEST(at::allclose(unet_output(merged, "a photo of a sks house"), trained, 1e-4, 1e-5));
   // kohya keys and alpha.
   std::map<std::string, std::string> metadata;
@@ -258,6 +259,169 @@ BOOST_AUTO_TEST_CASE(lora_trains_only_its_adapters_and_round_trips_in_both_forma
   BOOST_TEST(metadata["ss_network_dim"] == "2");
   const auto peft = load_tensors(dir / "pytorch_lora_weights.safetensors");
   BOOST_TEST(peft.count("unet.mid_block.attentions.0.transformer_blocks.0.attn2.to_k.lora_A.weight") == 1u);
+  std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(lora_on_the_text_encoder_trains_with_the_unet_and_round_trips) {
+  StableDiffusion model = load_stable_diffusion(kTinySD);
+  LoRAConfig config;
+  config.rank = 2;
+  config.alpha = 1;  // scale 0.5
+  config.train_text_encoder = true;
+  LoRA method(config, 5);
+  FineTuneSettings settings = tiny_settings(30);
+  const TrainingSet set = make_training_set(model, settings.data, "test");
+  const std::string prompt = "a photo of a sks house";
+  const auto before = snapshot(model);
+  const at::Tensor base_text = encode_prompts(model, {prompt}).detach();
+  const at::Tensor base_output = unet_output(model, prompt);
+  method.attach(model);
+  BOOST_TEST(method.trains_text_encoder());
+  BOOST_TEST(at::equal(encode_prompts(model, {prompt}).detach(), base_text));  // B = 0
+  BOOST_TEST(at::equal(unet_output(model, prompt), base_output));
+  // The UNet's adapters start as without text-encoder adapters (their own seed stream).
+  LoRAConfig unet_only = config;
+  unet_only.train_text_encoder = false;
+  StableDiffusion other = load_stable_diffusion(kTinySD);
+  LoRA unet_method(unet_only, 5);
+  unet_method.attach(other);
+  // tiny-sd's text encoder: 5 layers, hidden 32; q, k, v and out of each = 20 adapters of
+  // rank · (32 + 32) parameters, after the UNet's 48.
+  std::size_t unet_adapters = 0, text_adapters = 0;
+  std::int64_t analytic = 0;
+  for (const auto& adapter : method.adapters()) {
+    if (adapter.component == LoRAComponent::unet) {
+      BOOST_TEST_REQUIRE(unet_adapters < unet_method.adapters().size());
+      BOOST_TEST(adapter.module == unet_method.adapters()[unet_adapters].module);
+      BOOST_TEST(at::equal(adapter.down, unet_method.adapters()[unet_adapters].down));
+      analytic += config.rank * (adapter.down.size(1) + adapter.up.size(0));
+      ++unet_adapters;
+    } else {
+      BOOST_TEST(adapter.module.rfind("text_model.encoder.layers.", 0) == 0, adapter.module);
+      ++text_adapters;
+    }
+  }
+  BOOST_TEST(unet_adapters == 48u);
+  BOOST_TEST(text_adapters == 20u);
+  analytic += 20 * config.rank * (32 + 32);
+  BOOST_TEST(method.trainable_parameter_count() == analytic);
+  BOOST_TEST(method.trainable_parameter_count() == unet_method.trainable_parameter_count() + 2560);
+  const auto names = method.trainable();
+  BOOST_TEST(std::count_if(names.begin(), names.end(), [](const auto& item) {
+               return item.first.rfind("text_encoder.text_model.encoder.layers.", 0) == 0;
+             }) == 40);
+
+  const double loss_before = fixed_draw_loss(model, set, prompt);
+  run_finetune(model, method, settings, set, nullptr, {}, "test");
+  const double loss_after = fixed_draw_loss(model, set, prompt);
+  BOOST_TEST(loss_after < loss_before, "loss " << loss_before << " -> " << loss_after);
+  // Every base tensor (UNet, text encoder, VAE) bitwise unchanged; every adapter trained.
+  BOOST_TEST(changed(before, snapshot(model)).empty());
+  for (const auto& adapter : method.adapters())
+    BOOST_TEST(adapter.up.abs().max().item<float>() > 0.f, lora_component_name(adapter.component) << " " << adapter.module);
+  const at::Tensor trained_text = encode_prompts(model, {prompt}).detach();
+  const at::Tensor trained = unet_output(model, prompt);
+  BOOST_TEST(!at::allclose(trained_text, base_text));
+
+  const auto dir = temp_dir("lora-te");
+  method.save(dir, 30);
+  const auto peft = load_tensors(dir / "pytorch_lora_weights.safetensors");
+  BOOST_TEST(peft.count("text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_A.weight") == 1u);
+  BOOST_TEST(peft.count("text_encoder.text_model.encoder.layers.4.self_attn.out_proj.lora_B.weight") == 1u);
+  BOOST_TEST(peft.count("unet.mid_block.attentions.0.transformer_blocks.0.attn2.to_k.lora_A.weight") == 1u);
+  BOOST_TEST(peft.size() == 2u * 68u);
+  const auto kohya = load_tensors(dir / "lora_kohya.safetensors");
+  BOOST_TEST(kohya.count("lora_te_text_model_encoder_layers_0_self_attn_q_proj.lora_down.weight") == 1u);
+  BOOST_TEST(kohya.count("lora_te_text_model_encoder_layers_3_self_attn_v_proj.lora_up.weight") == 1u);
+  BOOST_TEST(kohya.at("lora_te_text_model_encoder_layers_2_self_attn_out_proj.alpha").item<float>() == 1.f);
+  BOOST_TEST(kohya.size() == 3u * 68u);
+  for (const char* file : {"pytorch_lora_weights.safetensors", "lora_kohya.safetensors"}) {
+    StableDiffusion fresh = load_stable_diffusion(kTinySD);
+    const auto adapters = read_lora_file(dir / file, fresh);
+    BOOST_TEST(adapters.size() == 68u, file);
+    install_lora(fresh, adapters, file);
+    BOOST_TEST(at::allclose(encode_prompts(fresh, {prompt}).detach(), trained_text, 1e-5, 1e-6), file);
+    BOOST_TEST(at::allclose(unet_output(fresh, prompt), trained, 1e-5, 1e-6), file);
+  }
+  // diffusers' other layouts of the same factors: lora_linear_layer (convert_state_dict_to_diffusers)
+  // and the attention-processor keys (to_q_lora.down, .processor.), with B as written (alpha folded).
+  {
+    NamedTensors converted_new, converted_old;
+    for (const auto& [key, value] : peft) {
+      const bool down = key.find(".lora_A.weight") != std::string::npos;
+      const std::string base = key.substr(0, key.size() - std::string(".lora_A.weight").size());
+      converted_new.emplace_back(base + (down ? ".lora_linear_layer.down.weight" : ".lora_linear_layer.up.weight"),
+                                 value);
+      std::string old = base;
+      for (const auto& [now, before] : std::vector<std::pair<std::string, std::string>>{
+               {".to_out.0", ".processor.to_out"}, {".to_q", ".processor.to_q"}, {".to_k", ".processor.to_k"},
+               {".to_v", ".processor.to_v"}, {".q_proj", ".to_q"}, {".k_proj", ".to_k"}, {".v_proj", ".to_v"},
+               {".out_proj", ".to_out"}})
+        if (old.size() > now.size() && old.compare(old.size() - now.size(), now.size(), now) == 0) {
+          old = old.substr(0, old.size() - now.size()) + before;
+          break;
+        }
+      converted_old.emplace_back(old + (down ? "_lora.down.weight" : "_lora.up.weight"), value);
+    }
+    save_tensors(dir / "new.safetensors", converted_new, {});
+    save_tensors(dir / "old.safetensors", converted_old, {});
+    for (const char* file : {"new.safetensors", "old.safetensors"}) {
+      StableDiffusion fresh = load_stable_diffusion(kTinySD);
+      const auto adapters = read_lora_file(dir / file, fresh);
+      BOOST_TEST(adapters.size() == 68u, file);
+      install_lora(fresh, adapters, file);
+      BOOST_TEST(at::allclose(encode_prompts(fresh, {prompt}).detach(), trained_text, 1e-5, 1e-6), file);
+      BOOST_TEST(at::allclose(unet_output(fresh, prompt), trained, 1e-5, 1e-6), file);
+    }
+  }
+  // Merged into the base weights: the same text encoding and UNet outputs.
+  StableDiffusion merged = load_stable_diffusion(kTinySD);
+  merge_lora(merged, read_lora_file(dir / "lora_kohya.safetensors", merged), "test");
+  BOOST_TEST(at::allclose(encode_prompts(merged, {prompt}).detach(), trained_text, 1e-4, 1e-5));
+  BOOST_TEST(at::allclose(unet_output(merged, prompt), trained, 1e-4, 1e-5));
+  // The artifact as a sample job applies it: both adapter sets.
+  write_finetune_manifest(dir, {"lora", kTinySD.string(), "sks house", {}, 30, {}});
+  StableDiffusion loaded = load_finetuned(dir);
+  BOOST_TEST(at::allclose(encode_prompts(loaded, {prompt}).detach(), trained_text, 1e-5, 1e-6));
+  BOOST_TEST(at::allclose(unet_output(loaded, prompt), trained, 1e-5, 1e-6));
+  std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(lora_files_with_unsupported_or_misshapen_adapters_are_refused) {
+  StableDiffusion model = load_stable_diffusion(kTinySD);
+  const auto dir = temp_dir("lora-bad-files");
+  const at::Tensor down = at::zeros({2, 32}), up = at::zeros({32, 2});
+  // kohya's text-encoder MLP adapters are not supported: named with the key.
+  save_tensors(dir / "mlp.safetensors",
+               {{"lora_te_text_model_encoder_layers_0_mlp_fc1.lora_down.weight", down},
+                {"lora_te_text_model_encoder_layers_0_mlp_fc1.lora_up.weight", at::zeros({37, 2})}},
+               {});
+  std::string message = input_error_of([&] { read_lora_file(dir / "mlp.safetensors", model); });
+  BOOST_TEST(message.find("lora_te_text_model_encoder_layers_0_mlp_fc1") != std::string::npos, message);
+  BOOST_TEST(message.find("q_proj, k_proj, v_proj, out_proj") != std::string::npos, message);
+  // A layer the tiny text encoder does not have.
+  save_tensors(dir / "layer9.safetensors",
+               {{"text_encoder.text_model.encoder.layers.9.self_attn.q_proj.lora_A.weight", down},
+                {"text_encoder.text_model.encoder.layers.9.self_attn.q_proj.lora_B.weight", up}},
+               {});
+  message = input_error_of([&] { read_lora_file(dir / "layer9.safetensors", model); });
+  BOOST_TEST(message.find("layers.9.self_attn.q_proj") != std::string::npos, message);
+  // Factors of the wrong width for the text encoder's 32 -> 32 projection.
+  save_tensors(dir / "wide.safetensors",
+               {{"text_encoder.text_model.encoder.layers.1.self_attn.k_proj.lora_A.weight", at::zeros({2, 64})},
+                {"text_encoder.text_model.encoder.layers.1.self_attn.k_proj.lora_B.weight", up}},
+               {});
+  message = input_error_of([&] { install_lora(model, read_lora_file(dir / "wide.safetensors", model), "wide"); });
+  BOOST_TEST(message.find("'text_model.encoder.layers.1.self_attn.k_proj' has down [2, 64]") != std::string::npos,
+             message);
+  BOOST_TEST(message.find("32 -> 32") != std::string::npos, message);
+  // An adapter without its B.
+  save_tensors(dir / "half.safetensors", {{"lora_te_text_model_encoder_layers_0_self_attn_q_proj.lora_down.weight", down}},
+               {});
+  message = input_error_of([&] { read_lora_file(dir / "half.safetensors", model); });
+  BOOST_TEST(message.find("text_encoder 'text_model.encoder.layers.0.self_attn.q_proj' lacks its up (B)") !=
+                 std::string::npos,
+             message);
   std::filesystem::remove_all(dir);
 }
 
@@ -627,7 +791,8 @@ BOOST_AUTO_TEST_CASE(the_closed_form_merge_keeps_every_concepts_targets) {
 }
 
 BOOST_AUTO_TEST_CASE(a_resumed_run_ends_bitwise_equal_to_an_uninterrupted_one) {
-  for (const std::string name : {"lora", "textual_inversion", "dreambooth", "hypernetwork", "custom_diffusion"}) {
+  for (const std::string name :
+       {"lora", "lora_text_encoder", "textual_inversion", "dreambooth", "hypernetwork", "custom_diffusion"}) {
     BOOST_TEST_CONTEXT("method " << name) {
       const auto dir = temp_dir("resume-" + name);
       FineTuneSettings settings = tiny_settings(6);
@@ -648,6 +813,13 @@ BOOST_AUTO_TEST_CASE(a_resumed_run_ends_bitwise_equal_to_an_uninterrupted_one) {
             "a photo of a house");
         std::unique_ptr<FineTuneMethod> method;
         if (name == "lora") method = std::make_unique<LoRA>(LoRAConfig{}, 1);
+        if (name == "lora_text_encoder") {
+          LoRAConfig config;
+          config.train_text_encoder = true;
+          config.text_encoder_target_modules = {"q_proj", "v_proj", "out_proj"};
+          config.init = "kaiming";
+          method = std::make_unique<LoRA>(config, 1);
+        }
         if (name == "textual_inversion") method = std::make_unique<TextualInversion>(TextualInversionConfig{});
         if (name == "dreambooth") method = std::make_unique<DreamBooth>(DreamBoothConfig{});
         if (name == "custom_diffusion") method = std::make_unique<CustomDiffusion>(CustomDiffusionConfig{});
@@ -752,8 +924,24 @@ BOOST_AUTO_TEST_CASE(bad_configurations_name_the_problem) {
   LoRAConfig unknown;
   unknown.target_modules = {"to_qq"};
   const std::string message = input_error_of([&] { LoRA(unknown, 0).attach(model); });
-  BOOST_TEST(message.find("unknown target module 'to_qq'") != std::string::npos, message);
+  BOOST_TEST(message.find("unknown target_modules entry 'to_qq'") != std::string::npos, message);
   BOOST_TEST(message.find("to_q") != std::string::npos);
+  LoRAConfig text_typo;
+  text_typo.train_text_encoder = true;
+  text_typo.text_encoder_target_modules = {"q_prj"};
+  const std::string text_message = input_error_of([&] { LoRA(text_typo, 0).attach(model); });
+  BOOST_TEST(text_message.find("unknown text_encoder_target_modules entry 'q_prj'") != std::string::npos, text_message);
+  BOOST_TEST(text_message.find("did you mean 'q_proj'") != std::string::npos, text_message);
+  LoRAConfig text_in_unet;
+  text_in_unet.target_modules = {"to_q", "v_proj"};
+  const std::string unet_message = input_error_of([&] { LoRA(text_in_unet, 0).attach(model); });
+  BOOST_TEST(unet_message.find("unknown target_modules entry 'v_proj'") != std::string::npos, unet_message);
+  BOOST_TEST(unet_message.find("belongs in text_encoder_target_modules") != std::string::npos, unet_message);
+  LoRAConfig no_text_targets;
+  no_text_targets.train_text_encoder = true;
+  no_text_targets.text_encoder_target_modules.clear();
+  BOOST_TEST(input_error_of([&] { LoRA(no_text_targets, 0).attach(model); })
+                 .find("text_encoder_target_modules is empty") != std::string::npos);
   CustomDiffusionConfig without_token;
   without_token.concept_text = "a house";
   BOOST_TEST(input_error_of([&] { CustomDiffusion(without_token).attach(model); })

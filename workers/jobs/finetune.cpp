@@ -354,12 +354,18 @@ JobKind finetune_dreambooth_kind() {
 
 JobKind finetune_lora_kind() {
   return finetune_kind(
-      "lora", "LoRA on the UNet's attention projections (diffusers/peft; kohya-ss file too).",
+      "lora",
+      "LoRA on the UNet's attention projections, optionally the text encoder's (diffusers/peft; kohya-ss file too).",
       {500, 4, 1e-4, 0, 0.5, {"a photo of {}"}},
       {{"rank", ParamType::integer, Value(4), "LoRA rank r", 1.0, {}},
        {"lora_alpha", ParamType::number, Value(0.0), "alpha (scale alpha / r); 0: = rank", 0.0, {}},
        {"target_modules", ParamType::string_list, string_list(lora_target_names()),
-        "attention projections to adapt", std::nullopt, lora_target_names()},
+        "UNet attention projections to adapt", std::nullopt, lora_target_names()},
+       {"train_text_encoder", ParamType::boolean, Value(false),
+        "also adapt the text encoder (same rank, alpha and lr; diffusers' --train_text_encoder)", std::nullopt, {}},
+       {"text_encoder_target_modules", ParamType::string_list, string_list(lora_text_encoder_target_names()),
+        "text-encoder attention projections to adapt, with train_text_encoder", std::nullopt,
+        lora_text_encoder_target_names()},
        {"init_lora_weights", ParamType::string, Value("gaussian"), "A's init: gaussian (peft) or kaiming (kohya)",
         std::nullopt, {"gaussian", "kaiming"}},
        {"instance_text", ParamType::string, Value("sks house"), "the subject in prompts", std::nullopt, {}}},
@@ -368,6 +374,12 @@ JobKind finetune_lora_kind() {
         config.rank = static_cast<int>(job.param("rank").as_integer());
         config.alpha = job.param("lora_alpha").as_number();
         config.target_modules = strings_of(job.param("target_modules"));
+        config.train_text_encoder = job.param("train_text_encoder").as_bool();
+        config.text_encoder_target_modules = strings_of(job.param("text_encoder_target_modules"));
+        if (!config.train_text_encoder && config.text_encoder_target_modules != lora_text_encoder_target_names())
+          throw InputError(fmt::format("finetune.lora param 'text_encoder_target_modules' = [{}] has no effect while "
+                                       "'train_text_encoder' is false; set train_text_encoder = true",
+                                       fmt::join(config.text_encoder_target_modules, ", ")));
         config.init = job.param("init_lora_weights").as_string();
         config.concept_text = job.param("instance_text").as_string();
         return std::make_unique<LoRA>(config, static_cast<std::uint64_t>(job.param("seed").as_integer()));

@@ -70,8 +70,8 @@ StableDiffusion load_finetuned(const std::filesystem::path& dir, std::string* co
       throw InputError((dir / "finetune.json").string() + ": a textual_inversion manifest without \"tokens\"");
     load_textual_inversion(model, dir / "learned_embeds.safetensors", manifest.tokens.front());
   } else if (manifest.method == "lora") {
-    install_lora(model.unet, read_lora_file(dir / "pytorch_lora_weights.safetensors", model.unet),
-                 (dir / "pytorch_lora_weights.safetensors").string());
+    install_lora(model, read_lora_file(dir / "pytorch_lora_weights.safetensors", model),
+                 (dir / "pytorch_lora_weights.safetensors").string());  // UNet and text-encoder adapters
   } else if (manifest.method == "custom_diffusion") {
     load_custom_diffusion(model, dir);
   } else if (manifest.method == "hypernetwork") {

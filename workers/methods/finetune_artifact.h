@@ -27,8 +27,8 @@ void write_finetune_manifest(const std::filesystem::path& dir, const FineTuneMan
 FineTuneManifest read_finetune_manifest(const std::filesystem::path& dir);
 
 // The base model with the artifact applied (textual inversion: the embedding added; lora:
-// adapters hooked in; dreambooth: the saved pipeline itself); `concept_text` receives the
-// manifest's concept text.
+// the UNet's and the text encoder's adapters hooked in; dreambooth: the saved pipeline
+// itself); `concept_text` receives the manifest's concept text.
 StableDiffusion load_finetuned(const std::filesystem::path& dir, std::string* concept_text = nullptr);
 
 }  // namespace tunegrid

@@ -7,7 +7,6 @@
 #include <map>
 
 #include "core/errors.h"
-#include "workers/models/transformer_2d.h"
 #include "workers/models/weights.h"
 
 namespace tunegrid {
@@ -18,12 +17,42 @@ bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// Every adaptable module path of the UNet: "<attention path>.<to_q|to_k|to_v|to_out.0>".
-std::vector<std::string> adaptable_modules(UNet2DConditionModel& unet) {
-  std::vector<std::string> out;
-  for (const auto& item : unet->named_modules("", false))
-    if (std::dynamic_pointer_cast<AttentionImpl>(item.value()))
-      for (const auto& target : lora_target_names()) out.push_back(item.key() + "." + target);
+struct Target {
+  LoRAComponent component;
+  std::string module;
+};
+
+// The attention-processor name of a projection (keys "...attn1.processor.to_out_lora.down.weight",
+// "text_encoder....self_attn.to_q_lora.down.weight"): to_out for to_out.0, to_q for q_proj, ...
+std::string processor_name(const std::string& module) {
+  static const std::vector<std::pair<std::string, std::string>> names = {
+      {".to_out.0", ".to_out"}, {".q_proj", ".to_q"}, {".k_proj", ".to_k"}, {".v_proj", ".to_v"}, {".out_proj", ".to_out"}};
+  for (const auto& [now, before] : names)
+    if (ends_with(module, now)) return module.substr(0, module.size() - now.size()) + before;
+  return module;
+}
+
+// Every layout's base name (a key without its tensor suffix) of every adaptable projection.
+std::map<std::string, Target> name_table(StableDiffusion& model) {
+  std::map<std::string, Target> out;
+  for (const LoRAComponent component : {LoRAComponent::unet, LoRAComponent::text_encoder}) {
+    const std::string prefix = std::string(lora_component_name(component)) + ".";
+    for (const auto& module : lora_modules(model, component)) {
+      const Target target{component, module};
+      // transformers >= 5 names the text encoder's modules without "text_model." (and peft,
+      // hence diffusers, writes them so): "text_encoder.encoder.layers.N.self_attn.q_proj".
+      std::vector<std::string> spellings = {module};
+      if (module.rfind("text_model.", 0) == 0) spellings.push_back(module.substr(11));
+      for (const auto& name : spellings) {
+        out[prefix + name] = target;
+        out[name] = target;
+        out[kohya_lora_name(component, name)] = target;
+        const std::string old = processor_name(name);
+        out[prefix + old] = target;
+        out[old] = target;
+      }
+    }
+  }
   return out;
 }
 
@@ -33,8 +62,8 @@ struct Factors {
 
 }  // namespace
 
-std::string kohya_lora_name(const std::string& module) {
-  std::string name = "lora_unet_" + module;
+std::string kohya_lora_name(LoRAComponent component, const std::string& module) {
+  std::string name = (component == LoRAComponent::unet ? "lora_unet_" : "lora_te_") + module;
   for (auto& c : name)
     if (c == '.') c = '_';
   return name;
@@ -43,8 +72,9 @@ std::string kohya_lora_name(const std::string& module) {
 void save_lora_diffusers(const std::vector<LoRAAdapter>& adapters, const std::filesystem::path& file) {
   NamedTensors tensors;
   for (const auto& adapter : adapters) {
-    tensors.emplace_back("unet." + adapter.module + ".lora_A.weight", adapter.down);
-    tensors.emplace_back("unet." + adapter.module + ".lora_B.weight", adapter.up.detach() * adapter.scale);
+    const std::string base = std::string(lora_component_name(adapter.component)) + "." + adapter.module;
+    tensors.emplace_back(base + ".lora_A.weight", adapter.down);
+    tensors.emplace_back(base + ".lora_B.weight", adapter.up.detach() * adapter.scale);
   }
   save_tensors(file, tensors, {{"format", "pt"}});
 }
@@ -52,7 +82,7 @@ void save_lora_diffusers(const std::vector<LoRAAdapter>& adapters, const std::fi
 void save_lora_kohya(const std::vector<LoRAAdapter>& adapters, double alpha, const std::filesystem::path& file) {
   NamedTensors tensors;
   for (const auto& adapter : adapters) {
-    const std::string name = kohya_lora_name(adapter.module);
+    const std::string name = kohya_lora_name(adapter.component, adapter.module);
     tensors.emplace_back(name + ".lora_down.weight", adapter.down);
     tensors.emplace_back(name + ".lora_up.weight", adapter.up);
     tensors.emplace_back(name + ".alpha", at::scalar_tensor(alpha, at::kFloat));
@@ -65,47 +95,49 @@ void save_lora_kohya(const std::vector<LoRAAdapter>& adapters, double alpha, con
                 {"ss_training_comment", "written by tunegrid"}});
 }
 
-std::vector<LoRAAdapter> read_lora_file(const std::filesystem::path& file, UNet2DConditionModel& unet,
+std::vector<LoRAAdapter> read_lora_file(const std::filesystem::path& file, StableDiffusion& model,
                                         double multiplier) {
   const auto tensors = load_tensors(file);
-  // Name tables: each layout's base name of a module -> the module.
-  std::map<std::string, std::string> by_name;
-  for (const auto& module : adaptable_modules(unet)) {
-    by_name["unet." + module] = module;
-    by_name[module] = module;
-    by_name[kohya_lora_name(module)] = module;
-  }
-  std::map<std::string, Factors> factors;  // module -> factors
-  for (const auto& [key, value] : tensors) {
+  const auto by_name = name_table(model);
+  std::map<std::pair<LoRAComponent, std::string>, Factors> factors;
+  for (const auto& [stored_key, value] : tensors) {
+    std::string key = stored_key;  // diffusers drops ".processor." from attention-processor keys
+    for (std::size_t at = key.find(".processor."); at != std::string::npos; at = key.find(".processor."))
+      key.replace(at, 11, ".");
     std::string base, part;
     for (const char* suffix : {".lora_A.weight", ".lora_B.weight", ".lora.down.weight", ".lora.up.weight",
-                               ".lora_down.weight", ".lora_up.weight", ".alpha"})
+                               ".lora_linear_layer.down.weight", ".lora_linear_layer.up.weight", "_lora.down.weight",
+                               "_lora.up.weight", ".lora_down.weight", ".lora_up.weight", ".alpha"})
       if (ends_with(key, suffix)) {
         base = key.substr(0, key.size() - std::string(suffix).size());
         part = suffix;
         break;
       }
     if (part.empty())
-      throw InputError(fmt::format("{}: key '{}' is not a LoRA tensor (lora_A/lora_B, lora.down/lora.up or "
-                                   "lora_down/lora_up/alpha)",
-                                   file.string(), key));
-    const auto module = by_name.find(base);
-    if (module == by_name.end())
-      throw InputError(fmt::format("{}: key '{}' adapts '{}', which is not an attention projection (to_q, to_k, to_v, "
-                                   "to_out.0) of this model's UNet; text-encoder and other adapters are not supported",
-                                   file.string(), key, base));
-    Factors& f = factors[module->second];
+      throw InputError(fmt::format("{}: key '{}' is not a LoRA tensor (lora_A/lora_B, lora.down/lora.up, "
+                                   "lora_linear_layer.down/up or lora_down/lora_up/alpha)",
+                                   file.string(), stored_key));
+    const auto target = by_name.find(base);
+    if (target == by_name.end())
+      throw InputError(fmt::format("{}: key '{}' adapts '{}', which is not an attention projection of this model's "
+                                   "UNet ({}) or text encoder ({}); feed-forward, MLP and other adapters are not "
+                                   "supported",
+                                   file.string(), stored_key, base, fmt::join(lora_target_names(), ", "),
+                                   fmt::join(lora_text_encoder_target_names(), ", ")));
+    Factors& f = factors[{target->second.component, target->second.module}];
     if (part == ".alpha") f.alpha = value;
-    else if (part == ".lora_A.weight" || part == ".lora.down.weight" || part == ".lora_down.weight") f.down = value;
+    else if (part == ".lora_A.weight" || part.find("down") != std::string::npos) f.down = value;
     else f.up = value;
   }
   std::vector<LoRAAdapter> adapters;
-  for (auto& [module, f] : factors) {
+  for (auto& [target, f] : factors) {
     if (!f.down.defined() || !f.up.defined())
-      throw InputError(fmt::format("{}: the adapter of '{}' lacks its {} matrix", file.string(), module,
+      throw InputError(fmt::format("{}: the adapter of {} '{}' lacks its {} matrix", file.string(),
+                                   lora_component_name(target.first), target.second,
                                    f.down.defined() ? "up (B)" : "down (A)"));
     LoRAAdapter adapter;
-    adapter.module = module;
+    adapter.component = target.first;
+    adapter.module = target.second;
     adapter.down = f.down.to(at::kFloat);
     adapter.up = f.up.to(at::kFloat);
     const double rank = static_cast<double>(f.down.size(0));

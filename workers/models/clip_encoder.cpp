@@ -72,13 +72,19 @@ at::Tensor CLIPEncoderLayerImpl::forward(const at::Tensor& x, const at::Tensor& 
   const auto batch = x.size(0), tokens = x.size(1), hidden = x.size(2), head_dim = hidden / heads;
   const at::Tensor h = layer_norm1->forward(x);
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
-  const at::Tensor q = (q_proj->forward(h) * scale).view({batch, tokens, heads, head_dim}).transpose(1, 2);  // [B,h,N,d]
-  const at::Tensor k = k_proj->forward(h).view({batch, tokens, heads, head_dim}).transpose(1, 2);
-  const at::Tensor v = v_proj->forward(h).view({batch, tokens, heads, head_dim}).transpose(1, 2);
+  at::Tensor q = q_proj->forward(h), k = k_proj->forward(h), v = v_proj->forward(h);  // [B, N, hidden]
+  if (q_proj_delta) q = q + q_proj_delta(h);
+  if (k_proj_delta) k = k + k_proj_delta(h);
+  if (v_proj_delta) v = v + v_proj_delta(h);
+  q = (q * scale).view({batch, tokens, heads, head_dim}).transpose(1, 2);  // [B, h, N, d]
+  k = k.view({batch, tokens, heads, head_dim}).transpose(1, 2);
+  v = v.view({batch, tokens, heads, head_dim}).transpose(1, 2);
   at::Tensor scores = at::matmul(q, k.transpose(-1, -2));  // [B, h, N, N]
   if (mask.defined()) scores = scores + mask;
   at::Tensor attended = at::matmul(at::softmax(scores, -1), v).transpose(1, 2).reshape({batch, tokens, hidden});
-  at::Tensor out = x + out_proj->forward(attended);
+  at::Tensor projected = out_proj->forward(attended);  // [B, N, hidden]
+  if (out_proj_delta) projected = projected + out_proj_delta(attended);
+  at::Tensor out = x + projected;
   at::Tensor m = fc1->forward(layer_norm2->forward(out));
   m = quick_gelu ? m * at::sigmoid(1.702 * m) : at::gelu(m);
   return out + fc2->forward(m);

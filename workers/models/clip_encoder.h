@@ -4,6 +4,7 @@
 // mlp), CLIPEncoder (layers.N), and the configs read from config.json.
 #pragma once
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,10 @@ struct CLIPEncoderLayerImpl : torch::nn::Module {
   bool quick_gelu;
   torch::nn::LayerNorm layer_norm1{nullptr}, layer_norm2{nullptr};
   torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr}, fc1{nullptr}, fc2{nullptr};
+  // Added to a projection's output when set (LoRA on the text encoder): q_proj(h) +
+  // q_proj_delta(h) before the query scaling, likewise k, v and out_proj (of the attended
+  // values). Unset: nothing runs.
+  std::function<at::Tensor(const at::Tensor&)> q_proj_delta, k_proj_delta, v_proj_delta, out_proj_delta;
 };
 TORCH_MODULE(CLIPEncoderLayer);
 
