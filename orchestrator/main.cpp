@@ -5,7 +5,8 @@
 //   tunegrid report DIR [--format md|csv|tex|html] [--out PATH]  the paper-style report
 //   tunegrid sample --model DIR|builtin:tiny-sd --prompt "..." [...] --out x.png   text to image
 //   tunegrid kinds                                           job kinds and their parameters
-// Exit codes: 0 all done, 1 some jobs failed, 2 bad input.
+//   tunegrid slurm EXP.toml [resources] [--site F] [--dry-run | --submit]   a Slurm batch script
+// Exit codes: 0 all done, 1 some jobs failed, 2 bad input, 3 stopped by a signal (run again).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -21,6 +22,7 @@
 #include "core/shard_reader.h"
 #include "orchestrator/run_command.h"
 #include "orchestrator/sample_command.h"
+#include "orchestrator/slurm_command.h"
 #include "results/report.h"
 #include "results/status_report.h"
 #include "workers/jobs/job_kind.h"
@@ -140,6 +142,23 @@ int main(int argc, char** argv) {
   report->add_option("--out", report_request.out, "write the report here (default: stdout); figures go beside it, "
                                                   "else into DIR/report/");
   CLI::App* kinds = app.add_subcommand("kinds", "list job kinds and their parameters");
+  SlurmRequest slurm_request;
+  CLI::App* slurm = app.add_subcommand("slurm", "write (--dry-run: print; --submit: submit) DIR/submit.sbatch");
+  add_experiment_options(*slurm, slurm_request.run);
+  slurm->add_option("--nodes", slurm_request.nodes, "nodes (default: the site's)")->check(CLI::Range(1, 100000));
+  slurm->add_option("--gpus-per-node", slurm_request.gpus_per_node, "GPUs per node, one rank each")
+      ->check(CLI::Range(0, 1024));
+  slurm->add_option("--tasks-per-node", slurm_request.tasks_per_node, "ranks per node without GPUs")
+      ->check(CLI::Range(1, 100000));
+  slurm->add_option("--cpus-per-task", slurm_request.cpus_per_task, "CPUs per rank")->check(CLI::Range(1, 100000));
+  slurm->add_option("--time", slurm_request.time, "time limit, e.g. 04:00:00");
+  slurm->add_option("--partition", slurm_request.partition, "partition");
+  slurm->add_option("--account", slurm_request.account, "account");
+  slurm->add_option("--qos", slurm_request.qos, "quality of service");
+  slurm->add_option("--site", slurm_request.site, "site defaults (default: $TUNEGRID_SITE, else cluster/site.toml)");
+  auto* dry_run = slurm->add_flag("--dry-run", slurm_request.dry_run, "print the script, write nothing");
+  slurm->add_flag("--submit", slurm_request.submit, "write the script and submit it; prints the job id")
+      ->excludes(dry_run);
   SampleRequest sample_request;
   CLI::App* sample = app.add_subcommand("sample", "text to image with a Stable Diffusion model folder");
   sample->add_option("--model", sample_request.model, "diffusers-layout Stable Diffusion folder, or builtin:tiny-sd (built on first use)")->required();
@@ -171,6 +190,7 @@ int main(int argc, char** argv) {
     if (*report) return report_command(report_request);
     if (*kinds) return kinds_command();
     if (*sample) return sample_command(sample_request);
+    if (*slurm) return slurm_command(slurm_request);
   } catch (const InputError& error) {
     std::fputs(fmt::format("tunegrid: error: {}\n", error.what()).c_str(), stderr);
     return static_cast<int>(ExitCode::bad_input);
