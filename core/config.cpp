@@ -143,13 +143,26 @@ class Validator {
   void read_run(const toml::table& root, Experiment& experiment) const {
     const toml::table* table = optional_table(root, "run", "run");
     if (!table) return;
-    check_keys(*table, {"ranks_per_job", "retries", "out"}, "run");
+    check_keys(*table, {"ranks_per_job", "retries", "out", "job_timeout", "retry_backoff", "stop_timeout"}, "run");
     experiment.run.ranks_per_job = read_int(*table, "ranks_per_job", "run.ranks_per_job", 1, 1);
     experiment.run.retries = read_int(*table, "retries", "run.retries", 1, 0);
     experiment.run.out = read_string(*table, "out", "run.out", "");
   }
 
   void read_grid(const toml::table& root, Experiment& experiment) const {
+    auto seconds = [&](const char* key, double fallback) {
+      const toml::node* node = table->get(key);
+      if (!node) return fallback;
+      const std::string path = std::string("run.") + key;
+      if (!node->is_number()) fail(*node, fmt::format("'{}' expects a number of seconds >= 0", path));
+      const double value = node->is_integer() ? static_cast<double>(node->as_integer()->get())
+                                              : node->as_floating_point()->get();
+      if (!(value >= 0 && value <= 1e9)) fail(*node, fmt::format("'{}' expects a number of seconds >= 0, found {}", path, value));
+      return value;
+    };
+    experiment.run.job_timeout = seconds("job_timeout", 0);
+    experiment.run.retry_backoff = seconds("retry_backoff", 1);
+    experiment.run.stop_timeout = seconds("stop_timeout", 90);
     const toml::table* grid = optional_table(root, "grid", "grid");
     if (!grid) return;
     const toml::node* zip_node = nullptr;

@@ -2,7 +2,8 @@
 //
 // An experiment TOML has these tables:
 //   [experiment]  name, description
-//   [run]         ranks_per_job (>= 1), retries (>= 0), out (default output DIR)
+//   [run]         ranks_per_job (>= 1), retries (>= 0), out (default output DIR), job_timeout,
+//                 retry_backoff, stop_timeout (seconds >= 0)
 //   [grid]        axes `name = [values...]`; `zip = [["a", "b"], ...]` pairs axes that vary
 //                 together (equal lengths) instead of forming a cartesian product
 //   [jobs.STAGE]  kind = "bench.matmul"; over = [axes] (default: every axis);
@@ -55,6 +56,9 @@ struct RunConfig {
 };
 
 struct ExperimentOptions {
+  double job_timeout = 0;     // seconds a job may run (0: no limit); see core/stop_request.h
+  double retry_backoff = 1;   // seconds before a failed job's retry, doubling per attempt
+  double stop_timeout = 90;   // after a stop signal: seconds to wait for running jobs to stop
   std::string profile;            // empty: none
   std::vector<std::string> sets;  // "a.b=VALUE" overrides, applied in order
 };

@@ -19,7 +19,10 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Exit codes of every `tunegrid` command (DESIGN.md "Command line").
-enum class ExitCode : int { all_done = 0, some_failed = 1, bad_input = 2 };
+// Exit codes of every `tunegrid` command (DESIGN.md "Command line"). stopped: a stop signal
+// (SIGUSR2, SIGTERM) ended the run before every job settled — run it again (the batch script
+// of `tunegrid slurm` requeues); aborted: an internal error (MPI, the scheduler) ended it.
+// Finished jobs are kept either way.
+enum class ExitCode : int { all_done = 0, some_failed = 1, bad_input = 2, stopped = 3, aborted = 4 };
 
 }  // namespace tunegrid

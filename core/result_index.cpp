@@ -5,6 +5,7 @@
 
 #include "core/atomic_file.h"
 #include "core/hdf5_handles.h"
+#include "core/hdf5_memory_file.h"
 #include "core/text.h"
 
 namespace tunegrid {
@@ -18,8 +19,7 @@ void write_index(const std::filesystem::path& store, const std::vector<ShardSumm
   const auto temporary = temporary_beside(final_path);
   const std::string file = temporary.string();
   {
-    hdf5::Handle handle =
-        hdf5::checked(H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "create the index", file);
+    hdf5::Handle handle(hdf5::create_memory_file(file));  // written out below (hdf5_memory_file.h)
     std::int64_t done = 0, failed = 0;
     for (const auto& shard : shards) (shard.status == "done" ? done : failed)++;
     hdf5::write_attribute(handle, "format_version", kStoreFormatVersion, file);
@@ -33,7 +33,7 @@ void write_index(const std::filesystem::path& store, const std::vector<ShardSumm
       hdf5::check(H5Lcreate_external(target.c_str(), "/", jobs, shard.job_id.c_str(), H5P_DEFAULT, H5P_DEFAULT),
                   "link " + shard.job_id, file);
     }
-    hdf5::check(H5Fflush(handle, H5F_SCOPE_GLOBAL), "flush the index", file);
+    hdf5::write_file_image(handle, temporary);
   }
   publish_file(temporary, final_path);
 }

@@ -8,6 +8,7 @@
 
 #include "core/atomic_file.h"
 #include "core/errors.h"
+#include "core/hdf5_memory_file.h"
 #include "core/text.h"
 
 namespace tunegrid {
@@ -47,8 +48,9 @@ ShardWriter::ShardWriter(const std::filesystem::path& store, const ShardHeader& 
                fmt::format(".{}{}{}-{}", header.job_id, kTemporaryMarker, host_name(), static_cast<long>(::getpid()));
   const std::string file = temporary_.string();
   try {
-    // Default file properties keep the shard readable by every HDF5 1.8+ tool (h5py, h5dump).
-    file_ = hdf5::checked(H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "create the shard", file);
+    // Built in memory, written out by commit(): a full disk fails a plain write with its
+    // reason and leaves HDF5 sound (hdf5_memory_file.h).
+    file_ = hdf5::Handle(hdf5::create_memory_file(file));
 
     hdf5::write_attribute(file_, "format_version", kStoreFormatVersion, file);
     hdf5::write_attribute(file_, "job_id", header.job_id, file);
@@ -133,8 +135,7 @@ void ShardWriter::write_images(const ImageBatch& batch) {
 
 std::filesystem::path ShardWriter::commit() {
   hdf5::StoreLock lock;
-  const std::string file = temporary_.string();
-  hdf5::check(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flush the shard", file);
+  hdf5::write_file_image(file_, temporary_);  // removes its partial file if it fails
   file_.reset();
   committed_ = true;  // publish_file removes the temporary itself if it fails
   publish_file(temporary_, final_);

@@ -1,6 +1,7 @@
-// shard_writer.h — writes one job's shard atomically: everything goes into a hidden
-// temporary file beside the final one, which is flushed, fsynced and renamed into place by
-// commit(). A writer destroyed (or a process killed) before commit() leaves no file under
+// shard_writer.h — writes one job's shard atomically: it is built in memory
+// (hdf5_memory_file.h) and commit() writes it to a hidden temporary file beside the final
+// one, fsyncs it and renames it into place; a write that fails (a full disk) is a
+// StoreError with the reason, and no file appears. A writer destroyed (or a process killed) before commit() leaves no file under
 // the shard's name; its temporary is removed by the destructor or, after a kill, by
 // remove_stale_temporaries() at the next run's start.
 #pragma once

@@ -3,11 +3,18 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <cmath>
+
 namespace tunegrid {
 
 JobQueue::JobQueue(const Plan& plan, const std::set<std::string>& already_done,
-                   const std::map<std::string, int>& previous_attempts, int retries, int groups)
-    : plan_(plan), jobs_(plan.jobs.size()), retries_(retries), groups_(groups) {
+                   const std::map<std::string, int>& previous_attempts, int retries, int groups,
+                   double retry_backoff)
+    : plan_(plan), jobs_(plan.jobs.size()), retries_(retries), groups_(groups), retry_backoff_(retry_backoff),
+      clock_([] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+      }) {
   for (std::size_t i = 0; i < plan.jobs.size(); ++i) {
     for (std::size_t need : plan.jobs[i].needs) jobs_[need].dependents.push_back(i);
     const auto previous = previous_attempts.find(plan.jobs[i].id);
@@ -56,10 +63,15 @@ void JobQueue::skip_dependents(std::size_t job) {
 }
 
 std::optional<Assignment> JobQueue::next_for(int group) {
+  double now = -1;  // read once, and only when some ready job is backing off
   for (std::size_t job : ready_) {
     const Entry& entry = jobs_[job];
     const bool avoid = entry.failed_on.count(group) && static_cast<int>(entry.failed_on.size()) < groups_;
     if (avoid) continue;
+    if (entry.not_before > 0) {
+      if (now < 0) now = clock_();
+      if (now < entry.not_before) continue;
+    }
     ready_.erase(job);
     Entry& chosen = jobs_[job];
     chosen.state = JobState::running;
@@ -84,6 +96,7 @@ bool JobQueue::finish(std::size_t job, int group, bool ok) {
   }
   entry.failed_on.insert(group);
   if (entry.attempts_here <= retries_) {
+    if (retry_backoff_ > 0) entry.not_before = clock_() + retry_backoff_ * std::ldexp(1.0, entry.attempts_here - 1);
     entry.state = JobState::ready;
     ready_.insert(job);
     return false;
@@ -92,6 +105,15 @@ bool JobQueue::finish(std::size_t job, int group, bool ok) {
   ++failed_;
   skip_dependents(job);
   return true;
+}
+
+void JobQueue::release(std::size_t job) {
+  Entry& entry = jobs_[job];
+  --running_;
+  --entry.attempts;
+  --entry.attempts_here;
+  entry.state = JobState::ready;
+  ready_.insert(job);
 }
 
 std::size_t JobQueue::count(JobState state) const {

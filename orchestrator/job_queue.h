@@ -2,9 +2,12 @@
 // A job is waiting (for its needs), ready, running, done, failed or skipped (a job it needs
 // failed). Ready jobs are handed out in plan order. A failed attempt is retried while
 // attempts remain, preferably on a group that has not failed it yet: a group is kept away
-// from a job it failed as long as some other group has not failed it.
+// from a job it failed as long as some other group has not failed it, and not before its
+// backoff has passed (`retry_backoff` seconds after the first failure here, doubling with
+// each further one). A preempted job is released: back to ready, the attempt not counted.
 #pragma once
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -28,12 +31,20 @@ class JobQueue {
   // `already_done`: job ids whose shards say done (kept, never rerun). `previous_attempts`:
   // attempts a job already had in earlier runs (from failed shards) so numbering goes on.
   JobQueue(const Plan& plan, const std::set<std::string>& already_done,
-           const std::map<std::string, int>& previous_attempts, int retries, int groups);
+           const std::map<std::string, int>& previous_attempts, int retries, int groups,
+           double retry_backoff = 0);
+
+  // The clock backoffs are measured on, in seconds (default: the steady clock; tests set one).
+  void set_clock(std::function<double()> clock) { clock_ = std::move(clock); }
 
   std::optional<Assignment> next_for(int group);
 
   // Records an attempt's end. Returns true if the job is settled (done or finally failed).
   bool finish(std::size_t job, int group, bool ok);
+  // A running job that stopped for a stop request: ready again, as if never handed out.
+  void release(std::size_t job);
+  // Jobs neither done nor finally failed nor skipped.
+  std::size_t unfinished() const { return jobs_.size() - done_ - failed_ - skipped_; }
 
   // Nothing is running and nothing can become ready: the run is over.
   bool settled() const { return running_ == 0 && ready_.empty(); }
@@ -54,6 +65,7 @@ class JobQueue {
     std::set<int> failed_on;
     std::vector<std::size_t> dependents;
     std::string skip_reason;
+    double not_before = 0;   // clock time before which a retry is not handed out
   };
   void mark_done(std::size_t job);
   void skip_dependents(std::size_t job);
@@ -62,6 +74,8 @@ class JobQueue {
   std::vector<Entry> jobs_;
   std::set<std::size_t> ready_;
   int retries_, groups_;
+  double retry_backoff_;
+  std::function<double()> clock_;
   std::size_t running_ = 0, kept_ = 0, done_ = 0, failed_ = 0, skipped_ = 0;
 };
 

@@ -12,7 +12,7 @@ namespace {
 struct ReportHeader {
   std::int64_t job;
   std::int32_t attempt;
-  std::int32_t flags;  // 1: ok, 2: shard written
+  std::int32_t flags;  // 1: ok, 2: shard written, 4: preempted, 8: stopping
   double seconds;
   double dispatch_seconds;
 };
@@ -27,7 +27,9 @@ struct OrderHeader {
 }  // namespace
 
 std::string encode(const JobReport& report) {
-  const ReportHeader header{report.job, report.attempt, (report.ok ? 1 : 0) | (report.shard_written ? 2 : 0),
+  const ReportHeader header{report.job, report.attempt,
+                            (report.ok ? 1 : 0) | (report.shard_written ? 2 : 0) | (report.preempted ? 4 : 0) |
+                                (report.stopping ? 8 : 0),
                             report.seconds, report.dispatch_seconds};
   std::string bytes(sizeof header, '\0');
   std::memcpy(bytes.data(), &header, sizeof header);
@@ -43,6 +45,8 @@ JobReport decode_report(const std::string& bytes) {
   report.attempt = header.attempt;
   report.ok = (header.flags & 1) != 0;
   report.shard_written = (header.flags & 2) != 0;
+  report.preempted = (header.flags & 4) != 0;
+  report.stopping = (header.flags & 8) != 0;
   report.seconds = header.seconds;
   report.dispatch_seconds = header.dispatch_seconds;
   report.error = bytes.substr(sizeof header);

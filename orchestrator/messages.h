@@ -1,6 +1,7 @@
 // messages.h — what the scheduler and the group leaders say to each other.
 //   leader -> scheduler (kTagRequest): "give me work", carrying the report of the job the
-//             group just finished, if any.
+//             group just finished (done, failed or preempted), if any, and whether the
+//             leader was asked to stop.
 //   scheduler -> leader (kTagReply):   a job order (plan index, attempt), or stop.
 // Every rank builds the same plan from the same experiment, so a job travels as its index.
 #pragma once
@@ -14,6 +15,8 @@ struct JobReport {
   std::int32_t attempt = 0;
   bool ok = false;
   bool shard_written = false;      // the leader committed the job's shard (done or failed)
+  bool preempted = false;          // the job stopped for a stop request: not an attempt, no shard
+  bool stopping = false;           // the leader's process got a stop signal: stop the run
   double seconds = 0;              // the job's wall time
   double dispatch_seconds = 0;     // request-to-order latency, less the time the order was held
   std::string error;

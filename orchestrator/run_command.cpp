@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -24,6 +26,7 @@
 #include "core/run_lock.h"
 #include "core/shard_reader.h"
 #include "core/shard_writer.h"
+#include "core/stop_request.h"
 #include "orchestrator/job_queue.h"
 #include "orchestrator/mpi_session.h"
 #include "orchestrator/rank_groups.h"
@@ -139,6 +142,10 @@ void report_summary(const RunStats& stats, const std::filesystem::path& out, int
                           entry.first ? entry.second / entry.first : 0.0);
   }
   for (const auto& failure : stats.failures) text += "failed: " + failure + "\n";
+  if (!stats.stopped_by.empty() && stats.unfinished > 0)
+    text += fmt::format("stopped by {}: {} job(s) stopped at a step boundary, {} not finished — run the same command "
+                        "again to carry on (exit {})\n",
+                        stats.stopped_by, stats.preempted, stats.unfinished, static_cast<int>(ExitCode::stopped));
   text += fmt::format("store: {}\n", out.string());
   std::fputs(text.c_str(), stdout);
   std::fflush(stdout);
@@ -154,7 +161,10 @@ void report_summary(const RunStats& stats, const std::filesystem::path& out, int
                             {"dispatch_median_seconds", median},
                             {"dispatch_p90_seconds", p90},
                             {"ranks", world_size},
-                            {"groups", groups}};
+                            {"groups", groups},
+                            {"stopped_by", stats.stopped_by},
+                            {"preempted", stats.preempted},
+                            {"unfinished", stats.unfinished}};
   for (const auto& [kind, entry] : stats.kinds) summary["kinds"][kind] = {{"jobs", entry.first}, {"seconds", entry.second}};
   try {
     write_file_atomically(out / "logs" / "run-summary.json", summary.dump(2) + "\n");
@@ -168,6 +178,8 @@ void report_summary(const RunStats& stats, const std::filesystem::path& out, int
 int run_command(const RunRequest& request) {
   MpiSession mpi;
   const int rank = mpi.rank();
+  install_stop_signal_handlers();  // SIGUSR2 / SIGTERM: stop at the next step boundary, exit 3
+  std::signal(SIGXFSZ, SIG_IGN);   // past a file-size limit a write fails (EFBIG) instead of killing us
   const LaunchEnvironment environment = detect_environment();
   log::configure(rank, rank == 0 ? (request.verbose ? log::Level::debug : log::Level::info) : log::Level::warn);
 
@@ -208,8 +220,21 @@ int run_command(const RunRequest& request) {
 
   log::open_file(out / "logs" / fmt::format("rank-{}.log", rank));
   RankGroups groups = make_rank_groups(rank, mpi.size(), experiment->run.ranks_per_job);
-  MPI_Comm scheduler_comm;
+  MPI_Comm scheduler_comm, stop_comm;
   TUNEGRID_MPI(MPI_Comm_dup(MPI_COMM_WORLD, &scheduler_comm));
+  TUNEGRID_MPI(MPI_Comm_dup(MPI_COMM_WORLD, &stop_comm));
+  // Rank 0's stop notice (one empty message per rank) reaches ranks that got no signal
+  // themselves; they look for it whenever a job polls stop_requested().
+  auto notice_received = std::make_shared<std::atomic<bool>>(false);
+  std::vector<MPI_Request> notices;
+  if (rank != 0)
+    set_stop_poller([stop_comm, notice_received] {
+      int found = 0;
+      MPI_Iprobe(0, kTagStop, stop_comm, &found, MPI_STATUS_IGNORE);
+      if (!found || notice_received->exchange(true)) return found != 0;
+      MPI_Recv(nullptr, 0, MPI_BYTE, 0, kTagStop, stop_comm, MPI_STATUS_IGNORE);
+      return true;
+    });
   const std::string device = device_for_local_rank(environment.local_rank);
   log::debug("run", "{}; device {}; {}", environment.describe(), device, request.compute_threads);
 
@@ -237,33 +262,50 @@ int run_command(const RunRequest& request) {
     if (!done.empty() || !previous_attempts.empty() || foreign)
       log::info("run", "resuming in {}: {} shard(s) done, {} failed earlier (run again), {} not in this plan",
                 out.string(), done.size(), previous_attempts.size(), foreign);
-    auto queue = std::make_shared<JobQueue>(*plan, done, previous_attempts, experiment->run.retries, groups.groups);
+    auto queue = std::make_shared<JobQueue>(*plan, done, previous_attempts, experiment->run.retries, groups.groups,
+                                            experiment->run.retry_backoff);
     scheduler_thread = std::thread([&, queue] {
       try {
-        stats = Scheduler(*plan, *queue, scheduler_comm, groups, out, store.scan.shards).run();
+        Scheduler scheduler(*plan, *queue, scheduler_comm, groups, out, store.scan.shards);
+        scheduler.on_stop(experiment->run.stop_timeout, [&] {
+          notices.resize(static_cast<std::size_t>(mpi.size()));
+          for (int r = 1; r < mpi.size(); ++r)
+            TUNEGRID_MPI(MPI_Isend(nullptr, 0, MPI_BYTE, r, kTagStop, stop_comm, &notices[static_cast<std::size_t>(r)]));
+          notices.erase(notices.begin());
+        });
+        stats = scheduler.run();
       } catch (const std::exception& error) {
         log::error("sched", "the scheduler failed: {}; aborting the run (finished jobs are kept)", error.what());
-        MPI_Abort(MPI_COMM_WORLD, 3);
+        MPI_Abort(MPI_COMM_WORLD, static_cast<int>(ExitCode::aborted));
       }
     });
   }
   try {
     auto facts = environment.facts();
     facts["device"] = device;
-    run_worker_loop({*plan, scheduler_comm, groups, out, device, facts});
+    run_worker_loop({*plan, scheduler_comm, groups, out, device, facts, experiment->run.job_timeout});
   } catch (const std::exception& error) {
     log::error("worker", "{}; aborting the run (finished jobs are kept)", error.what());
-    MPI_Abort(MPI_COMM_WORLD, 3);
+    MPI_Abort(MPI_COMM_WORLD, static_cast<int>(ExitCode::aborted));
   }
 
   // 4. Summary and exit code, the same on every rank.
-  int exit_code = 0;
+  int ending[2] = {0, 0};  // exit code, whether rank 0 sent stop notices
   if (rank == 0) {
     scheduler_thread.join();
     report_summary(stats, out, mpi.size(), groups.groups);
-    exit_code = stats.failed + stats.skipped > 0 ? static_cast<int>(ExitCode::some_failed) : 0;
+    ending[0] = stats.failed + stats.skipped > 0 ? static_cast<int>(ExitCode::some_failed) : 0;
+    if (!stats.stopped_by.empty() && stats.unfinished > 0) ending[0] = static_cast<int>(ExitCode::stopped);
+    ending[1] = notices.empty() ? 0 : 1;
   }
-  TUNEGRID_MPI(MPI_Bcast(&exit_code, 1, MPI_INT, 0, MPI_COMM_WORLD));
+  TUNEGRID_MPI(MPI_Bcast(ending, 2, MPI_INT, 0, MPI_COMM_WORLD));
+  const int exit_code = ending[0];
+  set_stop_poller({});
+  if (rank == 0 && !notices.empty())
+    TUNEGRID_MPI(MPI_Waitall(static_cast<int>(notices.size()), notices.data(), MPI_STATUSES_IGNORE));
+  if (rank != 0 && ending[1] && !notice_received->exchange(true))
+    TUNEGRID_MPI(MPI_Recv(nullptr, 0, MPI_BYTE, 0, kTagStop, stop_comm, MPI_STATUS_IGNORE));
+  MPI_Comm_free(&stop_comm);
   MPI_Comm_free(&scheduler_comm);
   free_rank_groups(groups);
   log::close_file();

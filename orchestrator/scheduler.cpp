@@ -3,9 +3,11 @@
 
 #include <chrono>
 
+#include "core/errors.h"
 #include "core/log.h"
 #include "core/progress.h"
 #include "core/result_index.h"
+#include "core/stop_request.h"
 #include "orchestrator/messages.h"
 #include "orchestrator/mpi_session.h"
 
@@ -29,10 +31,22 @@ Scheduler::Scheduler(const Plan& plan, JobQueue& queue, MPI_Comm comm, const Ran
 
 void Scheduler::handle_report(const std::string& bytes, int group) {
   const JobReport report = decode_report(bytes);
+  if (report.stopping && !stop_asked_) {
+    stop_asked_ = true;
+    log::info("sched", "group {}'s leader was asked to stop", group);
+  }
   if (report.job < 0) return;
   const auto index = static_cast<std::size_t>(report.job);
   const Job& job = plan_.jobs.at(index);
   stats_.dispatch_seconds.push_back(report.dispatch_seconds);
+  if (report.preempted) {
+    queue_.release(index);
+    ++stats_.preempted;
+    stop_asked_ = true;
+    log::info("sched", "job {} {} [{}] stopped on group {} after {:.1f} s: it continues when the run is resumed",
+              job.id, job.kind, job.coordinates_text(), group, report.seconds);
+    return;
+  }
   auto& kind = stats_.kinds[job.kind];
   kind.first++;
   kind.second += report.seconds;
@@ -77,6 +91,14 @@ void Scheduler::write_index_now() {
   }
 }
 
+void Scheduler::begin_stop(const std::string& why) {
+  stopping_ = true;
+  stats_.stopped_by = why;
+  log::warn("sched", "stopping ({}): no new jobs; {} running job(s) stop at their next step boundary or finish "
+            "(waiting at most {:g} s)", why, queue_.running(), stop_timeout_);
+  if (notify_ranks_) notify_ranks_();
+}
+
 RunStats Scheduler::run() {
   const auto start = Clock::now();
   stats_.total = queue_.total();
@@ -94,6 +116,7 @@ RunStats Scheduler::run() {
   int stopped = 0;
   PollBackoff backoff;
   std::string bytes;
+  Clock::time_point stop_since;
   while (stopped < groups_.groups) {
     int from = -1;
     const bool got = try_receive_bytes(comm_, MPI_ANY_SOURCE, kTagRequest, bytes, &from);
@@ -102,6 +125,27 @@ RunStats Scheduler::run() {
       handle_report(bytes, group);
       waiting.push_back({from, group, Clock::now(), true});
       backoff.reset();
+    }
+    if (!stopping_ && (stop_requested() || stop_asked_)) {
+      begin_stop(stop_requested() ? stop_signal_name() : "a stop request on another rank");
+      stop_since = Clock::now();
+    }
+    if (stopping_) {
+      for (const auto& idle : waiting) {
+        JobOrder stop;
+        stop.stop = true;
+        send_bytes(comm_, idle.leader, kTagReply, encode(stop));
+        ++stopped;
+      }
+      waiting.clear();
+      if (stopped < groups_.groups && seconds_since(stop_since) > stop_timeout_) {
+        log::error("sched", "{} job(s) still running {:g} s after the stop request ([run] stop_timeout); ending the "
+                   "run now — finished jobs are kept, those rerun from their last checkpoint",
+                   queue_.running(), stop_timeout_);
+        write_index_now();
+        log::close_file();
+        MPI_Abort(MPI_COMM_WORLD, static_cast<int>(ExitCode::stopped));
+      }
     }
     for (auto it = waiting.begin(); it != waiting.end();) {
       const auto assignment = queue_.next_for(it->group);
@@ -139,6 +183,7 @@ RunStats Scheduler::run() {
   progress.update(queue_.count(JobState::done), queue_.running(), queue_.count(JobState::failed));
   progress.finish();
   stats_.skipped = queue_.count(JobState::skipped);
+  stats_.unfinished = queue_.unfinished();
   stats_.wall_seconds = seconds_since(start);
   return stats_;
 }

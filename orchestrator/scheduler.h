@@ -3,10 +3,15 @@
 // order, or waits until one becomes ready; when nothing is running and nothing can become
 // ready, every leader is told to stop. It also keeps the progress line and refreshes the
 // store's index every few seconds, and returns the run's statistics.
+// Stopping (core/stop_request.h): once this process got a stop signal, or a leader reports
+// one or a preempted job, no job is handed out any more; every leader is told to stop as
+// it asks; after `stop_timeout` seconds of waiting for running jobs the run is ended with
+// MPI_Abort (exit code 3, like a clean stop: finished shards are kept, the rest reruns).
 #pragma once
 #include <mpi.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -30,6 +35,9 @@ struct RunStats {
   std::vector<double> dispatch_seconds;                        // one per job order
   std::map<std::string, std::pair<std::size_t, double>> kinds;  // kind -> (jobs run, seconds)
   std::vector<std::string> failures;                           // "id kind coordinates: error"
+  std::size_t preempted = 0;   // jobs stopped by the stop request (they rerun)
+  std::size_t unfinished = 0;  // jobs neither done, failed nor skipped at the end
+  std::string stopped_by;      // what stopped the run ("SIGUSR2", ...); empty: not stopped
 };
 
 class Scheduler {
@@ -38,11 +46,19 @@ class Scheduler {
   Scheduler(const Plan& plan, JobQueue& queue, MPI_Comm comm, const RankGroups& groups,
             std::filesystem::path store, const std::vector<ShardSummary>& shards, double index_interval = 5.0);
 
+  // After a stop request: wait at most `timeout` seconds for running jobs; `notify_ranks`
+  // tells every other rank (so jobs there stop at their next step boundary too).
+  void on_stop(double timeout, std::function<void()> notify_ranks) {
+    stop_timeout_ = timeout;
+    notify_ranks_ = std::move(notify_ranks);
+  }
+
   RunStats run();
 
  private:
   void handle_report(const std::string& bytes, int group);
   void write_index_now();
+  void begin_stop(const std::string& why);
 
   const Plan& plan_;
   JobQueue& queue_;
@@ -52,6 +68,10 @@ class Scheduler {
   std::map<std::string, std::string> shard_status_;  // job id -> done|failed (what the index lists)
   double index_interval_;
   bool index_dirty_ = true;
+  bool stop_asked_ = false;  // a report asked to stop (a preempted job, a leader's signal)
+  bool stopping_ = false;
+  double stop_timeout_ = 90;
+  std::function<void()> notify_ranks_;
   RunStats stats_;
 };
 

@@ -1,10 +1,13 @@
 // worker_loop.cpp — see worker_loop.h.
 #include "orchestrator/worker_loop.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 
 #include "core/log.h"
 #include "core/shard_writer.h"
+#include "core/stop_request.h"
 #include "core/text.h"
 #include "orchestrator/messages.h"
 #include "orchestrator/mpi_session.h"
@@ -43,13 +46,18 @@ JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispat
   header.started_at = utc_timestamp_now();
 
   const auto start = Clock::now();
-  bool ok = true;
+  bool ok = true, preempted = false;
   std::string error;
   try {
     const JobKind* kind = find_job_kind(job.kind);
     if (!kind) throw std::runtime_error("unknown job kind " + job.kind);
     log::debug("worker", "job {} {} [{}] attempt {} starts", job.id, job.kind, job.coordinates_text(), order.attempt);
+    JobDeadline deadline(setup.job_timeout);
     kind->run(context);
+  } catch (const Preempted& stop) {
+    ok = false;
+    preempted = true;
+    error = stop.what();
   } catch (const std::exception& problem) {
     ok = false;
     error = problem.what();
@@ -57,17 +65,25 @@ JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispat
     ok = false;
     error = "the job threw something that is not a std::exception";
   }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (ok && setup.job_timeout > 0 && seconds > setup.job_timeout) {
+    ok = false;
+    error = fmt::format("job {} {} ran {:.1f} s, longer than the job timeout of {:g} s ([run] job_timeout); its "
+                        "kind does not stop at the deadline, so it was failed when it returned",
+                        job.id, job.kind, seconds, setup.job_timeout);
+  }
   if (groups.group_size > 1) {  // the job succeeded only if it did on every rank of the group
-    int mine = ok ? 1 : 0, all = 0;
+    int mine = ok ? 2 : preempted ? 1 : 0, all = 0;  // failed < preempted < done
     TUNEGRID_MPI(MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, groups.comm));
-    if (ok && !all) {
+    if (mine > all) {
       ok = false;
-      error = "the job failed on another rank of its group (see that rank's log)";
+      preempted = all == 1;
+      error = preempted ? "the job was stopped on another rank of its group"
+                        : "the job failed on another rank of its group (see that rank's log)";
     }
   }
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (!groups.leader()) {
-    if (!ok) log::warn("worker", "job {} failed on this rank: {}", job.id, error);
+    if (!ok && !preempted) log::warn("worker", "job {} failed on this rank: {}", job.id, error);
     return {};
   }
   JobReport report;
@@ -75,6 +91,12 @@ JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispat
   report.attempt = order.attempt;
   report.seconds = seconds;
   report.dispatch_seconds = dispatch_seconds;
+  if (preempted) {
+    log::info("worker", "{}", error);
+    report.preempted = true;
+    report.error = error;
+    return report;
+  }
   if (ok || order.last_attempt) {
     header.finished_at = utc_timestamp_now();
     header.status = ok ? JobStatus::done : JobStatus::failed;
@@ -104,6 +126,7 @@ void run_worker_loop(const WorkerSetup& setup) {
     double dispatch_seconds = 0;
     if (groups.leader()) {
       const auto asked = Clock::now();
+      last.stopping = stop_requested();
       send_bytes(setup.scheduler_comm, 0, kTagRequest, encode(last));
       bytes = receive_bytes(setup.scheduler_comm, 0, kTagReply);
       const double round_trip = std::chrono::duration<double>(Clock::now() - asked).count();

@@ -1,6 +1,9 @@
 // worker_loop.h — what every rank does during a run. The group leader asks the scheduler
 // for work and passes each order to its group; all ranks of the group run the job; the
-// leader writes the shard (done, or failed on the last attempt) and reports back.
+// leader writes the shard (done, or failed on the last attempt) and reports back. A job
+// that stops for a stop request (core/stop_request.h: Preempted) is reported as preempted:
+// no shard, no attempt used. `job_timeout` arms the job's deadline; a job of a kind that
+// does not poll it and returns late is failed when it returns (its outputs are dropped).
 #pragma once
 #include <mpi.h>
 
@@ -20,6 +23,7 @@ struct WorkerSetup {
   std::filesystem::path store;
   std::string device;
   std::map<std::string, std::string> environment;  // recorded in shards
+  double job_timeout = 0;                          // seconds ([run] job_timeout; 0: none)
 };
 
 void run_worker_loop(const WorkerSetup& setup);

@@ -6,6 +6,8 @@
 // refuses a second holder and stays in place, empty, when released.
 #include <boost/test/unit_test.hpp>
 
+#include <fstream>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -135,7 +137,12 @@ BOOST_AUTO_TEST_CASE(writer_killed_mid_shard_leaves_no_readable_shard) {
   BOOST_TEST(!fs::exists(shard_path(store.dir, "00000000000000cc")));
   const StoreScan scan = scan_store(store.dir);
   BOOST_TEST(scan.shards.empty());
-  BOOST_TEST(scan.unreadable.empty());  // the temporary is not mistaken for a shard
+  BOOST_TEST(scan.unreadable.empty());
+  BOOST_TEST(fs::is_empty(store.dir / "jobs"));  // shards are built in memory until commit()
+  // A writer killed while commit() writes its temporary leaves that behind: not a shard,
+  // removed at the next start.
+  std::ofstream(store.dir / "jobs" / ".00000000000000cc.tmp-host-123") << "partial";
+  BOOST_TEST(scan_store(store.dir).unreadable.empty());
   BOOST_TEST(remove_stale_temporaries(store.dir) == 1);
   BOOST_TEST(fs::is_empty(store.dir / "jobs"));
 }
@@ -144,7 +151,8 @@ BOOST_AUTO_TEST_CASE(writer_destroyed_without_commit_removes_its_temporary) {
   TempStore store;
   {
     ShardWriter writer(store.dir, header_for("00000000000000dd"));
-    BOOST_TEST(fs::exists(writer.temporary_path()));
+    writer.write_outputs(sample_outputs());
+    BOOST_TEST(!fs::exists(writer.temporary_path()));  // in memory until commit()
   }
   BOOST_TEST(fs::is_empty(store.dir / "jobs"));
 }

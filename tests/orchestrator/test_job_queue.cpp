@@ -1,6 +1,7 @@
 // test_job_queue.cpp — the scheduler's bookkeeping: dependency order, kept jobs never
 // rerun, retries on another group, failures skip what depends on them; job reports carry
-// whether the shard was written, and the index lists only jobs whose shard exists.
+// whether the shard was written, and the index lists only jobs whose shard exists; retry
+// backoff doubling; preempted jobs released without using an attempt.
 #include <boost/test/unit_test.hpp>
 
 #include "core/config.h"
@@ -141,6 +142,65 @@ BOOST_AUTO_TEST_CASE(index_lists_only_jobs_whose_shard_exists) {
   BOOST_TEST(indexed_status(report) == nullptr);
   report.ok = true;
   BOOST_TEST(indexed_status(report) == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(retries_wait_for_their_backoff_which_doubles) {
+  const Plan plan = build_plan(parse_experiment("[jobs.a]\nkind = \"bench.noop\"\n", "exp.toml", {},
+                                                testing::test_catalog()),
+                               testing::test_catalog());
+  JobQueue queue(plan, {}, {}, 2, 1, 10.0);
+  double now = 100;
+  queue.set_clock([&] { return now; });
+  auto first = queue.next_for(0);
+  BOOST_REQUIRE(first);
+  BOOST_TEST(!queue.finish(first->job, 0, false));
+  BOOST_TEST(!queue.next_for(0));  // 10 s backoff
+  BOOST_TEST(!queue.settled());
+  now = 109.9;
+  BOOST_TEST(!queue.next_for(0));
+  now = 110;
+  auto second = queue.next_for(0);
+  BOOST_REQUIRE(second);
+  BOOST_TEST(second->attempt == 2);
+  BOOST_TEST(!queue.finish(second->job, 0, false));
+  now = 129;
+  BOOST_TEST(!queue.next_for(0));  // doubled: 20 s
+  now = 130;
+  auto third = queue.next_for(0);
+  BOOST_REQUIRE(third);
+  BOOST_TEST(third->last_attempt);
+}
+
+BOOST_AUTO_TEST_CASE(released_jobs_run_again_without_losing_an_attempt) {
+  const Plan plan = small_plan();
+  JobQueue queue(plan, {}, {}, 0, 1);
+  auto first = queue.next_for(0);
+  BOOST_REQUIRE(first);
+  BOOST_TEST(first->attempt == 1);
+  queue.release(first->job);
+  BOOST_TEST(queue.running() == 0u);
+  BOOST_TEST(queue.unfinished() == plan.jobs.size());
+  auto again = queue.next_for(0);
+  BOOST_REQUIRE(again);
+  BOOST_TEST(again->job == first->job);
+  BOOST_TEST(again->attempt == 1);
+  BOOST_TEST(again->last_attempt);
+  queue.finish(again->job, 0, true);
+  BOOST_TEST(queue.unfinished() == plan.jobs.size() - 1);
+}
+
+BOOST_AUTO_TEST_CASE(reports_carry_preemption_and_stop_requests) {
+  JobReport report;
+  report.job = 3;
+  report.preempted = true;
+  JobReport back = decode_report(encode(report));
+  BOOST_TEST(back.preempted);
+  BOOST_TEST(!back.stopping);
+  report.preempted = false;
+  report.stopping = true;
+  back = decode_report(encode(report));
+  BOOST_TEST(!back.preempted);
+  BOOST_TEST(back.stopping);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -275,8 +275,11 @@ void run_finetune_job(JobContext& context, const MethodFactory& make_method) {
   FineTuneSettings run_settings = settings;
   run_settings.rescale_augmentation = job.params.count("augment") && job.param("augment").as_bool();
   if (prior) run_settings.prior_loss_weight = job.param("prior_loss_weight").as_number();
-  const auto checkpoints = settings.checkpoint_every > 0 ? context.artifacts / "checkpoints" : std::filesystem::path();
+  // Always a checkpoint folder: a stopped job (preemption, job_timeout) checkpoints there even
+  // without checkpointing_steps, and is removed once such a job finishes.
+  const auto checkpoints = context.artifacts / "checkpoints";
   FineTuneRun run = run_finetune(model, *method, run_settings, instances, prior, checkpoints, what);
+  if (settings.checkpoint_every == 0) std::filesystem::remove_all(checkpoints);
   context.outputs.timings["train"] = run.train_seconds;
   if (run.sample_seconds > 0) context.outputs.timings["sample"] = run.sample_seconds;
 

@@ -15,6 +15,7 @@
 #include "core/text.h"
 #include "core/hash.h"
 #include "core/log.h"
+#include "core/stop_request.h"
 #include "workers/data/rng.h"
 #include "workers/diffusion/ddpm_scheduler.h"
 #include "workers/diffusion/txt2img_pipeline.h"
@@ -385,6 +386,15 @@ FineTuneRun run_finetune(StableDiffusion& model, FineTuneMethod& method, const F
         (done % settings.checkpoint_every == 0 || done == settings.steps))
       save_checkpoint(checkpoints, done, method, trainable, optimizer, run.loss, key,
                       settings.checkpoints_total_limit);
+    // A stop request (preemption, time limit) or the job's deadline (core/stop_request.h):
+    // checkpoint now, off the checkpoint_every cadence, then stop.
+    if (const StopKind stop = pending_stop(); stop != StopKind::none && done < settings.steps) {
+      if (!checkpoints.empty() && !(settings.checkpoint_every > 0 && done % settings.checkpoint_every == 0))
+        save_checkpoint(checkpoints, done, method, trainable, optimizer, run.loss, key,
+                        settings.checkpoints_total_limit);
+      throw_for(stop, fmt::format("{} at step {}/{}{}", what, done, settings.steps,
+                                  checkpoints.empty() ? "" : " (checkpointed)"));
+    }
   }
   model.unet->eval();
   method.set_training(false);

@@ -15,7 +15,10 @@
 // continues bitwise as the uninterrupted run would (on the CPU). Checkpoints
 // (`checkpoint_every`) hold the trainable tensors, the optimizer state and the loss so far in
 // CHECKPOINTS/step-NNNNNN/state.safetensors; run_finetune starts from the newest one there.
-// A NaN or infinite loss stops the job with the step and the value.
+// A NaN or infinite loss stops the job with the step and the value. After every step the
+// loop polls core/stop_request.h: on a stop request or past the job's deadline it writes a
+// checkpoint (whatever checkpoint_every says, when `checkpoints` is given) and throws
+// Preempted or JobTimedOut.
 #pragma once
 #include <cstdint>
 #include <filesystem>
