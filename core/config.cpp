@@ -45,7 +45,10 @@ class Validator {
   Experiment run(const toml::table& root) {
     Experiment experiment;
     experiment.file = file_;
-    check_keys(root, {"experiment", "run", "grid", "jobs", "profile"}, "");
+    check_keys(root, {"experiment", "run", "grid", "base", "jobs", "report", "reference", "profile"}, "");
+    // [report] and [reference] are read by `tunegrid report` (results/); here only their shape.
+    optional_table(root, "report", "report");
+    optional_table(root, "reference", "reference");
     read_experiment(root, experiment);
     read_run(root, experiment);
     read_grid(root, experiment);
@@ -147,9 +150,6 @@ class Validator {
     experiment.run.ranks_per_job = read_int(*table, "ranks_per_job", "run.ranks_per_job", 1, 1);
     experiment.run.retries = read_int(*table, "retries", "run.retries", 1, 0);
     experiment.run.out = read_string(*table, "out", "run.out", "");
-  }
-
-  void read_grid(const toml::table& root, Experiment& experiment) const {
     auto seconds = [&](const char* key, double fallback) {
       const toml::node* node = table->get(key);
       if (!node) return fallback;
@@ -163,6 +163,9 @@ class Validator {
     experiment.run.job_timeout = seconds("job_timeout", 0);
     experiment.run.retry_backoff = seconds("retry_backoff", 1);
     experiment.run.stop_timeout = seconds("stop_timeout", 90);
+  }
+
+  void read_grid(const toml::table& root, Experiment& experiment) const {
     const toml::table* grid = optional_table(root, "grid", "grid");
     if (!grid) return;
     const toml::node* zip_node = nullptr;
@@ -245,6 +248,7 @@ class Validator {
       if (!node.is_table()) fail(node, fmt::format("'{}' must be a table with at least 'kind'", path));
       experiment.stages.push_back(read_stage(*node.as_table(), name, path, experiment));
     }
+    if (const toml::table* base = optional_table(root, "base", "base")) apply_base(*base, experiment);
     std::vector<std::string> stage_names;
     for (const auto& s : experiment.stages) stage_names.push_back(s.name);
     for (const auto& [key, node] : *jobs) {
@@ -263,7 +267,7 @@ class Validator {
 
   StageConfig read_stage(const toml::table& table, const std::string& name, const std::string& path,
                          const Experiment& experiment) const {
-    check_keys(table, {"kind", "over", "needs", "params"}, path);
+    check_keys(table, {"kind", "over", "needs", "only", "params"}, path);
     StageConfig stage;
     stage.name = name;
     stage.place = place(table);
@@ -294,6 +298,33 @@ class Validator {
                                 path, join(group, ", ")));
     }
     if (const toml::node* needs = table.get("needs")) stage.needs = read_names(*needs, path + ".needs");
+    if (const toml::node* only = table.get("only")) {
+      if (!only->is_table())
+        fail(*only, fmt::format("'{}.only' expects a table of axis = value(s), e.g. only = {{ method = \"lora\" }}",
+                                path));
+      for (const auto& [key, node] : *only->as_table()) {
+        const std::string axis(key.str());
+        if (std::find(stage.over.begin(), stage.over.end(), axis) == stage.over.end())
+          fail_at_key(key, node, fmt::format("'{}.only' names axis '{}', which the stage does not expand over{}",
+                                             path, axis, did_you_mean(axis, stage.over)));
+        std::vector<Value> values;
+        const toml::array* array = node.as_array();
+        if (array) {
+          for (const auto& element : *array) {
+            Value value;
+            if (!value_from_toml(element, value) || value.is_list())
+              fail(element, fmt::format("'{}.only.{}' expects scalar values", path, axis));
+            values.push_back(std::move(value));
+          }
+        } else {
+          Value value;
+          if (!value_from_toml(node, value) || value.is_list())
+            fail(node, fmt::format("'{}.only.{}' expects a value or an array of values", path, axis));
+          values.push_back(std::move(value));
+        }
+        stage.only[axis] = std::move(values);
+      }
+    }
 
     if (const toml::node* params = table.get("params")) {
       if (!params->is_table()) fail(*params, fmt::format("'{}.params' must be a table", path));
@@ -328,6 +359,33 @@ class Validator {
       }
     }
     return stage;
+  }
+
+  // [base]: parameters shared by the stages, e.g. base.model for every stage whose kind has
+  // a `model` parameter. A stage takes a base value where it neither sets the parameter in
+  // its params nor expands over an axis of that name; a base key no stage can take is an
+  // error (a typo would otherwise be silently ignored).
+  void apply_base(const toml::table& base, Experiment& experiment) const {
+    for (const auto& [key, node] : base) {
+      const std::string param(key.str());
+      const std::string path = "base." + param;
+      Value value;
+      if (!value_from_toml(node, value)) fail(node, fmt::format("'{}' expects a parameter value", path));
+      bool taken = false;
+      for (auto& stage : experiment.stages) {
+        const ParamSpec* spec = kinds_.at(stage.kind).find(param);
+        if (!spec) continue;
+        taken = true;
+        if (stage.params.count(param) || std::count(stage.over.begin(), stage.over.end(), param)) continue;
+        Value typed = value;
+        const std::string problem = check_param(*spec, typed);
+        if (!problem.empty()) fail(node, fmt::format("'{}' (for stage '{}', kind '{}'): {}", path, stage.name,
+                                                     stage.kind, problem));
+        stage.params[param] = std::move(typed);
+      }
+      if (!taken)
+        fail_at_key(key, node, fmt::format("'{}' is a parameter of none of the stages' kinds", path));
+    }
   }
 
   std::string file_;

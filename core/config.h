@@ -46,6 +46,9 @@ struct StageConfig {
   std::vector<std::string> over;  // axes this stage expands over (resolved default applied)
   std::vector<std::string> needs;
   std::map<std::string, Value> params;  // as written (checked); defaults not applied
+  // `only = { axis = value or [values] }`: the stage keeps the jobs whose coordinates on
+  // those axes (each one it expands over) are among the values; the others are not planned.
+  std::map<std::string, std::vector<Value>> only;
   SourcePlace place;
 };
 
@@ -53,12 +56,12 @@ struct RunConfig {
   int ranks_per_job = 1;  // ranks that train one job together (static groups)
   int retries = 1;        // extra attempts for a failing job, on another group if one exists
   std::string out;        // default output DIR; `--out` wins
-};
-
-struct ExperimentOptions {
   double job_timeout = 0;     // seconds a job may run (0: no limit); see core/stop_request.h
   double retry_backoff = 1;   // seconds before a failed job's retry, doubling per attempt
   double stop_timeout = 90;   // after a stop signal: seconds to wait for running jobs to stop
+};
+
+struct ExperimentOptions {
   std::string profile;            // empty: none
   std::vector<std::string> sets;  // "a.b=VALUE" overrides, applied in order
 };

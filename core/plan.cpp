@@ -122,6 +122,36 @@ std::string hash_input(const Job& job, const std::vector<std::string>& need_ids)
   return text;
 }
 
+// A stage's `only`: does the job's coordinate on every listed axis equal one of the values?
+bool kept_by_only(const StageConfig& stage, const std::vector<std::pair<std::string, Value>>& coordinates) {
+  for (const auto& [axis, values] : stage.only)
+    for (const auto& [name, value] : coordinates)
+      if (name == axis && std::find(values.begin(), values.end(), value) == values.end()) return false;
+  return true;
+}
+
+// "{axis}" in a string parameter (or in a string of a list) becomes the job's coordinate on
+// that axis, e.g. finetuned = "{method}"; other braces ("{}" of prompt templates) stay.
+void substitute_coordinates(Value& value, const std::vector<std::pair<std::string, Value>>& coordinates) {
+  if (value.is_list()) {
+    Value::List items = value.as_list();
+    for (auto& item : items) substitute_coordinates(item, coordinates);
+    value = Value(std::move(items));
+    return;
+  }
+  if (!value.is_string() || value.as_string().find('{') == std::string::npos) return;
+  std::string text = value.as_string();
+  for (const auto& [name, coordinate] : coordinates) {
+    const std::string placeholder = "{" + name + "}";
+    for (std::size_t at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at)) {
+      const std::string replacement = display_text(coordinate);
+      text.replace(at, placeholder.size(), replacement);
+      at += replacement.size();
+    }
+  }
+  value = Value(std::move(text));
+}
+
 std::string key_on(const std::vector<std::pair<std::string, Value>>& coordinates,
                    const std::vector<std::string>& axes) {
   std::string key;
@@ -176,26 +206,29 @@ Plan build_plan(const Experiment& experiment, const KindCatalog& kinds) {
           }
           job.coordinates.emplace_back(axis->name, std::move(value));
         }
-      std::vector<std::string> need_ids;
-      for (const auto& upstream : upstreams) {
-        const auto it = upstream.by_key.find(key_on(job.coordinates, upstream.shared_axes));
-        if (it == upstream.by_key.end()) continue;
-        for (std::size_t index : it->second) {
-          job.needs.push_back(index);
-          need_ids.push_back(plan.jobs[index].id);
+      if (kept_by_only(*stage, job.coordinates)) {
+        for (auto& [name, value] : job.params) substitute_coordinates(value, job.coordinates);
+        std::vector<std::string> need_ids;
+        for (const auto& upstream : upstreams) {
+          const auto it = upstream.by_key.find(key_on(job.coordinates, upstream.shared_axes));
+          if (it == upstream.by_key.end()) continue;
+          for (std::size_t index : it->second) {
+            job.needs.push_back(index);
+            need_ids.push_back(plan.jobs[index].id);
+          }
         }
+        std::sort(need_ids.begin(), need_ids.end());
+        job.id = hex_id(fnv1a64(hash_input(job, need_ids)));
+        job.spec_toml = spec_text(job, need_ids);
+        if (plan.index.count(job.id))
+          throw InputError(fmt::format("{}: jobs '{}' and '{}' resolve to the same spec (id {}); give them "
+                                       "different parameters or axes",
+                                       experiment.file, plan.jobs[plan.index[job.id]].coordinates_text(),
+                                       job.coordinates_text(), job.id));
+        plan.index[job.id] = plan.jobs.size();
+        jobs_of_stage[stage->name].push_back(plan.jobs.size());
+        plan.jobs.push_back(std::move(job));
       }
-      std::sort(need_ids.begin(), need_ids.end());
-      job.id = hex_id(fnv1a64(hash_input(job, need_ids)));
-      job.spec_toml = spec_text(job, need_ids);
-      if (plan.index.count(job.id))
-        throw InputError(fmt::format("{}: jobs '{}' and '{}' resolve to the same spec (id {}); give them "
-                                     "different parameters or axes",
-                                     experiment.file, plan.jobs[plan.index[job.id]].coordinates_text(),
-                                     job.coordinates_text(), job.id));
-      plan.index[job.id] = plan.jobs.size();
-      jobs_of_stage[stage->name].push_back(plan.jobs.size());
-      plan.jobs.push_back(std::move(job));
 
       // Next position (odometer, last factor fastest).
       bool advanced = false;

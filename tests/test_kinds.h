@@ -19,7 +19,8 @@ inline KindCatalog test_catalog() {
   catalog[matmul.name] = matmul;
   KindSpec noop;
   noop.name = "bench.noop";
-  noop.params = {{"sleep_ms", ParamType::number, Value(0.0), "sleep", 0.0, {}}};
+  noop.params = {{"sleep_ms", ParamType::number, Value(0.0), "sleep", 0.0, {}},
+                 {"label", ParamType::string, Value(""), "free text", std::nullopt, {}}};
   catalog[noop.name] = noop;
   return catalog;
 }

@@ -108,6 +108,28 @@ BOOST_AUTO_TEST_CASE(set_overrides_typed_values) {
   BOOST_TEST(contains(e.resolved_toml, "retries = 4"));
 }
 
+BOOST_AUTO_TEST_CASE(base_parameters_reach_every_stage_that_has_them) {
+  // base.repeats reaches mm (bench.matmul has `repeats`) unless it sets its own; warm
+  // (bench.noop) has no such parameter and is left alone; a stage over the axis keeps the axis.
+  const std::string text = std::string(kBase) + "\n[base]\nrepeats = 9\nscale = 2\n[report]\ntables = \"x\"\n"
+                                                "[reference.clip_score.a]\nx = [1.0]\n";
+  const Experiment e = parse(text);
+  BOOST_TEST(e.stage("mm")->params.at("repeats").as_integer() == 5);  // the stage's own value wins
+  BOOST_TEST(e.stage("mm")->params.at("scale").as_number() == 2.0);
+  BOOST_TEST(e.stage("warm")->params.count("scale") == 0u);
+  BOOST_TEST(contains(e.resolved_toml, "[report]"), e.resolved_toml);  // kept for `tunegrid report`
+  ExperimentOptions options;
+  options.sets = {"base.scale=3"};
+  BOOST_TEST(parse(text, options).stage("mm")->params.at("scale").as_number() == 3.0);
+
+  std::string message = input_error_of([&] { parse(std::string(kBase) + "\n[base]\nmodle = \"x\"\n"); });
+  BOOST_TEST(contains(message, "'base.modle' is a parameter of none of the stages' kinds"), message);
+  message = input_error_of([&] { parse(std::string(kBase) + "\n[base]\nscale = \"big\"\n"); });
+  BOOST_TEST(contains(message, "'base.scale' (for stage 'mm', kind 'bench.matmul')"), message);
+  message = input_error_of([&] { parse("report = 3\n" + std::string(kBase)); });
+  BOOST_TEST(contains(message, "'report' must be a table"), message);
+}
+
 BOOST_AUTO_TEST_CASE(set_with_wrong_type_is_refused) {
   ExperimentOptions options;
   options.sets = {"run.retries=abc"};

@@ -93,6 +93,46 @@ BOOST_AUTO_TEST_CASE(needs_match_on_shared_axes_in_dependency_order) {
   BOOST_TEST(plan.jobs.back().spec_toml.find(plan.jobs[2].id) != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(only_keeps_a_stages_own_coordinates_and_braces_name_axes) {
+  // One stage per method, each keeping its own value of the method axis; the consumer
+  // expands over the axis and names the stage of its job through "{method}".
+  const std::string text =
+      "[grid]\nmethod = [\"a\", \"b\"]\nsize = [1, 2]\n"
+      "[jobs.a]\nkind = \"bench.noop\"\nonly = { method = \"a\" }\n"
+      "[jobs.b]\nkind = \"bench.noop\"\nonly = { method = [\"b\"] }\n"
+      "[jobs.use]\nkind = \"bench.noop\"\nneeds = [\"a\", \"b\"]\n"
+      "[jobs.use.params]\nlabel = \"stage {method}, size {size}, prompt {}\"\n";
+  const Plan plan = plan_of(text);
+  BOOST_TEST(plan.jobs.size() == 2u + 2u + 4u);
+  for (const auto& job : plan.jobs) {
+    const std::string method = display_text(job.coordinates.front().second);
+    if (job.stage != "use") {
+      BOOST_TEST(method == job.stage);
+      continue;
+    }
+    BOOST_REQUIRE(job.needs.size() == 1u);  // only the job of its own method and size
+    BOOST_TEST(plan.jobs[job.needs[0]].stage == method);
+    BOOST_TEST(job.param("label").as_string() ==
+               "stage " + method + ", size " + display_text(job.coordinates.back().second) + ", prompt {}");
+  }
+  // Narrowing the axis leaves the other method's stage with no jobs.
+  ExperimentOptions options;
+  options.sets = {"grid.method=[\"b\"]"};
+  const KindCatalog kinds = testing::test_catalog();
+  const Plan narrowed = build_plan(parse_experiment(text, "exp.toml", options, kinds), kinds);
+  BOOST_TEST(narrowed.jobs.size() == 2u + 2u);
+  for (const auto& job : narrowed.jobs) BOOST_TEST(job.stage != "a");
+
+  try {
+    plan_of("[grid]\nsize = [1]\n[jobs.a]\nkind = \"bench.noop\"\nover = []\nonly = { size = 1 }\n");
+    BOOST_FAIL("only on an axis the stage does not expand over was accepted");
+  } catch (const InputError& error) {
+    BOOST_TEST(std::string(error.what()).find("'jobs.a.only' names axis 'size', which the stage does not expand "
+                                              "over") != std::string::npos,
+               error.what());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(cycles_are_rejected) {
   try {
     plan_of("[jobs.a]\nkind = \"bench.noop\"\nneeds = [\"b\"]\n[jobs.b]\nkind = \"bench.noop\"\nneeds = [\"c\"]\n"
