@@ -43,6 +43,7 @@ KindCatalog kind_catalog();
 
 // Kinds, one file each (job_registry.cpp lists them).
 JobKind bench_noop_kind();
+JobKind bench_allreduce_kind();
 JobKind bench_matmul_kind();
 JobKind bench_unet_step_kind();
 JobKind evaluate_classifier_kind();

@@ -8,8 +8,8 @@ namespace tunegrid {
 
 const std::vector<JobKind>& job_kinds() {
   static const std::vector<JobKind> kinds = [] {
-    std::vector<JobKind> all = {bench_matmul_kind(),        bench_noop_kind(),         bench_unet_step_kind(),
-                                evaluate_classifier_kind(), pretrain_clip_kind(),      pretrain_vae_kind(),
+    std::vector<JobKind> all = {bench_allreduce_kind(),     bench_matmul_kind(),       bench_noop_kind(),
+                                bench_unet_step_kind(),     evaluate_classifier_kind(), pretrain_clip_kind(),      pretrain_vae_kind(),
                                 pretrain_unet_kind(),       pretrain_oracle_kind(),    sample_kind(),
                                 finetune_textual_inversion_kind(), finetune_dreambooth_kind(), finetune_lora_kind(),
                                 finetune_hypernetwork_kind(), finetune_custom_diffusion_kind(),

@@ -24,6 +24,7 @@
 #include "workers/methods/learning_rate_schedule.h"
 #include "workers/methods/rescale_augmentation.h"
 #include "workers/models/weights.h"
+#include "workers/parallel/data_parallel.h"
 
 namespace tunegrid {
 
@@ -70,18 +71,33 @@ ImageBatch image_at(const ImageBatch& images, std::int64_t index) {
   return one;
 }
 
+// The random streams of one example: example e of micro-step k draws its flip, caption and
+// rescaling from `rng` and its VAE posterior noise, diffusion noise and timestep from
+// `noise`, both seeded by (seed, k, e). The examples a rank takes (data_parallel.h) thus
+// come out the same whatever the number of ranks, and a resumed run as an uninterrupted one.
+struct ExampleStreams {
+  Rng rng;
+  at::Generator noise;
+};
+
+ExampleStreams example_streams(std::uint64_t seed, std::int64_t micro_step, int example) {
+  const std::uint64_t base =
+      mix_seed(mix_seed(seed, static_cast<std::uint64_t>(micro_step)), static_cast<std::uint64_t>(example));
+  return {Rng(mix_seed(base, 1)), at::make_generator<at::CPUGeneratorImpl>(mix_seed(base, 2))};
+}
+
 // Custom Diffusion's examples: rescaled (and maybe mirrored) images encoded now, their loss
 // masks [B, 1, h, w], the caption prefixes put in front of `captions`.
 at::Tensor rescaled_latents(StableDiffusion& model, const TrainingSet& set, const std::vector<std::int64_t>& index,
-                            const std::vector<bool>& flipped, std::vector<std::string>& captions, Rng& rng,
-                            at::Generator& noise_source, at::Tensor& masks) {
+                            const std::vector<bool>& flipped, std::vector<std::string>& captions,
+                            std::vector<ExampleStreams>& streams, at::Tensor& masks) {
   const int factor = model.vae->downscale_factor();
   ImageBatch batch;
   std::vector<float> mask_values;
   for (std::size_t k = 0; k < index.size(); ++k) {
     ImageBatch image = image_at(set.images, index[k]);
     if (flipped[k]) image = flip_horizontal(image);
-    RescaledExample example = rescale_augment(image, factor, rng);
+    RescaledExample example = rescale_augment(image, factor, streams[k].rng);
     captions[k] = example.caption_prefix + captions[k];
     batch.height = batch.width = example.image.height;
     batch.pixels.insert(batch.pixels.end(), example.image.pixels.begin(), example.image.pixels.end());
@@ -92,8 +108,21 @@ at::Tensor rescaled_latents(StableDiffusion& model, const TrainingSet& set, cons
   const DiagonalGaussian posterior = model.vae->encode(images_to_tensor(batch));
   const auto cells = batch.height / factor;
   masks = at::tensor(mask_values).view({batch.count, 1, cells, cells});
-  return (posterior.mean + posterior.std * at::randn(posterior.mean.sizes(), noise_source, posterior.mean.options())) *
-         model.vae->config.scaling_factor;
+  std::vector<at::Tensor> rows;
+  for (std::size_t k = 0; k < index.size(); ++k)
+    rows.push_back(posterior.mean[k] + posterior.std[k] * at::randn(posterior.mean[k].sizes(), streams[k].noise,
+                                                                    posterior.mean.options()));
+  return at::stack(rows) * model.vae->config.scaling_factor;
+}
+
+// The scaled latents of the examples, each with its own posterior noise.
+at::Tensor example_latents(const TrainingSet& set, const std::vector<std::int64_t>& index,
+                           const std::vector<bool>& flipped, double scaling, std::vector<ExampleStreams>& streams,
+                           std::size_t first_stream) {
+  std::vector<at::Tensor> rows;
+  for (std::size_t k = 0; k < index.size(); ++k)
+    rows.push_back(sample_latents(set, {index[k]}, {flipped[k]}, scaling, streams[first_stream + k].noise));
+  return at::cat(rows);
 }
 
 // A checkpoint's step from its folder name "step-<N>"; -1 for anything else.
@@ -266,10 +295,23 @@ FineTuneRun run_finetune(StableDiffusion& model, FineTuneMethod& method, const F
   schedule.warmup_steps = settings.warmup_steps;
   schedule.total_steps = settings.steps;
 
+  // Data parallelism (workers/parallel/data_parallel.h): every rank of the group runs this
+  // loop on its share of each batch; rank 0 alone writes checkpoints and validation images.
+  Communicator* group = settings.communicator;
+  const int rank = group ? group->rank() : 0, ranks = group ? group->size() : 1;
+
   FineTuneRun run;
   if (const auto last = latest_checkpoint(checkpoints); !last.empty()) {
     run.resumed_from = load_checkpoint(last, method, trainable, optimizer, run.loss, key);
     log::info("finetune", "{}: resuming from {} (step {})", what, last.string(), run.resumed_from);
+  }
+  if (ranks > 1) {
+    // Every replica starts from rank 0's tensors and agrees on the step it resumes from.
+    broadcast_tensors(trainable, *group);
+    if (group_max(*group, run.resumed_from) != -group_max(*group, -run.resumed_from))
+      throw std::runtime_error(fmt::format("{}: the ranks of the group found different checkpoints under {} (is the "
+                                           "store on a file system every rank sees?)",
+                                           what, checkpoints.string()));
   }
 
   DDPMScheduler noise_scheduler(model.scheduler);
@@ -299,61 +341,79 @@ FineTuneRun run_finetune(StableDiffusion& model, FineTuneMethod& method, const F
     double step_loss = 0;
     for (int micro = 0; micro < settings.gradient_accumulation; ++micro) {
       const std::int64_t micro_index = static_cast<std::int64_t>(step) * settings.gradient_accumulation + micro;
-      Rng rng(mix_seed(settings.seed, static_cast<std::uint64_t>(micro_index) * 2 + 1));
-      at::Generator noise_source = at::make_generator<at::CPUGeneratorImpl>(
-          mix_seed(settings.seed, static_cast<std::uint64_t>(micro_index) * 2 + 2));
-      // Ops that draw from the default generator (dropout) are seeded by the micro-step too.
-      at::manual_seed(mix_seed(settings.seed, static_cast<std::uint64_t>(micro_index) * 2 + 3));
+      // Ops that draw from the default generator (hypernetwork dropout) are seeded by the
+      // micro-step and the rank (with several ranks their masks differ from one rank's).
+      at::manual_seed(mix_seed(mix_seed(settings.seed, static_cast<std::uint64_t>(micro_index)), 0xd50 + rank));
+      // This rank's share [first, last) of the micro-step's `batch` examples (and of its
+      // prior examples): the examples and their random streams of a one-rank run.
+      const auto [first, last] = batch_share(batch, rank, ranks);
+      const int local = last - first;
+      std::vector<ExampleStreams> streams;
       std::vector<std::int64_t> index;
       std::vector<bool> flipped;
       std::vector<std::string> captions;
-      for (int k = 0; k < batch; ++k) {
-        index.push_back(instance_order.at(micro_index * batch + k));
-        flipped.push_back(rng.unit() < settings.data.flip_probability);
+      for (int e = first; e < last; ++e) {
+        streams.push_back(example_streams(settings.seed, micro_index, e));
+        index.push_back(instance_order.at(micro_index * batch + e));
+        flipped.push_back(streams.back().rng.unit() < settings.data.flip_probability);
         captions.push_back(training_caption(settings.data, instances, static_cast<int>(index.back()),
-                                            method.concept_text(), rng));
+                                            method.concept_text(), streams.back().rng));
       }
-      at::Tensor masks;  // defined: Custom Diffusion's masked instance loss
-      at::Tensor latents = settings.rescale_augmentation
-                               ? rescaled_latents(model, instances, index, flipped, captions, rng, noise_source, masks)
-                               : sample_latents(instances, index, flipped, scaling, noise_source);
-      if (prior) {
-        std::vector<std::int64_t> prior_index;
-        std::vector<bool> prior_flipped;
-        for (int k = 0; k < batch; ++k) {
-          prior_index.push_back(prior_order.at(micro_index * batch + k));
-          prior_flipped.push_back(rng.unit() < settings.data.flip_probability);
-          captions.push_back(prior->captions[static_cast<std::size_t>(prior_index.back())]);
+      double value = 0;
+      if (local > 0) {
+        at::Tensor masks;  // defined: Custom Diffusion's masked instance loss
+        at::Tensor latents = settings.rescale_augmentation
+                                 ? rescaled_latents(model, instances, index, flipped, captions, streams, masks)
+                                 : example_latents(instances, index, flipped, scaling, streams, 0);
+        if (prior) {
+          std::vector<std::int64_t> prior_index;
+          std::vector<bool> prior_flipped;
+          for (int e = first; e < last; ++e) {
+            streams.push_back(example_streams(settings.seed, micro_index, batch + e));
+            prior_index.push_back(prior_order.at(micro_index * batch + e));
+            prior_flipped.push_back(streams.back().rng.unit() < settings.data.flip_probability);
+            captions.push_back(prior->captions[static_cast<std::size_t>(prior_index.back())]);
+          }
+          latents = at::cat({latents, example_latents(*prior, prior_index, prior_flipped, scaling, streams,
+                                                      static_cast<std::size_t>(local))});
         }
-        latents = at::cat({latents, sample_latents(*prior, prior_index, prior_flipped, scaling, noise_source)});
+        const std::int64_t rows = latents.size(0);
+        std::vector<at::Tensor> noise_rows, timestep_rows;
+        for (std::int64_t r = 0; r < rows; ++r) {
+          auto& source = streams[static_cast<std::size_t>(r)].noise;
+          noise_rows.push_back(at::randn(latents[r].sizes(), source, latents.options()));
+          timestep_rows.push_back(
+              at::randint(0, model.scheduler.num_train_timesteps, {1}, source, at::TensorOptions(at::kLong)));
+        }
+        const at::Tensor noise = at::stack(noise_rows), timesteps = at::cat(timestep_rows);
+        const at::Tensor noisy = noise_scheduler.add_noise(latents, noise, timesteps);
+        const at::Tensor target = noise_scheduler.training_target(latents, noise, timesteps);
+        const at::Tensor prediction = model.unet->forward(noisy, timesteps, contexts(captions));
+        const at::Tensor squared = (prediction - target).pow(2);  // [rows, C, h, w]
+        at::Tensor per_example = squared.mean({1, 2, 3});         // [rows]
+        if (masks.defined())  // diffusers' train_custom_diffusion.py: Σ(mask·mse) / Σ mask, the mask one channel deep
+          per_example = at::cat({(squared.slice(0, 0, local) * masks).sum({1, 2, 3}) / masks.sum({1, 2, 3}),
+                                 per_example.slice(0, local)});
+        // min-SNR-γ weights the instance loss only; the prior loss stays a plain mean (diffusers'
+        // train_dreambooth.py computes prior_loss before, and apart from, the weighting). Sums
+        // over this rank's examples divided by the whole batch: the ranks' losses (and
+        // gradients) add up to the one-rank batch mean.
+        at::Tensor instance_terms = per_example.slice(0, 0, local);
+        if (settings.min_snr_gamma > 0)
+          instance_terms = instance_terms *
+                           noise_scheduler.min_snr_weights(timesteps.slice(0, 0, local), settings.min_snr_gamma);
+        at::Tensor loss = instance_terms.sum() / batch;
+        if (prior) loss = loss + settings.prior_loss_weight * per_example.slice(0, local).sum() / batch;
+        value = loss.item<double>();
+        (loss / settings.gradient_accumulation).backward();
       }
-      const std::int64_t rows = latents.size(0);
-      const at::Tensor noise = at::randn(latents.sizes(), noise_source, latents.options());
-      const at::Tensor timesteps =
-          at::randint(0, model.scheduler.num_train_timesteps, {rows}, noise_source, at::TensorOptions(at::kLong));
-      const at::Tensor noisy = noise_scheduler.add_noise(latents, noise, timesteps);
-      const at::Tensor target = noise_scheduler.training_target(latents, noise, timesteps);
-      const at::Tensor prediction = model.unet->forward(noisy, timesteps, contexts(captions));
-      const at::Tensor squared = (prediction - target).pow(2);  // [rows, C, h, w]
-      at::Tensor per_example = squared.mean({1, 2, 3});         // [rows]
-      if (masks.defined())  // diffusers' train_custom_diffusion.py: Σ(mask·mse) / Σ mask, the mask one channel deep
-        per_example = at::cat({(squared.slice(0, 0, batch) * masks).sum({1, 2, 3}) / masks.sum({1, 2, 3}),
-                               per_example.slice(0, batch)});
-      // min-SNR-γ weights the instance loss only; the prior loss stays a plain mean (diffusers'
-      // train_dreambooth.py computes prior_loss before, and apart from, the weighting).
-      at::Tensor instance_loss = per_example.slice(0, 0, batch);
-      if (settings.min_snr_gamma > 0)
-        instance_loss = instance_loss *
-                        noise_scheduler.min_snr_weights(timesteps.slice(0, 0, batch), settings.min_snr_gamma);
-      at::Tensor loss = instance_loss.mean();
-      if (prior) loss = loss + settings.prior_loss_weight * per_example.slice(0, batch).mean();
-      const double value = loss.item<double>();
+      if (ranks > 1) value = group_sum(*settings.communicator, value);
       if (!std::isfinite(value))
         throw std::runtime_error(fmt::format("{}: the loss is {} at step {} (micro-step {}); stopping", what, value,
                                              step + 1, micro + 1));
-      (loss / settings.gradient_accumulation).backward();
       step_loss += value / settings.gradient_accumulation;
     }
+    if (ranks > 1) all_reduce_gradients(trainable, *group, ReduceOp::sum, settings.bucket_bytes);
     if (settings.max_grad_norm > 0) clip_gradient_norm(trainable, settings.max_grad_norm);
     optimizer.step(schedule.at(step));
     optimizer.zero_grad();
@@ -364,7 +424,7 @@ FineTuneRun run_finetune(StableDiffusion& model, FineTuneMethod& method, const F
     if (done % 50 == 0 || done == settings.steps)
       log::info("finetune", "{}: step {}/{} loss {:.4f} ({:.0f} s)", what, done, settings.steps, step_loss,
                 seconds_since(start));
-    if (settings.sample_every > 0 && (done % settings.sample_every == 0 || done == settings.steps)) {
+    if (rank == 0 && settings.sample_every > 0 && (done % settings.sample_every == 0 || done == settings.steps)) {
       const auto sample_start = std::chrono::steady_clock::now();
       at::NoGradGuard no_grad;
       model.unet->eval();
@@ -382,14 +442,17 @@ FineTuneRun run_finetune(StableDiffusion& model, FineTuneMethod& method, const F
       method.set_training(true);
       sample_seconds += seconds_since(sample_start);
     }
-    if (!checkpoints.empty() && settings.checkpoint_every > 0 &&
+    if (rank == 0 && !checkpoints.empty() && settings.checkpoint_every > 0 &&
         (done % settings.checkpoint_every == 0 || done == settings.steps))
       save_checkpoint(checkpoints, done, method, trainable, optimizer, run.loss, key,
                       settings.checkpoints_total_limit);
     // A stop request (preemption, time limit) or the job's deadline (core/stop_request.h):
     // checkpoint now, off the checkpoint_every cadence, then stop.
-    if (const StopKind stop = pending_stop(); stop != StopKind::none && done < settings.steps) {
-      if (!checkpoints.empty() && !(settings.checkpoint_every > 0 && done % settings.checkpoint_every == 0))
+    // The ranks of a group stop together (else the others would wait in the next reduction).
+    StopKind stop = pending_stop();
+    if (ranks > 1) stop = static_cast<StopKind>(group_max(*group, static_cast<int>(stop)));
+    if (stop != StopKind::none && done < settings.steps) {
+      if (rank == 0 && !checkpoints.empty() && !(settings.checkpoint_every > 0 && done % settings.checkpoint_every == 0))
         save_checkpoint(checkpoints, done, method, trainable, optimizer, run.loss, key,
                         settings.checkpoints_total_limit);
       throw_for(stop, fmt::format("{} at step {}/{}{}", what, done, settings.steps,

@@ -9,10 +9,13 @@
 // clipping, AdamW (adamw.h) at the schedule's rate (learning_rate_schedule.h), then the
 // method's after_step.
 //
-// Determinism: every random draw of micro-step k (example order, flips, captions, latent
-// noise, timesteps) comes from generators seeded by (seed, k), and examples are dealt in
-// per-epoch shuffles seeded by (seed, epoch); a run resumed from a checkpoint therefore
-// continues bitwise as the uninterrupted run would (on the CPU). Checkpoints
+// Determinism: every random draw for example e of micro-step k (its flip, caption, latent
+// noise, diffusion noise, timestep) comes from streams seeded by (seed, k, e), and examples
+// are dealt in per-epoch shuffles seeded by (seed, epoch); a run resumed from a checkpoint
+// therefore continues bitwise as the uninterrupted run would (on the CPU), and a group of
+// ranks training data-parallel (`communicator`: each rank takes its share of every batch,
+// gradients summed in buckets, workers/parallel/data_parallel.h) takes the steps one rank
+// would, up to floating-point summation order. Checkpoints
 // (`checkpoint_every`) hold the trainable tensors, the optimizer state and the loss so far in
 // CHECKPOINTS/step-NNNNNN/state.safetensors; run_finetune starts from the newest one there.
 // A NaN or infinite loss stops the job with the step and the value. After every step the
@@ -32,6 +35,8 @@
 #include "workers/methods/training_set.h"
 
 namespace tunegrid {
+
+class Communicator;
 
 struct FineTuneSettings {
   TrainingSetOptions data;
@@ -54,6 +59,10 @@ struct FineTuneSettings {
   std::string sample_prompt = "{}";   // "{}" is the concept text
   int sample_images = 2, sample_steps = 25;
   double sample_guidance = 7.5;
+  // Data parallelism: the job's group (nullptr or a group of one: this rank alone) and the
+  // gradient bucket size. Neither changes the trajectory, so neither is in a checkpoint's key.
+  Communicator* communicator = nullptr;
+  std::int64_t bucket_bytes = 25ll << 20;
 };
 
 struct FineTuneRun {
