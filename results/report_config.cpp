@@ -94,9 +94,9 @@ class SettingsReader {
     for (const auto& [key, node] : table) {
       const std::string name(key.str()), path = "report." + name;
       if (name == "kind") report.kind = string_of(node, path, false);
-      else if (name == "tables") report.tables = string_of(node, path, false);
+      else if (name == "tables") report.tables = string_of(node, path, true);
       else if (name == "rows") report.rows = string_of(node, path, false);
-      else if (name == "columns") report.columns = string_of(node, path, false);
+      else if (name == "columns") report.columns = string_of(node, path, true);
       else if (name == "images") report.images = string_of(node, path, true);
       else if (name == "timing_kinds") report.timing_kinds = string_of(node, path, true);
       else if (name == "timing_phase") report.timing_phase = string_of(node, path, false);
@@ -110,7 +110,10 @@ class SettingsReader {
                                        join(allowed, ", ")));
       }
     }
-    if (report.tables == report.rows || report.tables == report.columns || report.rows == report.columns)
+    if (report.rows.empty()) fail(table.source(), "'report.rows' expects a non-empty coordinate name");
+    const bool same = (!report.tables.empty() && (report.tables == report.rows || report.tables == report.columns)) ||
+                      report.rows == report.columns;
+    if (same)
       fail(table.source(), fmt::format("'report.tables', 'report.rows' and 'report.columns' must name three different "
                                        "coordinates; found '{}', '{}', '{}'",
                                        report.tables, report.rows, report.columns));

@@ -33,6 +33,9 @@ namespace tunegrid {
 
 struct ReportConfig {
   std::string kind = "sample";        // jobs whose metrics fill the tables (exact kind)
+  // tables / columns = "": a single table / a single column "all" pooling every other
+  // coordinate (e.g. a method's cell over all its prompts and seeds, as Custom Diffusion
+  // reports them).
   std::string tables = "prompt";      // one table per value of this coordinate, per metric
   std::string rows = "train_images";  // rows (plan order), then an "Average" row
   std::string columns = "finetuned";  // columns (plan order)

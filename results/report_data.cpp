@@ -67,7 +67,11 @@ std::string coordinates_display(const Coordinates& coordinates) {
   return join(parts, " ");
 }
 
+// A coordinate's value; an empty name (report.tables or report.columns = "") is one value,
+// "all", that every job has: one table, or one column pooling every other coordinate.
 const std::string* find(const Coordinates& coordinates, const std::string& name) {
+  static const std::string all = "all";
+  if (name.empty()) return &all;
   const auto it = coordinates.find(name);
   return it == coordinates.end() ? nullptr : &it->second;
 }

@@ -1,7 +1,8 @@
 // sample.cpp — `sample`: images of one prompt from a Stable Diffusion model (diffusers'
 // StableDiffusionPipeline: `images` per prompt, sampler, steps, guidance, seed), stored as
 // /images/samples, then evaluated on the spot (workers/eval; the store's metric names):
-//   clip_score, clip_score_100     against the prompt, with `clip_model`
+//   clip_score, clip_score_100     against the prompt, with `clip_model` (with `clip_concept`:
+//                                  the prompt with that text for the concept's "{}")
 //   style_accuracy, disaster_accuracy   when `style` is set: the oracle's verdict that the
 //                                  images show that style / disaster (`oracle`)
 //   clip_i, kid, kid_std           when `reference_data` is set: image alignment with, and KID
@@ -74,15 +75,21 @@ void run_sample(JobContext& context) {
   options.sampler = job.param("sampler").as_string();
   options.seed = static_cast<std::uint64_t>(job.param("seed").as_integer());
 
+  // "{}" becomes the fine-tuned concept's text (a new token or identifier) in the sampled
+  // prompt; `clip_concept` is what it becomes in the prompt CLIP scores (a new token means
+  // nothing to CLIP), and for the base model in both.
+  const std::string clip_concept = job.param("clip_concept").as_string();
+  std::string concept_text = clip_concept;
   StableDiffusion model;
   if (const std::string stage = job.param("finetuned").as_string(); !stage.empty()) {
-    std::string concept_text;
     model = load_finetuned(upstream_artifacts(context, stage, fmt::format("sample param 'finetuned' = '{}'", stage)),
                            &concept_text);
-    options.prompt = replace_all(options.prompt, "{}", concept_text);
   } else {
     model = load_stable_diffusion(resolve_model_reference(job.param("model").as_string(), "sample param 'model'"));
   }
+  const std::string clip_text = clip_concept.empty() ? concept_text : clip_concept;
+  const std::string clip_prompt = clip_text.empty() ? options.prompt : replace_all(options.prompt, "{}", clip_text);
+  if (!concept_text.empty()) options.prompt = replace_all(options.prompt, "{}", concept_text);
   context.outputs.timings["load"] = seconds_since(start);
   start = std::chrono::steady_clock::now();
   ImageBatch images = txt2img(model, options);
@@ -96,7 +103,7 @@ void run_sample(JobContext& context) {
   start = std::chrono::steady_clock::now();
   CLIPEvaluator clip(resolve_model_reference(job.param("clip_model").as_string(), "sample param 'clip_model'"));
   const at::Tensor image_embeds = clip.image_embeddings(images);
-  const at::Tensor text_embeds = clip.text_embeddings({options.prompt});
+  const at::Tensor text_embeds = clip.text_embeddings({clip_prompt});
   auto& metrics = context.outputs.metrics;
   metrics[kCLIPScore] = clip_score(image_embeds, text_embeds);
   metrics[kCLIPScore100] = clip_score_100(image_embeds, text_embeds);
@@ -134,6 +141,9 @@ JobKind sample_kind() {
       {"model", ParamType::string, Value("builtin:tiny-sd"), "diffusers folder or builtin:tiny-sd", std::nullopt, {}},
       {"prompt", ParamType::string, Value(""), "the prompt (empty: the scene prompt of style and disaster); {} is a fine-tuned concept", std::nullopt, {}},
       {"finetuned", ParamType::string, Value(""), "stage of the finetune.* job whose result is sampled (empty: model)",
+       std::nullopt, {}},
+      {"clip_concept", ParamType::string, Value(""),
+       "what {} becomes in the prompt clip_score uses (empty: as sampled); without finetuned in both",
        std::nullopt, {}},
       {"negative_prompt", ParamType::string, Value(""), "negative prompt of classifier-free guidance", std::nullopt, {}},
       {"style", ParamType::string, Value(""), "scene style the images should show (enables style/disaster_accuracy)",
