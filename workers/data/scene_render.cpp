@@ -195,17 +195,23 @@ std::vector<Point> flame(float x, float base, float width, float height, float b
   return left;
 }
 
+// Flames burst from the lower part of the building and stop short of its top, so the
+// roof's silhouette (the style's most distinctive shape: a curved hanok or chinese roof, a
+// steep straight japanese one, a gable) stays visible above them, and they leave the
+// building's sides (japanese garden shrubs) clear; the orange glow lights the lower part.
+// A landscape's fire (style none) burns on the ground.
 void draw_fire(Painter& light, const SceneFrame& f, const BuildingBox& b, Rng& rng) {
   const float width = b.right - b.left, height = b.base - b.top, cx = (b.left + b.right) / 2;
   const bool ground_fire = f.labels.style == SceneStyle::none;
-  light.ellipse(cx, b.top + 0.45f * height, 0.62f * width, 0.55f * height + 0.1f, {255, 136, 48}, 0.12f);
-  light.ellipse(cx, b.top + 0.4f * height, 0.45f * width, 0.4f * height + 0.08f, {255, 136, 48}, 0.14f);
+  light.ellipse(cx, b.base - 0.3f * height, 0.55f * width, 0.42f * height + 0.06f, {255, 136, 48}, 0.12f);
+  light.ellipse(cx, b.base - 0.25f * height, 0.4f * width, 0.3f * height + 0.05f, {255, 136, 48}, 0.14f);
   const int count = rng.between(5, 7);
   for (int i = 0; i < count; ++i) {
-    const float x = b.left + width * (0.1f + 0.8f * (i + rng.uniform(-0.3f, 0.3f)) / (count - 1));
-    const float base = b.base - height * rng.uniform(ground_fire ? 0.0f : 0.2f, ground_fire ? 0.1f : 0.6f);
-    const float h = rng.uniform(0.24f, 0.38f) * f.size * (ground_fire ? 0.9f : 1.0f);
-    const float w = rng.uniform(0.09f, 0.14f) * f.size, bend = rng.uniform(-0.06f, 0.06f);
+    const float x = b.left + width * (ground_fire ? 0.1f + 0.8f * (i + rng.uniform(-0.3f, 0.3f)) / (count - 1)
+                                                  : 0.18f + 0.64f * (i + rng.uniform(-0.3f, 0.3f)) / (count - 1));
+    const float base = b.base - height * rng.uniform(0.0f, ground_fire ? 0.1f : 0.12f);
+    const float h = ground_fire ? rng.uniform(0.22f, 0.34f) * f.size : rng.uniform(0.4f, 0.58f) * height;
+    const float w = rng.uniform(0.09f, 0.14f) * f.size, bend = rng.uniform(-0.05f, 0.05f);
     const float phase = rng.uniform(0, 2 * kPi);
     light.polygon(flame(x, base, w, h, bend, phase), {255, 96, 16});
     light.polygon(flame(x, base - 0.005f, 0.66f * w, 0.74f * h, 0.7f * bend, phase), {255, 160, 24});

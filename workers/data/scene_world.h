@@ -10,14 +10,14 @@
 //   western    brick walls; gable (triangular) roof; chimney
 //   apartment  tall grey block with a regular window grid; flat roof
 //   none       no building (landscape only)
-// Disasters: fire (flames over the building, orange glow), flood (blue water over the
-// lower part), smoke (grey plumes), snow (white flakes and white roof caps), collapse
-// (the building tilted and broken, rubble). Terrains: mountain, field, river, coast, city.
-// Times: day (blue sky), dusk (purple-pink-salmon sky), night (dark sky, pale cream lit
-// windows). Colour rules that keep the labels separable at 32 px: only fire uses saturated
-// orange/yellow (flames are drawn bright and untinted at every time of day); only flood puts
-// blue water into the bottom rows (rivers and the sea stay near the horizon); only snow
-// whitens the ground.
+// Disasters: fire (flames from the lower part of the building, below its roofline, and an
+// orange glow), flood (blue water over the lower part), smoke (grey plumes), snow (white
+// flakes and white roof caps), collapse (the building tilted and broken, rubble).
+// Terrains: mountain, field, river, coast, city. Times: day (blue sky), dusk
+// (purple-pink-salmon sky), night (dark sky, pale cream lit windows). Colour rules that keep
+// the labels separable at 32 px: only fire uses saturated orange/yellow (flames are drawn
+// bright and untinted at every time of day); only flood puts blue water into the bottom
+// rows (rivers and the sea stay near the horizon); only snow whitens the ground.
 #pragma once
 #include <cstdint>
 #include <string>
