@@ -33,23 +33,25 @@ def shards(store, kind):
     for path in glob.glob(f"{store}/jobs/*.h5"):
         with h5py.File(path, "r") as shard:
             if shard.attrs["kind"] == kind and shard.attrs["status"] == "done":
-                yield {k: v[()] for k, v in shard["metrics"].items()}, {k: v[()] for k, v in shard["timings"].items()}, int(shard.attrs["ranks"])
-metrics, timings, ranks = next(shards(f"{work}/allreduce", "bench.allreduce"))
+                yield ({k: v[()] for k, v in shard["metrics"].items()}, {k: v[()] for k, v in shard["timings"].items()},
+                       int(shard.attrs["ranks"]), str(shard.attrs["spec"]))
+metrics, timings, ranks, _ = next(shards(f"{work}/allreduce", "bench.allreduce"))
 print(f"All-reduce (sum, float32) over {ranks} ranks, MPI backend, median of 10:\n")
 print("| bytes | time µs | algbw GB/s | busbw GB/s |")
 print("|---|---|---|---|")
 for size in sorted(int(m.group(1)) for k in metrics if (m := re.match(r"algbw_gbs_(\d+)$", k))):
     print(f"| {size:,} | {timings[f'allreduce_{size}'] * 1e6:.1f} | {metrics[f'algbw_gbs_{size}']:.3f} | {metrics[f'busbw_gbs_{size}']:.3f} |")
-best = {}
+best = {}  # (global batch, ranks) -> best train seconds
 for path in sorted(glob.glob(f"{work}/lora-*-*")):
     if path.endswith(".log"): continue
     n = int(path.split("-")[-2])
-    for m, t, r in shards(path, "finetune.lora"):
+    for m, t, r, spec in shards(path, "finetune.lora"):
         assert r == n, (path, r)
-        best[n] = min(best.get(n, float("inf")), t["train"])
-print(f"\nData-parallel LoRA (builtin:tiny-sd, rank 8, batch 16, 60 steps), one thread per rank, best of the rounds:\n")
-print("| ranks | train s | speedup |")
-print("|---|---|---|")
-for n in sorted(best):
-    print(f"| {n} | {best[n]:.1f} | {best[1] / best[n]:.2f}× |")
+        batch = int(re.search(r"train_batch_size = (\d+)", spec).group(1))
+        best[batch, n] = min(best.get((batch, n), float("inf")), t["train"])
+print(f"\nData-parallel LoRA (builtin:tiny-sd, rank 8, 60 steps), one thread per rank, best of the rounds:\n")
+print("| global batch | ranks | train s | ms / step | speedup |")
+print("|---|---|---|---|---|")
+for batch, n in sorted(best):
+    print(f"| {batch} | {n} | {best[batch, n]:.1f} | {best[batch, n] / 60 * 1e3:.0f} | {best[batch, 1] / best[batch, n]:.2f}× |")
 PY
