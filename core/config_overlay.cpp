@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/errors.h"
+#include "core/toml_type_name.h"
 
 namespace tunegrid {
 
@@ -16,18 +17,6 @@ std::string place_of(const toml::node& node, const std::string& fallback) {
   if (!source.path) return fallback;
   if (source.path->rfind("--set", 0) == 0) return *source.path;
   return fmt::format("{}:{}:{}", *source.path, source.begin.line, source.begin.column);
-}
-
-const char* toml_type_name(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    default: return "a date or time";
-  }
 }
 
 // Throws when `replacement` may not take the place of `existing` at `path`.

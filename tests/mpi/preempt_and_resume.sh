@@ -9,19 +9,6 @@
 #      an uninterrupted run's bit for bit; the stop checkpoints are removed at the end.
 source "$(dirname "$0")/../lib.sh"
 
-rank_pid() {  # rank_pid RANK OUT_DIR — the pid of that world rank of the run writing OUT_DIR
-  local pid
-  for pid in $(pgrep -f -- "run .* --out $2\$"); do
-    tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" && { echo "$pid"; return; }
-  done
-}
-wait_shards() {  # wait_shards OUT N — until N shards exist (at most 20 s)
-  for _ in $(seq 1 400); do
-    [ -d "$1/jobs" ] && [ "$(shard_count "$1")" -ge "$2" ] && return 0
-    sleep 0.05
-  done
-  return 1
-}
 check_all_done_once() {  # check_all_done_once OUT N
   [ "$(shard_count "$1")" -eq "$2" ] || fail "$1: $(shard_count "$1") shards, expected $2"
   for shard in "$1"/jobs/*.h5; do
@@ -30,16 +17,7 @@ check_all_done_once() {  # check_all_done_once OUT N
   done
 }
 
-cat >"$WORK/slow.toml" <<'TOML'
-[run]
-retries = 0
-[grid]
-n = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]
-[jobs.slow]
-kind = "bench.noop"
-[jobs.slow.params]
-sleep_ms = 300
-TOML
+write_noop_study "$WORK/slow.toml" 300
 
 # 1. USR2 to mpirun.
 out="$WORK/all"
