@@ -55,7 +55,7 @@ GridLayout write_image_grid(const ImageGridData& grid, const ReportConfig& confi
   for (const auto& column : grid.columns)
     cell_width = std::max(cell_width, static_cast<int>(std::ceil(canvas::text_width(measure.get(), config.label(column),
                                                                                       label_size))) + 8);
-  const std::string title = fmt::format("{} = {}", config.tables, config.label(grid.table));
+  const std::string title = config.table_title(grid.table);
   const int gap = 6, margin = 12, title_height = 34, header_height = 24;
   layout.x0 = margin + static_cast<int>(std::ceil(row_label_width)) + 12;
   layout.y0 = margin + title_height + header_height;

@@ -70,8 +70,8 @@ ReportFigures write_report_figures(ReportData& data, const std::string& out) {
       const GridLayout layout = write_image_grid(data.grids[g], data.settings.report, path, data.notes);
       figures.grids.push_back(layout.images ? path : std::filesystem::path());
       if (!layout.images)
-        data.notes.push_back(fmt::format("no '{}' images yet for {} = {}", data.settings.report.images,
-                                         data.settings.report.tables, data.grids[g].table));
+        data.notes.push_back(fmt::format("no '{}' images yet for {}", data.settings.report.images,
+                                         data.settings.report.table_title(data.grids[g].table)));
     } catch (const StoreError& problem) {
       figures.grids.emplace_back();
       data.notes.push_back(fmt::format("image grid not written: {}", problem.what()));

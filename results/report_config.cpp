@@ -12,12 +12,17 @@
 
 #include "core/errors.h"
 #include "core/text.h"
+#include "core/toml_type_name.h"
 
 namespace tunegrid {
 
 std::string ReportConfig::label(const std::string& value) const {
   const auto it = labels.find(value);
   return it == labels.end() ? value : it->second;
+}
+
+std::string ReportConfig::table_title(const std::string& value) const {
+  return tables.empty() ? label(value) : tables + " = " + label(value);
 }
 
 std::optional<double> ReferenceConfig::find(const std::string& metric, const std::string& table,
@@ -70,27 +75,15 @@ class SettingsReader {
   }
 
   std::string string_of(const toml::node& node, const std::string& path, bool allow_empty) const {
-    if (!node.is_string()) fail(node.source(), fmt::format("'{}' expects a string, found {}", path, type_of(node)));
+    if (!node.is_string()) fail(node.source(), fmt::format("'{}' expects a string, found {}", path, toml_type_name(node)));
     std::string value = node.as_string()->get();
     if (value.empty() && !allow_empty) fail(node.source(), fmt::format("'{}' expects a non-empty string", path));
     return value;
   }
 
-  static std::string type_of(const toml::node& node) {
-    switch (node.type()) {
-      case toml::node_type::table: return "a table";
-      case toml::node_type::array: return "an array";
-      case toml::node_type::string: return "a string";
-      case toml::node_type::integer: return "an integer";
-      case toml::node_type::floating_point: return "a float";
-      case toml::node_type::boolean: return "a boolean";
-      default: return "a date or time";
-    }
-  }
-
   void read_report(const toml::table& table, ReportConfig& report) const {
     const std::vector<std::string> allowed = {"kind",   "tables", "rows",         "columns",      "metrics",
-                                              "images", "labels", "timing_kinds", "timing_phase"};
+                                              "images", "labels", "timing_kinds", "timing_phase", "baseline"};
     for (const auto& [key, node] : table) {
       const std::string name(key.str()), path = "report." + name;
       if (name == "kind") report.kind = string_of(node, path, false);
@@ -100,6 +93,7 @@ class SettingsReader {
       else if (name == "images") report.images = string_of(node, path, true);
       else if (name == "timing_kinds") report.timing_kinds = string_of(node, path, true);
       else if (name == "timing_phase") report.timing_phase = string_of(node, path, false);
+      else if (name == "baseline") report.baseline = string_of(node, path, true);
       else if (name == "metrics") report.metrics = metric_names(node, path);
       else if (name == "labels") {
         for (const auto& [value, label] : table_of(node, path))
@@ -178,7 +172,7 @@ class SettingsReader {
                                                  path, reference.rows.size()));
         std::vector<double> numbers;
         for (const auto& element : *array) {
-          if (!element.is_number()) fail(element.source(), fmt::format("'{}' expects numbers, found {}", path, type_of(element)));
+          if (!element.is_number()) fail(element.source(), fmt::format("'{}' expects numbers, found {}", path, toml_type_name(element)));
           numbers.push_back(element.is_integer() ? static_cast<double>(element.as_integer()->get())
                                                  : element.as_floating_point()->get());
         }

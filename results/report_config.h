@@ -7,7 +7,7 @@
 //   [report]
 //   kind = "sample"            tables = "prompt"   rows = "train_images"   columns = "finetuned"
 //   metrics = ["clip_score", "style_accuracy", "disaster_accuracy"]   images = "samples"
-//   timing_kinds = "finetune." timing_phase = "train"
+//   timing_kinds = "finetune." timing_phase = "train"   baseline = ""
 //   [report.labels]            "<coordinate value>" = "<display name>"
 //   [reference]
 //   source = "..."             rows = [5, 50, 100]
@@ -43,10 +43,17 @@ struct ReportConfig {
   std::string images = "samples";        // image key of the grids
   std::string timing_kinds = "finetune.";  // timing figure: jobs whose kind starts with this
   std::string timing_phase = "train";      // y = timings/<timing_phase>
+  // A stage whose jobs (of `kind`, without the rows and columns coordinates: the base model
+  // before fine-tuning) fill an extra first column, named by the stage, with the same
+  // value in every row of their table; "" for none.
+  std::string baseline;
   std::map<std::string, std::string> labels;  // coordinate value -> display name
 
   // The display name of a coordinate value (the value itself without a label).
   std::string label(const std::string& value) const;
+  // The heading of the table (and grid) for one `tables` value: "prompt = A: *, fire", or
+  // only the value's label when tables = "".
+  std::string table_title(const std::string& value) const;
 };
 
 struct ReferenceConfig {

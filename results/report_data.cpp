@@ -159,11 +159,19 @@ ReportData collect_report(const std::string& store, const std::string& experimen
   const bool timing_enabled = !config.timing_kinds.empty();
   auto is_timing = [&](const std::string& kind) { return timing_enabled && kind.rfind(config.timing_kinds, 0) == 0; };
   std::set<std::string> extra_tables, extra_rows, extra_columns, extra_x;
+  // Baseline jobs: of the report's kind, in the baseline stage, with a table coordinate.
+  auto is_baseline = [&](const std::string& stage, const std::string& kind, const Coordinates& c) {
+    return !config.baseline.empty() && stage == config.baseline && kind == config.kind && find(c, config.tables);
+  };
+  bool has_baseline = false;
   if (plan)
     for (const auto& job : plan->jobs) {
       const Coordinates c = coordinates_of(job);
       const std::string *t = find(c, config.tables), *r = find(c, config.rows), *col = find(c, config.columns);
-      if (job.kind == config.kind && t && r && col) {
+      if (is_baseline(job.stage, job.kind, c)) {
+        has_baseline = true;
+        push_unique(data.tables, *t);
+      } else if (job.kind == config.kind && t && r && col) {
         push_unique(data.tables, *t);
         push_unique(data.rows, *r);
         push_unique(data.columns, *col);
@@ -173,7 +181,10 @@ ReportData collect_report(const std::string& store, const std::string& experimen
   for (const auto& e : entries) {
     const Coordinates& c = e.shard->params;
     const std::string *t = find(c, config.tables), *r = find(c, config.rows), *col = find(c, config.columns);
-    if (e.shard->kind == config.kind && t && r && col) {
+    if (is_baseline(e.stage, e.shard->kind, c)) {
+      has_baseline = true;
+      extra_tables.insert(*t);
+    } else if (e.shard->kind == config.kind && t && r && col) {
       extra_tables.insert(*t);
       extra_rows.insert(*r);
       extra_columns.insert(*col);
@@ -184,36 +195,49 @@ ReportData collect_report(const std::string& store, const std::string& experimen
   append_sorted(data.rows, extra_rows);
   append_sorted(data.columns, extra_columns);
   append_sorted(data.timing_x, extra_x);
+  if (has_baseline) {  // the first column
+    data.columns.erase(std::remove(data.columns.begin(), data.columns.end(), config.baseline), data.columns.end());
+    data.columns.insert(data.columns.begin(), config.baseline);
+  } else if (!config.baseline.empty()) {
+    data.notes.push_back(fmt::format("no '{}' jobs in the baseline stage '{}' in the plan or the store", config.kind,
+                                     config.baseline));
+  }
   const std::size_t T = data.tables.size(), R = data.rows.size(), C = data.columns.size();
 
   // Expected and failed jobs per cell, metric values per cell, the first image per cell.
   std::vector<int> expected(T * R * C, 0), failed(T * R * C, 0);
-  auto cell_index = [&](const Coordinates& c, std::size_t& index) {
+  // The cells a job fills: one, or for a baseline job the baseline column of every row.
+  auto cell_indices = [&](const std::string& stage, const std::string& kind, const Coordinates& c) {
+    std::vector<std::size_t> indices;
+    if (kind != config.kind) return indices;
     const std::string *t = find(c, config.tables), *r = find(c, config.rows), *col = find(c, config.columns);
-    if (!t || !r || !col) return false;
-    index = (index_of(data.tables, *t) * R + index_of(data.rows, *r)) * C + index_of(data.columns, *col);
-    return true;
+    if (is_baseline(stage, kind, c)) {
+      for (std::size_t row = 0; row < R; ++row) indices.push_back((index_of(data.tables, *t) * R + row) * C);
+    } else if (t && r && col) {
+      indices.push_back((index_of(data.tables, *t) * R + index_of(data.rows, *r)) * C + index_of(data.columns, *col));
+    }
+    return indices;
   };
-  std::size_t index = 0;
   if (plan)
     for (const auto& job : plan->jobs)
-      if (job.kind == config.kind && cell_index(coordinates_of(job), index)) ++expected[index];
+      for (std::size_t index : cell_indices(job.stage, job.kind, coordinates_of(job))) ++expected[index];
   std::vector<std::vector<std::vector<double>>> values(config.metrics.size(), std::vector<std::vector<double>>(T * R * C));
   std::vector<std::filesystem::path> first_image(T * R * C);
   for (const auto& e : entries) {
     const ShardSummary& shard = *e.shard;
-    if (shard.kind != config.kind || !cell_index(shard.params, index)) continue;
-    if (shard.status != "done") {
-      ++failed[index];
-      continue;
+    for (std::size_t index : cell_indices(e.stage, shard.kind, shard.params)) {
+      if (shard.status != "done") {
+        ++failed[index];
+        continue;
+      }
+      for (std::size_t m = 0; m < config.metrics.size(); ++m) {
+        const auto it = shard.metrics.find(config.metrics[m]);
+        if (it != shard.metrics.end()) values[m][index].push_back(it->second);
+      }
+      if (first_image[index].empty() && !config.images.empty() &&
+          std::count(shard.image_keys.begin(), shard.image_keys.end(), config.images))
+        first_image[index] = shard.path;
     }
-    for (std::size_t m = 0; m < config.metrics.size(); ++m) {
-      const auto it = shard.metrics.find(config.metrics[m]);
-      if (it != shard.metrics.end()) values[m][index].push_back(it->second);
-    }
-    if (first_image[index].empty() && !config.images.empty() &&
-        std::count(shard.image_keys.begin(), shard.image_keys.end(), config.images))
-      first_image[index] = shard.path;
   }
 
   for (std::size_t m = 0; m < config.metrics.size(); ++m)

@@ -87,8 +87,8 @@ std::string format_html(const ReportData& data, const ReportFigures& figures) {
       escape(data.experiment), kStyle, escape(data.store), escape(report_text::progress(data)));
 
   for (const auto& table : data.metric_tables) {
-    out += fmt::format("<h2>{} — {} = {}</h2>\n<table>\n<tr><th>{}</th>", escape(table.metric), escape(config.tables),
-                       escape(config.label(table.table)), escape(config.label(config.rows)));
+    out += fmt::format("<h2>{} — {}</h2>\n<table>\n<tr><th>{}</th>", escape(table.metric),
+                       escape(config.table_title(table.table)), escape(config.label(config.rows)));
     for (const auto& column : table.columns) {
       out += "<th>" + escape(config.label(column)) + "</th>";
       if (table.has_reference) out += "<th>published</th><th>Δ</th>";
@@ -128,7 +128,7 @@ std::string format_html(const ReportData& data, const ReportFigures& figures) {
 
   for (std::size_t g = 0; g < figures.grids.size(); ++g) {
     if (figures.grids[g].empty()) continue;
-    const std::string title = config.tables + " = " + config.label(data.grids[g].table);
+    const std::string title = config.table_title(data.grids[g].table);
     out += "<h2>Images — " + escape(title) + "</h2>\n" + png_image(figures.grids[g], title);
   }
 

@@ -65,8 +65,7 @@ std::string format_latex(const ReportData& data, const ReportFigures& figures, c
   out += fmt::format("\\section*{{Report: {}}}\n{}.\n", escape(data.experiment), escape(report_text::progress(data)));
 
   for (const auto& table : data.metric_tables) {
-    out += fmt::format("\\subsection*{{{} --- {} = {}}}\n", escape(table.metric), escape(config.tables),
-                       escape(config.label(table.table)));
+    out += fmt::format("\\subsection*{{{} --- {}}}\n", escape(table.metric), escape(config.table_title(table.table)));
     std::string columns = "l|";
     std::vector<std::string> header = {escape(config.label(config.rows))};
     for (const auto& column : table.columns) {
@@ -119,8 +118,7 @@ std::string format_latex(const ReportData& data, const ReportFigures& figures, c
   for (std::size_t g = 0; g < figures.grids.size(); ++g) {
     const std::string include = figure(figures.grids[g], relative_to, "\\linewidth");
     if (include.empty()) continue;
-    out += fmt::format("\\subsection*{{Images --- {} = {}}}\n{}", escape(config.tables),
-                       escape(config.label(data.grids[g].table)), include);
+    out += fmt::format("\\subsection*{{Images --- {}}}\n{}", escape(config.table_title(data.grids[g].table)), include);
   }
 
   if (!data.failures.empty()) {

@@ -42,7 +42,7 @@ std::string format_markdown(const ReportData& data, const ReportFigures& figures
   if (!figures.directory.empty()) out += fmt::format("Figures are in `{}`.\n", figures.directory.string());
 
   for (const auto& table : data.metric_tables) {
-    out += fmt::format("\n## {} — {} = {}\n\n", escape(table.metric), escape(config.tables), escape(config.label(table.table)));
+    out += fmt::format("\n## {} — {}\n\n", escape(table.metric), escape(config.table_title(table.table)));
     std::vector<std::string> header = {escape(config.label(config.rows))};
     for (const auto& column : table.columns) {
       header.push_back(escape(config.label(column)));
@@ -89,7 +89,7 @@ std::string format_markdown(const ReportData& data, const ReportFigures& figures
     if (!figures.grids[g].empty()) {
       if (!any_grid) out += "\n## Image grids\n\n";
       any_grid = true;
-      out += fmt::format("- {} = {}: `{}`\n", escape(config.tables), escape(config.label(data.grids[g].table)),
+      out += fmt::format("- {}: `{}`\n", escape(config.table_title(data.grids[g].table)),
                          figures.grids[g].string());
     }
 

@@ -120,7 +120,9 @@ void write_job(const fs::path& store, const Job& job, const std::string& error =
   const std::string images = text_of(job, "train_images");
   if (error.empty() && job.kind == "sample") {
     const std::string method = text_of(job, "finetuned"), prompt = text_of(job, "prompt");
-    outputs.metrics["clip_score"] = base_clip(method, images, prompt) + (seed - 2) * 0.01;
+    // The base model (no method, no training images): 0.10, 0.11 for "{}, fire".
+    const double clip = method.empty() ? 0.10 + (prompt == "{}, fire" ? 0.01 : 0) : base_clip(method, images, prompt);
+    outputs.metrics["clip_score"] = clip + (seed - 2) * 0.01;
     outputs.metrics["style_accuracy"] = 0.5;
     outputs.images.push_back(cell_images(method == "lora", images == "50", prompt == "{}, fire"));
   } else if (error.empty()) {
@@ -292,6 +294,42 @@ BOOST_AUTO_TEST_CASE(full_store_gives_the_known_tables) {
       BOOST_TEST(int(pixel[1]) == 40 + 100 * r);
       BOOST_TEST(int(pixel[2]) == 140);
     }
+}
+
+// [report] baseline: the base model's jobs (prompt and seed only) fill a first column with
+// the same cell in every row; a baseline stage with no jobs is a note, not an error.
+BOOST_AUTO_TEST_CASE(baseline_column_repeats_the_base_model_in_every_row) {
+  const std::string experiment = std::string(kExperiment).replace(std::string(kExperiment).find("[report]\n"), 9,
+                                                                  "[jobs.base]\nkind = \"sample\"\nover = [\"prompt\", "
+                                                                  "\"seed\"]\n[report]\nbaseline = \"base\"\n");
+  const PlanDocument document = split_plan_document(experiment, "plan.toml");
+  BOOST_TEST(document.settings.report.baseline == "base");
+  const Plan plan = build_plan(parse_experiment(document.experiment_toml, "plan.toml", {}, catalog()), catalog());
+  TempDir store;
+  for (const auto& job : plan.jobs) write_job(store.dir, job);
+  ReportRequest request;
+  request.dir = store.dir.string();
+  const std::string md = make_report(request, scan_store(store.dir), &plan, document.settings, "t");
+  BOOST_TEST(md.find("42 of 42 planned jobs done") != std::string::npos, md);
+  BOOST_TEST(md.find("## clip\\_score — prompt = {}, fire\n\n"
+                     "| train\\_images | base | Textual Inversion | lora |\n"
+                     "| --- | ---: | ---: | ---: |\n"
+                     "| 5 | 0.1100 ± 0.0100 (n=3) | 0.2600 ± 0.0100 (n=3) | 0.2800 ± 0.0100 (n=3) |\n"
+                     "| 50 | 0.1100 ± 0.0100 (n=3) | 0.2400 ± 0.0100 (n=3) | 0.3000 ± 0.0100 (n=3) |\n"
+                     "| Average | 0.1100 | 0.2500 | 0.2900 |\n") != std::string::npos, md);
+  BOOST_TEST(md.find("| 5 | 0.1000 ± 0.0100 (n=3) | — | — | 0.2500 ± 0.0100 (n=3) | 0.2600 | -0.0100 |") !=
+                 std::string::npos, md);
+  // The grid has the base model's first image in every row of the first column.
+  ReportData data = collect_report(request.dir, "t", scan_store(store.dir), &plan, document.settings);
+  BOOST_TEST(data.columns.front() == "base");
+  BOOST_TEST(data.grids[0].cells[0][0].shard == data.grids[0].cells[1][0].shard);
+  BOOST_TEST(!data.grids[0].cells[0][0].shard.empty());
+
+  ReportSettings missing = document.settings;
+  missing.report.baseline = "base_model";
+  const std::string without = make_report(request, scan_store(store.dir), &plan, missing, "t");
+  BOOST_TEST(without.find("no 'sample' jobs in the baseline stage 'base\\_model'") != std::string::npos, without);
+  BOOST_TEST(without.find("| train\\_images | Textual Inversion | published | Δ | lora |") != std::string::npos, without);
 }
 
 BOOST_AUTO_TEST_CASE(partial_store_shows_missing_cells_and_failures) {
