@@ -117,6 +117,16 @@ RunStats Scheduler::run() {
   PollBackoff backoff;
   std::string bytes;
   Clock::time_point stop_since;
+  // Tells every group leader waiting for work that there is none left: it stops.
+  auto release_waiting = [&] {
+    for (const auto& idle : waiting) {
+      JobOrder stop;
+      stop.stop = true;
+      send_bytes(comm_, idle.leader, kTagReply, encode(stop));
+      ++stopped;
+    }
+    waiting.clear();
+  };
   while (stopped < groups_.groups) {
     int from = -1;
     const bool got = try_receive_bytes(comm_, MPI_ANY_SOURCE, kTagRequest, bytes, &from);
@@ -131,13 +141,7 @@ RunStats Scheduler::run() {
       stop_since = Clock::now();
     }
     if (stopping_) {
-      for (const auto& idle : waiting) {
-        JobOrder stop;
-        stop.stop = true;
-        send_bytes(comm_, idle.leader, kTagReply, encode(stop));
-        ++stopped;
-      }
-      waiting.clear();
+      release_waiting();
       if (stopped < groups_.groups && seconds_since(stop_since) > stop_timeout_) {
         log::error("sched", "{} job(s) still running {:g} s after the stop request ([run] stop_timeout); ending the "
                    "run now — finished jobs are kept, those rerun from their last checkpoint",
@@ -162,15 +166,7 @@ RunStats Scheduler::run() {
       send_bytes(comm_, it->leader, kTagReply, encode(order));
       it = waiting.erase(it);
     }
-    if (queue_.settled()) {
-      for (const auto& idle : waiting) {
-        JobOrder stop;
-        stop.stop = true;
-        send_bytes(comm_, idle.leader, kTagReply, encode(stop));
-        ++stopped;
-      }
-      waiting.clear();
-    }
+    if (queue_.settled()) release_waiting();
     for (auto& idle : waiting) idle.fresh = false;
     progress.update(queue_.count(JobState::done), queue_.running(), queue_.count(JobState::failed));
     if (index_dirty_ && seconds_since(last_index) >= index_interval_) {

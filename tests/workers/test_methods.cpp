@@ -335,14 +335,16 @@ BOOST_AUTO_TEST_CASE(lora_on_the_text_encoder_trains_with_the_unet_and_round_tri
   BOOST_TEST(kohya.count("lora_te_text_model_encoder_layers_3_self_attn_v_proj.lora_up.weight") == 1u);
   BOOST_TEST(kohya.at("lora_te_text_model_encoder_layers_2_self_attn_out_proj.alpha").item<float>() == 1.f);
   BOOST_TEST(kohya.size() == 3u * 68u);
-  for (const char* file : {"pytorch_lora_weights.safetensors", "lora_kohya.safetensors"}) {
+  // A fresh model with `file`'s adapters installed gives the trained text encoder and UNet.
+  auto expect_trained_model = [&](const char* file) {
     StableDiffusion fresh = load_stable_diffusion(kTinySD);
     const auto adapters = read_lora_file(dir / file, fresh);
     BOOST_TEST(adapters.size() == 68u, file);
     install_lora(fresh, adapters, file);
     BOOST_TEST(at::allclose(encode_prompts(fresh, {prompt}).detach(), trained_text, 1e-5, 1e-6), file);
     BOOST_TEST(at::allclose(unet_output(fresh, prompt), trained, 1e-5, 1e-6), file);
-  }
+  };
+  for (const char* file : {"pytorch_lora_weights.safetensors", "lora_kohya.safetensors"}) expect_trained_model(file);
   // diffusers' other layouts of the same factors: lora_linear_layer (convert_state_dict_to_diffusers)
   // and the attention-processor keys (to_q_lora.down, .processor.), with B as written (alpha folded).
   {
@@ -365,14 +367,7 @@ BOOST_AUTO_TEST_CASE(lora_on_the_text_encoder_trains_with_the_unet_and_round_tri
     }
     save_tensors(dir / "new.safetensors", converted_new, {});
     save_tensors(dir / "old.safetensors", converted_old, {});
-    for (const char* file : {"new.safetensors", "old.safetensors"}) {
-      StableDiffusion fresh = load_stable_diffusion(kTinySD);
-      const auto adapters = read_lora_file(dir / file, fresh);
-      BOOST_TEST(adapters.size() == 68u, file);
-      install_lora(fresh, adapters, file);
-      BOOST_TEST(at::allclose(encode_prompts(fresh, {prompt}).detach(), trained_text, 1e-5, 1e-6), file);
-      BOOST_TEST(at::allclose(unet_output(fresh, prompt), trained, 1e-5, 1e-6), file);
-    }
+    for (const char* file : {"new.safetensors", "old.safetensors"}) expect_trained_model(file);
   }
   // Merged into the base weights: the same text encoding and UNet outputs.
   StableDiffusion merged = load_stable_diffusion(kTinySD);
