@@ -8,6 +8,11 @@
 
 namespace tunegrid {
 
+// 3: flames below the roofline, oracle blur σ <= 2; 4 (not shipped): terracotta western
+// roofs; 5 (not shipped): blue-grey slate western roofs; 6: a brighter, taller slate gable
+// and the fire's glow on the lower half of the building only.
+const int kBuiltinWorldVersion = 6;
+
 namespace {
 
 std::string fnv1a_hex(const std::string& text) {

@@ -4,7 +4,7 @@
 //   hanok     wide dark-grey roof, concave slopes, upturned eave tips; white walls; brown posts
 //   chinese   red walls and pillars, teal bracket bands, two-tier gold or green roof
 //   japanese  dark wood, two storeys, skirt roof, steep straight charcoal roof, green shrubs
-//   western   brick walls, white-framed windows, triangular gable roof, chimney
+//   western   brick walls, white-framed windows, triangular blue-grey slate gable roof, chimney
 //   apartment tall grey block, regular window grid, flat roof
 #include <algorithm>
 #include <cmath>
@@ -171,7 +171,9 @@ BuildingBox western(Painter& p, const SceneFrame& f, Rng& rng) {
   const float u = f.size, cx = f.cx, gy = f.base;
   const float w = 0.46f * u, x0 = cx - w / 2, x1 = cx + w / 2;
   const Rgb brick = jitter({170, 82, 60}, rng, 12, 4), trim = jitter({236, 234, 228}, rng, 5, 2);
-  const Rgb roof = rng.chance(0.5) ? jitter({96, 60, 50}, rng, 8, 3) : jitter({74, 72, 84}, rng, 8, 3);
+  // Blue-grey slate: a dark brown or grey gable was drawn like the japanese charcoal roof
+  // and a terracotta one merged with the flames (world versions 3 and 4, README).
+  const Rgb roof = jitter({76, 100, 150}, rng, 10, 4);
   const Rgb glass{140, 176, 206}, door{92, 58, 38};
   const float wall_top = gy - 0.23f * u * rng.uniform(0.95f, 1.05f);
   p.rect(x0, wall_top, x1, gy, brick);
@@ -190,7 +192,7 @@ BuildingBox western(Painter& p, const SceneFrame& f, Rng& rng) {
   const float chimney_x = cx + rng.sign() * 0.12f * u;
   p.rect(chimney_x - 0.028f * u, wall_top - 0.22f * u, chimney_x + 0.028f * u, wall_top, brick);
   p.rect(chimney_x - 0.035f * u, wall_top - 0.235f * u, chimney_x + 0.035f * u, wall_top - 0.21f * u, scaled(brick, 0.7f));
-  const float apex = wall_top - 0.2f * u * rng.uniform(0.95f, 1.05f), eave = 0.045f * u;
+  const float apex = wall_top - 0.24f * u * rng.uniform(0.95f, 1.05f), eave = 0.045f * u;
   const std::vector<Point> gable{{x0 - eave, wall_top + 0.012f * u}, {cx, apex}, {x1 + eave, wall_top + 0.012f * u}};
   p.polygon(gable, roof);
   p.ellipse(cx, wall_top - 0.065f * u, 0.027f * u, 0.027f * u, trim);

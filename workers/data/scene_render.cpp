@@ -198,13 +198,14 @@ std::vector<Point> flame(float x, float base, float width, float height, float b
 // Flames burst from the lower part of the building and stop short of its top, so the
 // roof's silhouette (the style's most distinctive shape: a curved hanok or chinese roof, a
 // steep straight japanese one, a gable) stays visible above them, and they leave the
-// building's sides (japanese garden shrubs) clear; the orange glow lights the lower part.
+// building's sides (japanese garden shrubs) clear; the orange glow lights the lower half only, so
+// the roof keeps its colour (a glow up to the ridge turned the western slate roof brown).
 // A landscape's fire (style none) burns on the ground.
 void draw_fire(Painter& light, const SceneFrame& f, const BuildingBox& b, Rng& rng) {
   const float width = b.right - b.left, height = b.base - b.top, cx = (b.left + b.right) / 2;
   const bool ground_fire = f.labels.style == SceneStyle::none;
-  light.ellipse(cx, b.base - 0.3f * height, 0.55f * width, 0.42f * height + 0.06f, {255, 136, 48}, 0.12f);
-  light.ellipse(cx, b.base - 0.25f * height, 0.4f * width, 0.3f * height + 0.05f, {255, 136, 48}, 0.14f);
+  light.ellipse(cx, b.base - 0.22f * height, 0.55f * width, 0.3f * height + 0.04f, {255, 136, 48}, 0.12f);
+  light.ellipse(cx, b.base - 0.18f * height, 0.4f * width, 0.22f * height + 0.03f, {255, 136, 48}, 0.14f);
   const int count = rng.between(5, 7);
   for (int i = 0; i < count; ++i) {
     const float x = b.left + width * (ground_fire ? 0.1f + 0.8f * (i + rng.uniform(-0.3f, 0.3f)) / (count - 1)
