@@ -24,16 +24,29 @@ setup = ["export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_
 TOML
 
 # wait_for_job ID SECONDS — until Slurm no longer lists the job as pending or running.
-# Slurm holds a requeued job back for 120 s (BeginTime); the test makes it eligible now.
+# Slurm holds a requeued job back for 120 s (BeginTime) so that its node has finished with
+# the first start (slurmd refuses a launch while the old step lives, or with a credential
+# from the second it revoked the old one). The test shortens the hold once, to 3 s, not to
+# "now": a start in the same second failed once in CI (FAILED 1:0, nothing in the log).
 wait_for_job() {
-  local id=$1 limit=$2 state
+  local id=$1 limit=$2 state shortened=0
   for _ in $(seq 1 $((limit * 2))); do
     state=$(squeue -h -j "$id" -o '%T %r' 2>/dev/null)
     case "$state" in ""|COMPLETED*|FAILED*|CANCELLED*|TIMEOUT*|NODE_FAIL*|OUT_OF_MEMORY*) return 0 ;; esac
-    case "$state" in *BeginTime*) scontrol update jobid="$id" StartTime=now >/dev/null 2>&1 ;; esac
+    if [ "$shortened" = 0 ] && [[ "$state" == *BeginTime* ]]; then
+      scontrol update jobid="$id" StartTime=now+3 >/dev/null 2>&1 && shortened=1
+    fi
     sleep 0.5
   done
   fail "job $id still '$state' after $limit s"; scontrol show job "$id" >&2; return 1
+}
+# slurm_diagnostics ID — what Slurm itself says about job ID, printed with a failed check.
+slurm_diagnostics() {
+  echo "    --- scontrol show job $1" >&2; scontrol show job "$1" 2>&1 | sed 's/^/    /' >&2
+  local f
+  for f in "$SLURM_DIR/slurmctld.log" "$SLURM_DIR/slurmd.log"; do
+    echo "    --- last lines of $(basename "$f")" >&2; tail -25 "$f" 2>&1 | sed 's/^/    /' >&2
+  done
 }
 job_field() { scontrol show job "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1; }
 
@@ -50,7 +63,7 @@ id=$("$TUNEGRID" slurm "$exp" --out "$WORK/smoke" --site "$WORK/site.toml" --sub
 wait_for_job "$id" 180
 log="$WORK/smoke/logs/slurm-$id.out"
 [ "$(job_field "$id" JobState)" = COMPLETED ] && [ "$(job_field "$id" ExitCode)" = 0:0 ] && pass "job $id completed" \
-  || { fail "job $id: $(job_field "$id" JobState) exit $(job_field "$id" ExitCode)"; cat "$log" >&2; }
+  || { fail "job $id: $(job_field "$id" JobState) exit $(job_field "$id" ExitCode)"; cat "$log" >&2; slurm_diagnostics "$id"; }
 [ "$(shard_count "$WORK/smoke")" -eq 14 ] && pass "14 shards" || fail "$(shard_count "$WORK/smoke") shards, expected 14"
 for shard in "$WORK"/smoke/jobs/*.h5; do
   [ "$(h5_attribute "$shard" /status)" = done ] || fail "$shard not done"
@@ -87,7 +100,7 @@ grep -q "tunegrid exited with 3" "$log" && grep -q "requeueing job $id" "$log" &
   || { fail "no stop and requeue in $log"; sed 's/^/    /' "$log" >&2; }
 [ "$(job_field "$id" Restarts)" = 1 ] && [ "$(job_field "$id" JobState)" = COMPLETED ] \
   && [ "$(job_field "$id" ExitCode)" = 0:0 ] && pass "requeued once, then completed" \
-  || { fail "job $id: restarts $(job_field "$id" Restarts), $(job_field "$id" JobState), exit $(job_field "$id" ExitCode)"; sed 's/^/    /' "$log" >&2; }
+  || { fail "job $id: restarts $(job_field "$id" Restarts), $(job_field "$id" JobState), exit $(job_field "$id" ExitCode)"; sed 's/^/    /' "$log" >&2; slurm_diagnostics "$id"; }
 grep -qE "[1-9][0-9]* kept from earlier runs" "$log" && pass "the requeued start resumed" || fail "the requeued start did not resume"
 [ "$(shard_count "$out")" -eq 30 ] && pass "30 shards" || fail "$(shard_count "$out") shards, expected 30"
 first=0; second=0
