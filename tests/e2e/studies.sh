@@ -23,6 +23,25 @@ run_capture plan_lora "$TUNEGRID" plan "$exp/hanok-fire.toml" --set 'grid.method
 expect_status 0 plan_lora && expect_output plan_lora "lora 1" && expect_output plan_lora "textual_inversion 0" \
   && pass "grid.method narrows the plan to LoRA"
 
+# Over two pretrainings of the base model: each LoRA trains on its own builtin:tiny-sd?seed=N
+# (two cache entries), and the report pools the pretrainings into one cell (n=2).
+run_capture pretrain_seeds "$TUNEGRID" run "$exp/hanok-fire.toml" --profile test --out "$WORK/pretrain-seeds" \
+  --set 'grid.method=["lora"]' --set 'grid.train_images=[2]' --set 'grid.prompt=["{} in the fire"]' \
+  --set 'grid.pretrain_seed=[0, 1]'
+expect_status 0 pretrain_seeds && [ "$(shard_count "$WORK/pretrain-seeds")" -eq 6 ] \
+  && pass "hanok-fire over pretrain_seed 0, 1: 6 jobs done" || fail "$(shard_count "$WORK/pretrain-seeds") shards, expected 6"
+models=""
+for shard in "$WORK"/pretrain-seeds/jobs/*.h5; do
+  spec=$(h5dump -a /spec "$shard" 2>/dev/null)
+  grep -q "kind = 'finetune.lora'" <<<"$spec" && models+="$(grep -o "builtin:tiny-sd?recipe=test&seed=[0-9]*" <<<"$spec" | head -1) "
+done
+[ "$(tr ' ' '\n' <<<"$models" | sort -u | grep -c .)" -eq 2 ] && pass "the two LoRA jobs train on seed 0's and seed 1's model" \
+  || fail "LoRA base models: '$models'"
+[ "$(find "$TUNEGRID_CACHE" -maxdepth 1 -type d -name 'tiny-sd-*' ! -name '*.building*' | wc -l)" -eq 2 ] \
+  && pass "two tiny-sd pretrainings in the cache" || fail "cache: $(ls "$TUNEGRID_CACHE")"
+run_capture pretrain_seeds_report "$TUNEGRID" report "$WORK/pretrain-seeds"
+expect_status 0 pretrain_seeds_report && expect_output pretrain_seeds_report "n=2" && pass "the report pools the pretrainings (n=2)"
+
 # custom-diffusion, profile test: 6 training / merge jobs + 20 sample jobs.
 run_capture cd "$TUNEGRID" run "$exp/custom-diffusion.toml" --profile test --out "$WORK/cd"
 expect_status 0 cd && [ "$(shard_count "$WORK/cd")" -eq 26 ] && pass "custom-diffusion: 26 jobs done" \

@@ -8,6 +8,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <numeric>
 
 #include "tests/input_error.h"
@@ -23,6 +25,11 @@ using namespace tunegrid;
 using tunegrid::testing::input_error_of;
 
 namespace {
+
+std::string file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
 
 std::filesystem::path temp_dir(const std::string& name) {
   auto dir = std::filesystem::temp_directory_path() / ("tunegrid-test-builtin-" + name + "-" + std::to_string(::getpid()));
@@ -130,6 +137,14 @@ BOOST_AUTO_TEST_CASE(cache_builds_once_inputs_first) {
     BOOST_TEST(entry.path().string().find(".building") == std::string::npos, entry.path());
   // Other recipes are other entries.
   BOOST_TEST(builtin_model_dir(BuiltinModel::tiny_sd, pretrain_recipe("default")) != sd);
+  // So are other pretraining seeds: `seed=N` trains its own CLIP, to other weights.
+  PretrainRecipe seeded = recipe;
+  seeded.seed = 1;
+  const auto clip0 = builtin_model_dir(BuiltinModel::tiny_clip, recipe);
+  const auto clip1 = resolve_model_reference("builtin:tiny-clip?seed=1&recipe=test", "--model");
+  BOOST_TEST(clip1 == builtin_model_dir(BuiltinModel::tiny_clip, seeded));
+  BOOST_TEST(clip1 != clip0);
+  BOOST_TEST(file_bytes(clip1 / "model.safetensors") != file_bytes(clip0 / "model.safetensors"));
 }
 
 BOOST_AUTO_TEST_CASE(references_fail_with_names) {
@@ -141,6 +156,18 @@ BOOST_AUTO_TEST_CASE(references_fail_with_names) {
   const std::string recipe = input_error_of([] { resolve_model_reference("builtin:tiny-sd?recipe=tset", "--model"); });
   BOOST_TEST(recipe.find("unknown pretraining recipe 'tset'") != std::string::npos, recipe);
   BOOST_TEST(recipe.find("--model") != std::string::npos, recipe);
+  const std::vector<std::pair<std::string, std::string>> seeds = {
+      {"builtin:tiny-sd?seed=-1", "parameter 'seed': '-1' is not a non-negative integer"},
+      {"builtin:tiny-sd?seed=one", "parameter 'seed': 'one' is not a non-negative integer"},
+      {"builtin:tiny-sd?sed=1", "did you mean 'seed'"},
+      {"builtin:tiny-sd?seed=1&seed=2", "parameter 'seed' is given twice"},
+      {"builtin:tiny-sd?seed=", "parameter 'seed' has no value"},
+  };
+  for (const auto& [reference, expected] : seeds) {
+    const std::string message = input_error_of([&] { resolve_model_reference(reference, "--model"); });
+    BOOST_TEST(message.find(expected) != std::string::npos, message);
+    BOOST_TEST(message.find("--model: '" + reference + "'") != std::string::npos, message);
+  }
   // Paths are passed through for the loaders to check.
   BOOST_TEST(resolve_model_reference("/some/folder", "--model") == "/some/folder");
   // Nothing was built for the bad references.

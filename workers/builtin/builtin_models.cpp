@@ -13,6 +13,7 @@
 
 #include "core/errors.h"
 #include "core/log.h"
+#include "core/reference_query.h"
 #include "core/text.h"
 #include "workers/builtin/pretrain_tiny_models.h"
 
@@ -92,7 +93,8 @@ std::filesystem::path ensure_builtin_model(BuiltinModel model, const PretrainRec
     if (entry.path().filename().string().rfind(stale_prefix, 0) == 0) std::filesystem::remove_all(entry.path(), ignored);
   const auto building = dir.string() + fmt::format(".building-{}", ::getpid());
   std::filesystem::create_directories(building);
-  log::info("builtin", "building builtin:{} (recipe {}) in {}", builtin_model_name(model), recipe.name, dir.string());
+  log::info("builtin", "building builtin:{} (recipe {}, seed {}) in {}", builtin_model_name(model), recipe.name,
+            recipe.seed, dir.string());
   try {
     switch (model) {
       case BuiltinModel::tiny_clip: pretrain_tiny_clip(recipe, building); break;
@@ -113,22 +115,21 @@ std::filesystem::path ensure_builtin_model(BuiltinModel model, const PretrainRec
 std::filesystem::path resolve_model_reference(const std::string& reference, const std::string& what) {
   const std::string prefix = "builtin:";
   if (reference.rfind(prefix, 0) != 0) return reference;  // a folder: its loader says what is wrong with it
-  std::string name = reference.substr(prefix.size()), recipe_name = "default";
-  if (const auto query = name.find('?'); query != std::string::npos) {
-    const std::string parameter = name.substr(query + 1);
-    name.resize(query);
-    if (parameter.rfind("recipe=", 0) != 0)
-      throw InputError(fmt::format("{}: '{}': unknown parameter '{}'; the only parameter is recipe=NAME", what,
-                                   reference, parameter.substr(0, parameter.find('='))));
-    recipe_name = parameter.substr(7);
+  std::string name = reference.substr(prefix.size()), query_text;
+  if (const auto question = name.find('?'); question != std::string::npos) {
+    query_text = name.substr(question + 1);
+    name.resize(question);
   }
   const auto& names = builtin_names();
   const auto found = std::find(names.begin(), names.end(), name);
   if (found == names.end())
     throw InputError(fmt::format("{}: unknown builtin model '{}'; expected one of builtin:{}{}", what, name,
                                  fmt::join(names, ", builtin:"), did_you_mean(name, names)));
-  const auto model = static_cast<BuiltinModel>(found - names.begin());
-  return ensure_builtin_model(model, pretrain_recipe(recipe_name, what + " '" + reference + "'"));
+  const std::string subject = fmt::format("{}: '{}'", what, reference);
+  const ReferenceQuery query(subject, query_text, {"recipe", "seed"});
+  PretrainRecipe recipe = pretrain_recipe(query.text("recipe", "default"), subject);
+  recipe.seed = static_cast<std::uint64_t>(query.integer("seed", 0, 0, INT64_MAX, "a non-negative integer"));
+  return ensure_builtin_model(static_cast<BuiltinModel>(found - names.begin()), recipe);
 }
 
 }  // namespace tunegrid

@@ -4,7 +4,9 @@
 //   builtin:tiny-clip      a CLIPModel folder (transformers layout, tokenizer files beside it)
 //   builtin:tiny-vae       an AutoencoderKL folder
 //   builtin:scene-oracle   the style / disaster classifier (conv_classifier.h folder)
-// each optionally with `?recipe=long` or `?recipe=test` (pretrain_recipe.h; default "default"). They are built
+// each optionally with `?recipe=long` or `?recipe=test` (pretrain_recipe.h; default "default") and
+// `seed=N` (default 0: the pretraining's data draws and initialisation; `&` joins the two,
+// builtin:tiny-sd?recipe=long&seed=1). A seed's CLIP, VAE and UNet are its own. They are built
 // on first use and cached in $TUNEGRID_CACHE (default ~/.cache/tunegrid) as
 // <name>-<key>/ where key hashes what decides the model's weights; a build holds an exclusive lock
 // (flock) on the entry, writes aside and renames into place, so concurrent ranks or runs

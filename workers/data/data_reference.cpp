@@ -5,10 +5,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
 
 #include "core/errors.h"
+#include "core/reference_query.h"
 #include "core/text.h"
 #include "workers/data/aerial_world.h"
 #include "workers/data/image_folder.h"
@@ -25,72 +24,12 @@ const std::vector<std::string> kSceneParameters{"style", "disaster", "terrain", 
                                                 "count", "seed", "size"};
 const std::vector<std::string> kAerialParameters{"class", "count", "seed", "size"};
 
-class Query {
- public:
-  Query(const std::string& reference, const std::string& text, const std::vector<std::string>& known)
-      : reference_(reference) {
-    if (text.empty()) return;
-    for (const auto& piece : split(text, '&')) {
-      const auto equals = piece.find('=');
-      if (piece.empty() || equals == std::string::npos || equals == 0)
-        throw InputError(fmt::format("data reference '{}': '{}' is not a parameter; expected key=value pairs joined by '&'",
-                                     reference, piece));
-      const std::string key = piece.substr(0, equals), value = piece.substr(equals + 1);
-      if (std::find(known.begin(), known.end(), key) == known.end())
-        throw InputError(fmt::format("data reference '{}': unknown parameter '{}'{}; known parameters: {}", reference,
-                                     key, did_you_mean(key, known), join(known, ", ")));
-      if (values_.count(key)) throw InputError(fmt::format("data reference '{}': parameter '{}' is given twice", reference, key));
-      if (value.empty())
-        throw InputError(fmt::format("data reference '{}': parameter '{}' has no value", reference, key));
-      values_[key] = value;
-    }
-  }
-
-  std::string what(const std::string& key) const {
-    return fmt::format("data reference '{}' parameter '{}'", reference_, key);
-  }
-
-  std::int64_t integer(const std::string& key, std::int64_t fallback, std::int64_t low, std::int64_t high,
-                       const char* expected) const {
-    const auto it = values_.find(key);
-    if (it == values_.end()) return fallback;
-    errno = 0;
-    char* end = nullptr;
-    const long long value = std::strtoll(it->second.c_str(), &end, 10);
-    if (errno != 0 || end == it->second.c_str() || *end != '\0' || value < low || value > high)
-      throw InputError(fmt::format("{}: '{}' is not {}", what(key), it->second, expected));
-    return value;
-  }
-
-  // The names of a comma list parsed by `parse`, or every index when the key is absent.
-  template <typename Parse>
-  std::vector<int> selection(const std::string& key, int all, Parse parse) const {
-    std::vector<int> out;
-    const auto it = values_.find(key);
-    if (it == values_.end()) {
-      for (int i = 0; i < all; ++i) out.push_back(i);
-      return out;
-    }
-    for (const auto& name : split(it->second, ',')) {
-      const int index = parse(name, what(key));
-      if (std::find(out.begin(), out.end(), index) == out.end()) out.push_back(index);
-    }
-    return out;
-  }
-
-  bool has(const std::string& key) const { return values_.count(key) > 0; }
-
- private:
-  std::string reference_;
-  std::map<std::string, std::string> values_;
-};
-
 struct Common {
   int count, size;
   std::uint64_t seed;
 };
 
-Common common(const Query& query, int size) {
+Common common(const ReferenceQuery& query, int size) {
   Common c;
   c.count = static_cast<int>(query.integer("count", 100, 1, 10'000'000, "a positive integer"));
   c.seed = static_cast<std::uint64_t>(query.integer("seed", 0, 0, INT64_MAX, "a non-negative integer"));
@@ -99,7 +38,7 @@ Common common(const Query& query, int size) {
 }
 
 DataSet load_scenes(const std::string& reference, const std::string& query_text, int size) {
-  const Query query(reference, query_text, kSceneParameters);
+  const ReferenceQuery query(fmt::format("data reference '{}'", reference), query_text, kSceneParameters);
   const Common c = common(query, size);
   const int style_count = static_cast<int>(scene_style_names().size());
   auto styles = query.selection("style", style_count, [](const std::string& n, const std::string& w) {
@@ -142,7 +81,7 @@ DataSet load_scenes(const std::string& reference, const std::string& query_text,
 }
 
 DataSet load_aerial(const std::string& reference, const std::string& query_text, int size) {
-  const Query query(reference, query_text, kAerialParameters);
+  const ReferenceQuery query(fmt::format("data reference '{}'", reference), query_text, kAerialParameters);
   const Common c = common(query, size);
   const auto classes = query.selection("class", static_cast<int>(aerial_class_names().size()), parse_aerial_class);
   DataSet set;

@@ -22,9 +22,12 @@ JobKind pretrain_kind(const std::string& name, BuiltinModel model, const std::st
   kind.spec.params = {
       {"recipe", ParamType::string, Value("default"), "pretraining recipe: default (builtin:*) or test (tiny budgets)",
        std::nullopt, pretrain_recipe_names()},
+      {"seed", ParamType::integer, Value(0),
+       "pretraining seed (data draws and initialisation): the models builtin:<model>?seed=N names", 0.0, {}},
   };
   kind.run = [model](JobContext& context) {
-    const PretrainRecipe recipe = pretrain_recipe(context.job.param("recipe").as_string());
+    PretrainRecipe recipe = pretrain_recipe(context.job.param("recipe").as_string());
+    recipe.seed = static_cast<std::uint64_t>(context.job.param("seed").as_integer());
     bool built = false;
     const auto dir = ensure_builtin_model(model, recipe, &built);
     const PretrainReport report = read_training_report(dir);

@@ -1,0 +1,52 @@
+// reference_query.cpp — see reference_query.h.
+#include "core/reference_query.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+
+#include "core/errors.h"
+
+namespace tunegrid {
+
+ReferenceQuery::ReferenceQuery(std::string subject, const std::string& text, const std::vector<std::string>& known)
+    : subject_(std::move(subject)) {
+  if (text.empty()) return;
+  for (const auto& piece : split(text, '&')) {
+    const auto equals = piece.find('=');
+    if (piece.empty() || equals == std::string::npos || equals == 0)
+      throw InputError(fmt::format("{}: '{}' is not a parameter; expected key=value pairs joined by '&'", subject_, piece));
+    const std::string key = piece.substr(0, equals), value = piece.substr(equals + 1);
+    if (std::find(known.begin(), known.end(), key) == known.end())
+      throw InputError(fmt::format("{}: unknown parameter '{}'{}; known parameters: {}", subject_, key,
+                                   did_you_mean(key, known), join(known, ", ")));
+    if (values_.count(key)) throw InputError(fmt::format("{}: parameter '{}' is given twice", subject_, key));
+    if (value.empty()) throw InputError(fmt::format("{}: parameter '{}' has no value", subject_, key));
+    values_[key] = value;
+  }
+}
+
+std::string ReferenceQuery::what(const std::string& key) const {
+  return fmt::format("{} parameter '{}'", subject_, key);
+}
+
+std::string ReferenceQuery::text(const std::string& key, const std::string& fallback) const {
+  const auto it = values_.find(key);
+  return it == values_.end() ? fallback : it->second;
+}
+
+std::int64_t ReferenceQuery::integer(const std::string& key, std::int64_t fallback, std::int64_t low,
+                                     std::int64_t high, const char* expected) const {
+  const auto it = values_.find(key);
+  if (it == values_.end()) return fallback;
+  errno = 0;
+  char* end = nullptr;
+  const long long value = std::strtoll(it->second.c_str(), &end, 10);
+  if (errno != 0 || end == it->second.c_str() || *end != '\0' || value < low || value > high)
+    throw InputError(fmt::format("{}: '{}' is not {}", what(key), it->second, expected));
+  return value;
+}
+
+}  // namespace tunegrid
