@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 
@@ -41,10 +42,13 @@ std::int64_t ReferenceQuery::integer(const std::string& key, std::int64_t fallba
                                      std::int64_t high, const char* expected) const {
   const auto it = values_.find(key);
   if (it == values_.end()) return fallback;
+  const std::string& given = it->second;
+  // Digits with an optional leading '-' only: strtoll alone would also take " 1" and "+1".
+  const bool integer_shape = !given.empty() && (std::isdigit(static_cast<unsigned char>(given[0])) || given[0] == '-');
   errno = 0;
   char* end = nullptr;
-  const long long value = std::strtoll(it->second.c_str(), &end, 10);
-  if (errno != 0 || end == it->second.c_str() || *end != '\0' || value < low || value > high)
+  const long long value = integer_shape ? std::strtoll(given.c_str(), &end, 10) : 0;
+  if (!integer_shape || errno != 0 || end == given.c_str() || *end != '\0' || value < low || value > high)
     throw InputError(fmt::format("{}: '{}' is not {}", what(key), it->second, expected));
   return value;
 }

@@ -159,6 +159,7 @@ BOOST_AUTO_TEST_CASE(references_fail_with_names) {
   const std::vector<std::pair<std::string, std::string>> seeds = {
       {"builtin:tiny-sd?seed=-1", "parameter 'seed': '-1' is not a non-negative integer"},
       {"builtin:tiny-sd?seed=one", "parameter 'seed': 'one' is not a non-negative integer"},
+      {"builtin:tiny-sd?seed=+1", "parameter 'seed': '+1' is not a non-negative integer"},
       {"builtin:tiny-sd?sed=1", "did you mean 'seed'"},
       {"builtin:tiny-sd?seed=1&seed=2", "parameter 'seed' is given twice"},
       {"builtin:tiny-sd?seed=", "parameter 'seed' has no value"},

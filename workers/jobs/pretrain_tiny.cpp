@@ -20,7 +20,7 @@ JobKind pretrain_kind(const std::string& name, BuiltinModel model, const std::st
   kind.spec.name = name;
   kind.spec.doc = doc;
   kind.spec.params = {
-      {"recipe", ParamType::string, Value("default"), "pretraining recipe: default (builtin:*) or test (tiny budgets)",
+      {"recipe", ParamType::string, Value("default"), "pretraining recipe: default (builtin:*), long (the UNet 3x longer) or test (tiny budgets)",
        std::nullopt, pretrain_recipe_names()},
       {"seed", ParamType::integer, Value(0),
        "pretraining seed (data draws and initialisation): the models builtin:<model>?seed=N names", 0.0, {}},
