@@ -76,8 +76,10 @@ std::string sbatch_script(const SbatchInput& input) {
   const std::string warning = signal_name(site.signal);
   s += "child=$!\n"
        "signalled=0\n"
+       "stopping=0\n"
        "forward() {\n"
        "  signalled=1\n"
+       "  stopping=1\n"
        "  echo \"[slurm] $1 at $(date -u +%H:%M:%S): asking tunegrid to stop at the next step boundary\"\n"
        "  kill -USR2 \"$child\" 2>/dev/null\n"
        "}\n";
@@ -90,7 +92,9 @@ std::string sbatch_script(const SbatchInput& input) {
        "  signalled=0\n"
        "done\n"
        "echo \"[slurm] tunegrid exited with $status\"\n"
-       "if [ \"$status\" -eq 3 ]; then\n"
+       "# exit 3: tunegrid stopped. A launcher the forwarded signal killed (128 + N: it came before\n"
+       "# mpirun could handle it) stopped the run as well; requeue either way.\n"
+       "if [ \"$status\" -eq 3 ] || { [ \"$stopping\" = 1 ] && [ \"$status\" -gt 128 ]; }; then\n"
        "  if [ \"$restart\" -lt \"$max_requeues\" ]; then\n"
        "    echo \"[slurm] stopped before the end: requeueing job $SLURM_JOB_ID (requeue $((restart + 1)) of at most "
        "$max_requeues)\"\n"

@@ -14,7 +14,9 @@
 
 #include "core/config_overlay.h"
 #include "core/errors.h"
+#include "core/input_file.h"
 #include "core/text.h"
+#include "core/toml_nesting.h"
 
 namespace tunegrid {
 
@@ -37,10 +39,15 @@ const StageConfig* Experiment::stage(const std::string& name) const {
 
 namespace {
 
+// The values of each [grid] axis as the file itself writes them, before a profile or --set
+// changes them: a stage's `only` value found in neither these nor the final axis is a typo.
+using AxisValues = std::map<std::string, std::vector<Value>>;
+
 // Turns a document into an Experiment, naming the place of every problem.
 class Validator {
  public:
-  Validator(const std::string& file, const KindCatalog& kinds) : file_(file), kinds_(kinds) {}
+  Validator(const std::string& file, const KindCatalog& kinds, const AxisValues& file_axes)
+      : file_(file), kinds_(kinds), file_axes_(file_axes) {}
 
   Experiment run(const toml::table& root) {
     Experiment experiment;
@@ -115,8 +122,9 @@ class Validator {
     if (!node) return fallback;
     if (!node->is_integer()) fail(*node, fmt::format("'{}' expects an integer >= {}", path, minimum));
     const auto value = node->as_integer()->get();
-    if (value < minimum || value > 1000000)
-      fail(*node, fmt::format("'{}' expects an integer >= {}, found {}", path, minimum, value));
+    constexpr std::int64_t maximum = 1000000;
+    if (value < minimum || value > maximum)
+      fail(*node, fmt::format("'{}' expects an integer from {} to {}, found {}", path, minimum, maximum, value));
     return static_cast<int>(value);
   }
 
@@ -137,10 +145,20 @@ class Validator {
   void read_experiment(const toml::table& root, Experiment& experiment) const {
     experiment.name = std::filesystem::path(file_).stem().string();
     const toml::table* table = optional_table(root, "experiment", "experiment");
-    if (!table) return;
-    check_keys(*table, {"name", "description"}, "experiment");
-    experiment.name = read_string(*table, "name", "experiment.name", experiment.name);
-    experiment.description = read_string(*table, "description", "experiment.description", "");
+    if (table) {
+      check_keys(*table, {"name", "description"}, "experiment");
+      experiment.name = read_string(*table, "name", "experiment.name", experiment.name);
+      experiment.description = read_string(*table, "description", "experiment.description", "");
+    }
+    // The name is the default output directory runs/<name> and the Slurm job name.
+    const std::string problem = path_component_problem(experiment.name);
+    if (problem.empty()) return;
+    const toml::node* name = table ? table->get("name") : nullptr;
+    if (name) fail(*name, fmt::format("'experiment.name' must be a single directory name (runs/<name>), found '{}': {}",
+                                      abbreviate(experiment.name), problem));
+    throw InputError(fmt::format("{}: the experiment's name defaults to the file name '{}', which cannot be a "
+                                 "directory name: {}; set [experiment] name",
+                                 file_, abbreviate(experiment.name), problem));
   }
 
   void read_run(const toml::table& root, Experiment& experiment) const {
@@ -150,14 +168,19 @@ class Validator {
     experiment.run.ranks_per_job = read_int(*table, "ranks_per_job", "run.ranks_per_job", 1, 1);
     experiment.run.retries = read_int(*table, "retries", "run.retries", 1, 0);
     experiment.run.out = read_string(*table, "out", "run.out", "");
+    if (const toml::node* out = table->get("out"); out && experiment.run.out.empty())
+      fail(*out, "'run.out' expects a directory path, found an empty string (leave the key out for runs/<name>)");
+    constexpr double max_seconds = 1e9;  // ~31 years: any larger value is a mistake
     auto seconds = [&](const char* key, double fallback) {
       const toml::node* node = table->get(key);
       if (!node) return fallback;
       const std::string path = std::string("run.") + key;
-      if (!node->is_number()) fail(*node, fmt::format("'{}' expects a number of seconds >= 0", path));
+      if (!node->is_number()) fail(*node, fmt::format("'{}' expects a number of seconds from 0 to {:g}", path, max_seconds));
       const double value = node->is_integer() ? static_cast<double>(node->as_integer()->get())
                                               : node->as_floating_point()->get();
-      if (!(value >= 0 && value <= 1e9)) fail(*node, fmt::format("'{}' expects a number of seconds >= 0, found {}", path, value));
+      if (!(value >= 0 && value <= max_seconds))
+        fail(*node, fmt::format("'{}' expects a number of seconds from 0 to {:g} (about 31 years), found {}", path,
+                                max_seconds, value));
       return value;
     };
     experiment.run.job_timeout = seconds("job_timeout", 0);
@@ -322,6 +345,7 @@ class Validator {
             fail(node, fmt::format("'{}.only.{}' expects a value or an array of values", path, axis));
           values.push_back(std::move(value));
         }
+        check_only_values(*experiment.axis(axis), values, fmt::format("{}.only.{}", path, axis), node);
         stage.only[axis] = std::move(values);
       }
     }
@@ -361,6 +385,25 @@ class Validator {
     return stage;
   }
 
+  // Each `only` value must be a value of its axis, in the experiment as resolved or in the
+  // file itself: `--set 'grid.method=["lora"]'` may leave a stage with no job (on purpose),
+  // but a value the axis never had (`only = { repeat = 99 }`) would empty it silently.
+  void check_only_values(const GridAxis& axis, const std::vector<Value>& values, const std::string& path,
+                         const toml::node& node) const {
+    const auto file_axis = file_axes_.find(axis.name);
+    for (const auto& value : values) {
+      if (std::find(axis.values.begin(), axis.values.end(), value) != axis.values.end()) continue;
+      if (file_axis != file_axes_.end() &&
+          std::find(file_axis->second.begin(), file_axis->second.end(), value) != file_axis->second.end())
+        continue;
+      std::vector<std::string> shown;
+      for (const auto& v : axis.values) shown.push_back(display_text(v));
+      fail(node, fmt::format("'{}' lists {}, which is not a value of axis 'grid.{}' (its values: {}); the stage "
+                             "would keep no job for it",
+                             path, canonical_text(value), axis.name, abbreviate(join(shown, ", "), 200)));
+    }
+  }
+
   // [base]: parameters shared by the stages, e.g. base.model for every stage whose kind has
   // a `model` parameter. A stage takes a base value where it neither sets the parameter in
   // its params nor expands over an axis of that name; a base key no stage can take is an
@@ -390,9 +433,29 @@ class Validator {
 
   std::string file_;
   const KindCatalog& kinds_;
+  const AxisValues& file_axes_;
 };
 
+// The [grid] axes as the document writes them (arrays of scalars only; the Validator
+// reports anything else).
+AxisValues axis_values_of(const toml::table& root) {
+  AxisValues axes;
+  const toml::table* grid = root["grid"].as_table();
+  if (!grid) return axes;
+  for (const auto& [key, node] : *grid) {
+    const toml::array* array = node.as_array();
+    if (!array) continue;
+    auto& values = axes[std::string(key.str())];
+    for (const auto& element : *array) {
+      Value value;
+      if (value_from_toml(element, value)) values.push_back(std::move(value));
+    }
+  }
+  return axes;
+}
+
 toml::table parse_document(const std::string& text, const std::string& source_name) {
+  check_toml_nesting(text, source_name);  // before toml++ builds (and later destroys) the tree
   try {
     return toml::parse(text, source_name);
   } catch (const toml::parse_error& error) {
@@ -426,6 +489,7 @@ Experiment resolve(const std::string& text, const std::string& source_name, cons
                    const KindCatalog& kinds, bool check_other_profiles) {
   toml::table root = parse_document(text, source_name);
   toml::table profiles = take_profiles(root, source_name);
+  const AxisValues file_axes = axis_values_of(root);
   std::vector<std::string> profile_names;
   for (const auto& [key, value] : profiles) profile_names.emplace_back(key.str());
 
@@ -440,7 +504,7 @@ Experiment resolve(const std::string& text, const std::string& source_name, cons
   }
   for (const auto& argument : options.sets) apply_set_override(root, argument);
 
-  Experiment experiment = Validator(source_name, kinds).run(root);
+  Experiment experiment = Validator(source_name, kinds, file_axes).run(root);
   experiment.profile = options.profile;
   experiment.profiles = profile_names;
 
@@ -471,14 +535,8 @@ Experiment parse_experiment(const std::string& text, const std::string& source_n
 
 Experiment load_experiment(const std::filesystem::path& file, const ExperimentOptions& options,
                            const KindCatalog& kinds) {
-  std::error_code error;
-  if (!std::filesystem::is_regular_file(file, error))
-    throw InputError(fmt::format("{}: no such experiment file", file.string()));
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot be read", file.string()));
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_experiment(text.str(), file.string(), options, kinds);
+  const std::string text = read_input_file(file, "experiment file", kMaxExperimentFileBytes);
+  return parse_experiment(text, file.string(), options, kinds);
 }
 
 }  // namespace tunegrid

@@ -82,6 +82,9 @@ struct Experiment {
   const StageConfig* stage(const std::string& name) const;
 };
 
+// Experiment files are read whole; larger ones are refused before parsing.
+constexpr std::size_t kMaxExperimentFileBytes = 4u << 20;
+
 Experiment load_experiment(const std::filesystem::path& file, const ExperimentOptions& options,
                            const KindCatalog& kinds);
 

@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "core/errors.h"
+#include "core/text.h"
+#include "core/toml_nesting.h"
 #include "core/toml_type_name.h"
 
 namespace tunegrid {
@@ -82,8 +84,9 @@ void apply_set_override(toml::table& root, const std::string& argument) {
                                  argument));
   const std::string path = argument.substr(0, equals);
   const std::string literal = argument.substr(equals + 1);
+  const std::string where = fmt::format("--set '{}'", abbreviate(argument));
+  check_toml_nesting(path + " = " + literal, where);
   const std::vector<std::string> parts = split_path(path, argument);
-  const std::string where = fmt::format("--set '{}'", argument);
 
   // Walk to the parent table, creating missing tables (the schema check reports unknown keys).
   // A created table and its key carry this argument as their source, so a message about

@@ -24,14 +24,22 @@ hid_t create_memory_file(const std::string& name) {
   return file;
 }
 
-void write_file_image(hid_t file, const std::filesystem::path& path) {
-  const std::string name = path.string();
+std::vector<char> file_image(hid_t file, const std::string& name) {
   check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush", name);
   const ssize_t size = H5Fget_file_image(file, nullptr, 0);
   if (size < 0) throw StoreError(fmt::format("{}: HDF5 could not size the file image", name));
   std::vector<char> bytes(static_cast<std::size_t>(size));
   if (H5Fget_file_image(file, bytes.data(), bytes.size()) != size)
     throw StoreError(fmt::format("{}: HDF5 could not copy the file image", name));
+  return bytes;
+}
+
+void write_file_image(hid_t file, const std::filesystem::path& path) {
+  write_bytes_synced(file_image(file, path.string()), path);
+}
+
+void write_bytes_synced(const std::vector<char>& bytes, const std::filesystem::path& path) {
+  const std::string name = path.string();
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw StoreError(fmt::format("{}: cannot create: {}", name, std::strerror(errno)));
   std::size_t written = 0;

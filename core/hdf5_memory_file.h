@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace tunegrid::hdf5 {
 
@@ -18,5 +19,10 @@ hid_t create_memory_file(const std::string& name);
 // Writes the memory file's image to `path` (created or truncated), fsynced. On failure the
 // partial file is removed and StoreError names `path` and the reason.
 void write_file_image(hid_t file, const std::filesystem::path& path);
+
+// The two halves of write_file_image: a copy of the flushed image (needs the store lock),
+// and writing bytes to `path`, fsynced (does not).
+std::vector<char> file_image(hid_t file, const std::string& name);
+void write_bytes_synced(const std::vector<char>& bytes, const std::filesystem::path& path);
 
 }  // namespace tunegrid::hdf5

@@ -48,9 +48,15 @@ std::string check_scalar(const ParamSpec& spec, ParamType scalar_type, Value& va
       if (scalar_type == ParamType::number && !value.is_number()) return "a number";
       if (scalar_type == ParamType::number && value.is_integer()) value = Value(value.as_number());
       if (!std::isfinite(value.as_number())) return "a finite number (not nan or inf)";
-      if (spec.minimum && value.as_number() < *spec.minimum)
-        return fmt::format("{} >= {}", scalar_type == ParamType::integer ? "an integer" : "a number", *spec.minimum);
-      return "";
+      const char* what = scalar_type == ParamType::integer ? "an integer" : "a number";
+      std::optional<double> maximum = spec.maximum;
+      if (!maximum && scalar_type == ParamType::integer) maximum = static_cast<double>(kMaxIntegerParam);
+      const bool low = spec.minimum && value.as_number() < *spec.minimum;
+      const bool high = maximum && value.as_number() > *maximum;
+      if (!low && !high) return "";
+      if (spec.minimum && maximum) return fmt::format("{} from {:g} to {:.15g}", what, *spec.minimum, *maximum);
+      if (spec.minimum) return fmt::format("{} >= {:g}", what, *spec.minimum);
+      return fmt::format("{} <= {:.15g}", what, *maximum);
     }
     case ParamType::string:
       if (!value.is_string()) return "a string";

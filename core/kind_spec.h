@@ -2,6 +2,7 @@
 // meaning. Job kinds live in workers/; core only needs their specs to validate experiment
 // files (unknown keys, wrong types, out-of-range values) before anything runs.
 #pragma once
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,7 +23,11 @@ struct ParamSpec {
   std::string doc;                      // one line: meaning and unit
   std::optional<double> minimum;        // for numbers and number lists, inclusive
   std::vector<std::string> choices;     // for strings and string lists; empty = any
+  std::optional<double> maximum = std::nullopt;  // inclusive; integers without one stop at kMaxIntegerParam
 };
+
+// Integer parameters become C++ ints in the job kinds: larger values are refused, not wrapped.
+constexpr std::int64_t kMaxIntegerParam = 2147483647;
 
 struct KindSpec {
   std::string name;  // e.g. "bench.matmul"

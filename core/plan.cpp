@@ -12,6 +12,7 @@
 
 #include "core/errors.h"
 #include "core/hash.h"
+#include "core/stop_request.h"
 #include "core/text.h"
 
 namespace tunegrid {
@@ -24,15 +25,42 @@ std::string Job::coordinates_text() const {
   return join(parts, " ");
 }
 
+namespace {
+// Job ids are 16 hex digits (hex_id of a 64-bit hash).
+std::optional<std::uint64_t> id_value(const std::string& id) {
+  if (id.size() != 16 || id.find_first_not_of("0123456789abcdef") != std::string::npos) return std::nullopt;
+  return std::stoull(id, nullptr, 16);
+}
+}  // namespace
+
+std::optional<std::size_t> Plan::position_of(const std::string& id) const {
+  const auto value = id_value(id);
+  if (!value) return std::nullopt;
+  const auto it = index.find(*value);
+  if (it == index.end()) return std::nullopt;
+  return it->second;
+}
+
 const Job* Plan::find(const std::string& id) const {
-  const auto it = index.find(id);
-  return it == index.end() ? nullptr : &jobs[it->second];
+  const auto position = position_of(id);
+  return position ? &jobs[*position] : nullptr;
 }
 
 std::string Plan::fingerprint() const {
   std::string all;
   for (const auto& job : jobs) all += job.id;
   return hex_id(fnv1a64(all));
+}
+
+namespace {
+std::string spec_text(const Job& job, const std::vector<std::string>& need_ids);
+}  // namespace
+
+std::string Plan::spec_toml(const Job& job) const {
+  std::vector<std::string> need_ids;
+  for (const std::size_t need : job.needs) need_ids.push_back(jobs.at(need).id);
+  std::sort(need_ids.begin(), need_ids.end());
+  return spec_text(job, need_ids);
 }
 
 namespace {
@@ -62,11 +90,22 @@ std::vector<const StageConfig*> order_stages(const Experiment& experiment) {
   return ordered;
 }
 
-// One factor of a stage's product: a lone axis or a zip group, with its number of positions.
+// One factor of a stage's product: a lone axis or a zip group, and the positions along it
+// that the stage's `only` keeps (every axis of a zip must pass).
 struct Factor {
   std::vector<const GridAxis*> axes;
-  std::size_t size = 0;
+  std::vector<std::size_t> kept;
 };
+
+bool kept_by_only(const StageConfig& stage, const Factor& factor, std::size_t position) {
+  for (const GridAxis* axis : factor.axes) {
+    const auto only = stage.only.find(axis->name);
+    if (only != stage.only.end() &&
+        std::find(only->second.begin(), only->second.end(), axis->values[position]) == only->second.end())
+      return false;
+  }
+  return true;
+}
 
 std::vector<Factor> factors_of(const StageConfig& stage, const Experiment& experiment) {
   std::vector<Factor> factors;
@@ -87,7 +126,8 @@ std::vector<Factor> factors_of(const StageConfig& stage, const Experiment& exper
       factor.axes.push_back(&axis);
       done.insert(axis.name);
     }
-    factor.size = factor.axes.front()->values.size();
+    for (std::size_t position = 0; position < factor.axes.front()->values.size(); ++position)
+      if (kept_by_only(stage, factor, position)) factor.kept.push_back(position);
     factors.push_back(std::move(factor));
   }
   return factors;
@@ -122,12 +162,25 @@ std::string hash_input(const Job& job, const std::vector<std::string>& need_ids)
   return text;
 }
 
-// A stage's `only`: does the job's coordinate on every listed axis equal one of the values?
-bool kept_by_only(const StageConfig& stage, const std::vector<std::pair<std::string, Value>>& coordinates) {
-  for (const auto& [axis, values] : stage.only)
-    for (const auto& [name, value] : coordinates)
-      if (name == axis && std::find(values.begin(), values.end(), value) == values.end()) return false;
-  return true;
+// Refuses a grid past kMaxPlannedJobs before expanding it, and one that plans nothing.
+void check_plan_size(const Experiment& experiment) {
+  double total = 0;
+  std::vector<std::string> parts;
+  for (const auto& stage : experiment.stages) {
+    double count = 1;  // exact below 2^53, and a double cannot overflow on any grid that parses
+    for (const Factor& factor : factors_of(stage, experiment))
+      count *= static_cast<double>(factor.kept.size());
+    total += count;
+    parts.push_back(fmt::format("{} {:.{}g}", stage.name, count, count < 1e15 ? 15 : 3));
+  }
+  if (total == 0)
+    throw InputError(fmt::format("{}: the experiment plans no job: every stage's `only` excludes all values of its "
+                                 "axes",
+                                 experiment.file));
+  if (total <= static_cast<double>(kMaxPlannedJobs)) return;
+  throw InputError(fmt::format("{}: the grid expands into {:.{}g} jobs ({}); tunegrid plans at most {} jobs per "
+                               "run: narrow an axis or split the study into several runs",
+                               experiment.file, total, total < 1e15 ? 15 : 3, join(parts, ", "), kMaxPlannedJobs));
 }
 
 // "{axis}" in a string parameter (or in a string of a list) becomes the job's coordinate on
@@ -161,86 +214,103 @@ std::string key_on(const std::vector<std::pair<std::string, Value>>& coordinates
   return key;
 }
 
+// For each stage a job needs: the axes they share and its jobs keyed by their values there.
+struct Upstream {
+  std::vector<std::string> shared_axes;
+  std::map<std::string, std::vector<std::size_t>> by_key;
+};
+
+std::vector<Upstream> upstreams_of(const StageConfig& stage, const Experiment& experiment, const Plan& plan,
+                                   const std::map<std::string, std::vector<std::size_t>>& jobs_of_stage) {
+  std::vector<Upstream> upstreams;
+  for (const auto& need : stage.needs) {
+    Upstream upstream;
+    const StageConfig& other = *experiment.stage(need);
+    for (const auto& axis : stage.over)
+      if (std::find(other.over.begin(), other.over.end(), axis) != other.over.end()) upstream.shared_axes.push_back(axis);
+    if (const auto jobs = jobs_of_stage.find(need); jobs != jobs_of_stage.end())
+      for (std::size_t index : jobs->second)
+        upstream.by_key[key_on(plan.jobs[index].coordinates, upstream.shared_axes)].push_back(index);
+    upstreams.push_back(std::move(upstream));
+  }
+  return upstreams;
+}
+
+// The job of `stage` at `positions` (one per factor): parameters resolved, its needs found.
+Job make_job(const StageConfig& stage, const KindSpec& kind, const std::vector<Factor>& factors,
+             const std::vector<std::size_t>& positions, const std::vector<Upstream>& upstreams, const Plan& plan,
+             std::vector<std::string>& need_ids) {
+  Job job;
+  job.stage = stage.name;
+  job.kind = stage.kind;
+  for (const auto& p : kind.params) job.params[p.name] = p.default_value;
+  for (const auto& [name, value] : stage.params) job.params[name] = value;
+  for (std::size_t f = 0; f < factors.size(); ++f)
+    for (const GridAxis* axis : factors[f].axes) {
+      Value value = axis->values[factors[f].kept[positions[f]]];
+      if (const ParamSpec* spec = kind.find(axis->name)) {
+        check_param(*spec, value);  // already validated; converts integers to floats
+        job.params[axis->name] = value;
+      }
+      job.coordinates.emplace_back(axis->name, std::move(value));
+    }
+  for (auto& [name, value] : job.params) substitute_coordinates(value, job.coordinates);
+  need_ids.clear();
+  for (const auto& upstream : upstreams) {
+    const auto it = upstream.by_key.find(key_on(job.coordinates, upstream.shared_axes));
+    if (it == upstream.by_key.end()) continue;
+    for (std::size_t index : it->second) {
+      job.needs.push_back(index);
+      need_ids.push_back(plan.jobs[index].id);
+    }
+  }
+  std::sort(need_ids.begin(), need_ids.end());
+  return job;
+}
+
+// Next position of an odometer over the factors' kept positions (last factor fastest).
+bool advance(std::vector<std::size_t>& positions, const std::vector<Factor>& factors) {
+  for (std::size_t f = factors.size(); f-- > 0;) {
+    if (++positions[f] < factors[f].kept.size()) return true;
+    positions[f] = 0;
+  }
+  return false;
+}
+
+void add_job(Plan& plan, Job job, const std::vector<std::string>& need_ids, const Experiment& experiment) {
+  const std::uint64_t hash = fnv1a64(hash_input(job, need_ids));
+  job.id = hex_id(hash);
+  if (const auto twin = plan.index.find(hash); twin != plan.index.end())
+    throw InputError(fmt::format("{}: jobs '{}' and '{}' resolve to the same spec (id {}); give them different "
+                                 "parameters or axes",
+                                 experiment.file, plan.jobs[twin->second].coordinates_text(), job.coordinates_text(),
+                                 job.id));
+  if (plan.jobs.size() % 4096 == 0) throw_if_stop_pending("planning " + experiment.file);
+  plan.index[hash] = plan.jobs.size();
+  plan.jobs.push_back(std::move(job));
+}
+
 }  // namespace
 
 Plan build_plan(const Experiment& experiment, const KindCatalog& kinds) {
+  check_plan_size(experiment);
   Plan plan;
   plan.experiment = experiment.name;
   std::map<std::string, std::vector<std::size_t>> jobs_of_stage;
-
+  std::vector<std::string> need_ids;
   for (const StageConfig* stage : order_stages(experiment)) {
     plan.stage_order.push_back(stage->name);
-    const KindSpec& kind = kinds.at(stage->kind);
     const std::vector<Factor> factors = factors_of(*stage, experiment);
-
-    // For each needed stage: the shared axes and its jobs keyed by their values there.
-    struct Upstream {
-      std::vector<std::string> shared_axes;
-      std::map<std::string, std::vector<std::size_t>> by_key;
-    };
-    std::vector<Upstream> upstreams;
-    for (const auto& need : stage->needs) {
-      Upstream upstream;
-      const StageConfig& other = *experiment.stage(need);
-      for (const auto& axis : stage->over)
-        if (std::find(other.over.begin(), other.over.end(), axis) != other.over.end())
-          upstream.shared_axes.push_back(axis);
-      for (std::size_t index : jobs_of_stage[need])
-        upstream.by_key[key_on(plan.jobs[index].coordinates, upstream.shared_axes)].push_back(index);
-      upstreams.push_back(std::move(upstream));
+    const std::vector<Upstream> upstreams = upstreams_of(*stage, experiment, plan, jobs_of_stage);
+    auto& own = jobs_of_stage[stage->name];
+    const bool any = std::all_of(factors.begin(), factors.end(), [](const Factor& f) { return !f.kept.empty(); });
+    std::vector<std::size_t> positions(factors.size(), 0);
+    for (bool more = any; more; more = advance(positions, factors)) {
+      Job job = make_job(*stage, kinds.at(stage->kind), factors, positions, upstreams, plan, need_ids);
+      own.push_back(plan.jobs.size());
+      add_job(plan, std::move(job), need_ids, experiment);
     }
-
-    std::vector<std::size_t> position(factors.size(), 0);
-    while (true) {
-      Job job;
-      job.stage = stage->name;
-      job.kind = stage->kind;
-      for (const auto& p : kind.params) job.params[p.name] = p.default_value;
-      for (const auto& [name, value] : stage->params) job.params[name] = value;
-      for (std::size_t f = 0; f < factors.size(); ++f)
-        for (const GridAxis* axis : factors[f].axes) {
-          Value value = axis->values[position[f]];
-          if (const ParamSpec* spec = kind.find(axis->name)) {
-            check_param(*spec, value);  // already validated; converts integers to floats
-            job.params[axis->name] = value;
-          }
-          job.coordinates.emplace_back(axis->name, std::move(value));
-        }
-      if (kept_by_only(*stage, job.coordinates)) {
-        for (auto& [name, value] : job.params) substitute_coordinates(value, job.coordinates);
-        std::vector<std::string> need_ids;
-        for (const auto& upstream : upstreams) {
-          const auto it = upstream.by_key.find(key_on(job.coordinates, upstream.shared_axes));
-          if (it == upstream.by_key.end()) continue;
-          for (std::size_t index : it->second) {
-            job.needs.push_back(index);
-            need_ids.push_back(plan.jobs[index].id);
-          }
-        }
-        std::sort(need_ids.begin(), need_ids.end());
-        job.id = hex_id(fnv1a64(hash_input(job, need_ids)));
-        job.spec_toml = spec_text(job, need_ids);
-        if (plan.index.count(job.id))
-          throw InputError(fmt::format("{}: jobs '{}' and '{}' resolve to the same spec (id {}); give them "
-                                       "different parameters or axes",
-                                       experiment.file, plan.jobs[plan.index[job.id]].coordinates_text(),
-                                       job.coordinates_text(), job.id));
-        plan.index[job.id] = plan.jobs.size();
-        jobs_of_stage[stage->name].push_back(plan.jobs.size());
-        plan.jobs.push_back(std::move(job));
-      }
-
-      // Next position (odometer, last factor fastest).
-      bool advanced = false;
-      for (std::size_t f = factors.size(); f-- > 0;) {
-        if (++position[f] < factors[f].size) {
-          advanced = true;
-          break;
-        }
-        position[f] = 0;
-      }
-      if (!advanced) break;
-    }
+    if (own.empty()) plan.empty_stages.push_back(stage->name);
   }
   return plan;
 }
@@ -272,6 +342,9 @@ std::string format_plan_table(const Plan& plan) {
   std::vector<std::string> parts;
   for (const auto& stage : plan.stage_order) parts.push_back(fmt::format("{} {}", stage, per_stage[stage]));
   out += fmt::format("\n{} jobs ({}), {} dependencies\n", plan.jobs.size(), join(parts, ", "), edges);
+  for (const auto& stage : plan.empty_stages)
+    out += fmt::format("stage '{}' has no jobs: its `only` matches none of its axes' values (narrowed by a profile or "
+                       "--set)\n", stage);
   return out;
 }
 

@@ -10,7 +10,10 @@
 // Jobs are listed in a dependency order: a job comes after everything it needs.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <map>
+#include <optional>
+#include <unordered_map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,9 +30,6 @@ struct Job {
   std::map<std::string, Value> params;                      // fully resolved
   std::vector<std::size_t> needs;                           // indices into Plan::jobs
 
-  // The job's resolved spec as TOML text (stored in its shard; hashed into its id).
-  std::string spec_toml;
-
   const Value& param(const std::string& name) const;  // throws std::out_of_range
   std::string coordinates_text() const;                // "size=64 dtype=float32"
 };
@@ -38,14 +38,28 @@ struct Plan {
   std::string experiment;
   std::vector<Job> jobs;                     // dependency order
   std::vector<std::string> stage_order;      // stages in dependency order
-  std::map<std::string, std::size_t> index;  // job id -> position in jobs
+  std::unordered_map<std::uint64_t, std::size_t> index;  // job id (its 64-bit value) -> position in jobs
+
+  std::vector<std::string> empty_stages;    // stages whose `only` kept no job (an axis narrowed by --set)
 
   const Job* find(const std::string& id) const;
+  // Position of the job with that id in `jobs`, or none (also for a malformed id).
+  std::optional<std::size_t> position_of(const std::string& id) const;
+  // The job's resolved spec as TOML text (stored in its shard; what its id hashes). Made
+  // on demand: a plan of 10^5 jobs would otherwise hold ~35 MB of it.
+  std::string spec_toml(const Job& job) const;
   // A stable fingerprint of the whole plan (every rank checks it matches rank 0's).
   std::string fingerprint() const;
 };
 
+// At most this many jobs are planned in one run; a larger grid is refused before it is
+// expanded (the message gives the count per stage).
+constexpr std::size_t kMaxPlannedJobs = 1000000;
+
+// Expands the experiment. Throws InputError for an inconsistent, oversized or empty grid, and
+// Preempted when a stop signal arrives while planning (a large grid takes seconds).
 Plan build_plan(const Experiment& experiment, const KindCatalog& kinds);
+
 
 // The job table of `tunegrid plan`: id, stage, kind, coordinates, needs; then totals.
 std::string format_plan_table(const Plan& plan);

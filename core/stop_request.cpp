@@ -18,7 +18,7 @@ static_assert(std::atomic<int>::is_always_lock_free, "the stop flag must be asyn
 std::atomic<long long> g_deadline_ns{0};      // steady clock; 0: no deadline
 std::atomic<double> g_timeout_seconds{0};
 std::mutex g_poller_mutex;
-std::function<bool()> g_poller;
+std::function<int()> g_poller;
 std::atomic<bool> g_has_poller{false};
 
 extern "C" void on_stop_signal(int signal) {
@@ -34,32 +34,36 @@ long long now_ns() {
 }  // namespace
 
 void install_stop_signal_handlers() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    struct sigaction action;
-    std::memset(&action, 0, sizeof action);
-    action.sa_handler = on_stop_signal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    sigaction(SIGUSR2, &action, nullptr);
-    sigaction(SIGTERM, &action, nullptr);
-  });
+  // Plain system calls, no locks or allocations: this runs before libc++'s and every other
+  // library's initialisers (see orchestrator/main.cpp), and again after MPI_Init in case the
+  // MPI library installed handlers of its own. Installing the same handler twice is harmless.
+  struct sigaction action;
+  std::memset(&action, 0, sizeof action);
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGUSR2, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
 }
 
 bool stop_requested() {
   if (g_signal.load(std::memory_order_relaxed) != 0) return true;
   if (!g_has_poller.load(std::memory_order_acquire)) return false;
   std::lock_guard<std::mutex> lock(g_poller_mutex);
-  if (g_poller && g_poller()) request_stop(kStopNotice);
+  if (g_signal.load() == 0 && g_poller)
+    if (const int code = g_poller()) request_stop(code);
   return g_signal.load() != 0;
 }
 
 int stop_signal() { return g_signal.load(); }
 
+bool stop_signal_is_local() { return g_signal.load() > 0; }
+
 std::string stop_signal_name() {
   switch (const int signal = g_signal.load()) {
     case 0: return "";
     case kStopNotice: return "a stop notice from rank 0";
+    case kStopFromAnotherRank: return "a stop signal on another rank";
     case SIGUSR2: return "SIGUSR2";
     case SIGTERM: return "SIGTERM";
     default: return fmt::format("signal {}", signal);
@@ -71,7 +75,7 @@ void request_stop(int signal) {
   g_signal.compare_exchange_strong(none, signal);
 }
 
-void set_stop_poller(std::function<bool()> poller) {
+void set_stop_poller(std::function<int()> poller) {
   std::lock_guard<std::mutex> lock(g_poller_mutex);
   g_poller = std::move(poller);
   g_has_poller.store(static_cast<bool>(g_poller), std::memory_order_release);

@@ -24,22 +24,28 @@
 
 namespace tunegrid {
 
-// Installs the SIGUSR2 and SIGTERM handlers (once per process).
+// Installs the SIGUSR2 and SIGTERM handlers (idempotent; async-signal-safe to call early).
 void install_stop_signal_handlers();
 
 // True once a stop signal arrived (or request_stop was called, or the poller found a
 // notice). Cheap: an atomic load, plus the poller when one is set.
 bool stop_requested();
-// The signal that asked to stop (0: none; kStopNotice: rank 0's notice).
+// The signal that asked to stop (0: none; kStopNotice: rank 0's notice; kStopFromAnotherRank:
+// rank 0 learnt of a stop signal on another rank).
 int stop_signal();
 constexpr int kStopNotice = -1;
-// "SIGUSR2", "SIGTERM", "a stop notice from rank 0", "signal N"; "" when none.
+constexpr int kStopFromAnotherRank = -2;
+// A real signal delivered to this process (not a notice passed on by another rank).
+bool stop_signal_is_local();
+// "SIGUSR2", "SIGTERM", "a stop notice from rank 0", "a stop signal on another rank",
+// "signal N"; "" when none.
 std::string stop_signal_name();
 // As if `signal` had arrived (tests, rank 0's notice). The first request wins.
 void request_stop(int signal);
-// Called by stop_requested() while no stop is recorded; returns true when some other
-// rank asked to stop. Must be thread-safe. Empty function: none.
-void set_stop_poller(std::function<bool()> poller);
+// Called by stop_requested() while no stop is recorded; returns the code to record when some
+// other rank asked to stop (kStopNotice, kStopFromAnotherRank), else 0. Called under a lock,
+// from any thread. Empty function: none.
+void set_stop_poller(std::function<int()> poller);
 
 // The job that runs in this process must end `seconds` from now (<= 0: no deadline).
 // Armed for the job's lifetime; one job per process at a time.

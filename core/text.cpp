@@ -51,6 +51,28 @@ std::string replace_all(std::string text, std::string_view from, std::string_vie
   return text;
 }
 
+std::string abbreviate(std::string_view text, std::size_t max_chars) {
+  std::string shown;
+  for (const char c : text.substr(0, max_chars)) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) shown += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    else shown += c;
+  }
+  if (text.size() <= max_chars) return shown;
+  return fmt::format("{}… ({} bytes)", shown, text.size());
+}
+
+std::string path_component_problem(std::string_view name) {
+  if (name.empty()) return "it is empty";
+  if (name == "." || name == "..") return fmt::format("'{}' is not a name of its own", name);
+  if (name.size() > 200) return fmt::format("it is {} bytes long, over 200", name.size());
+  for (const char c : name) {
+    if (c == '/') return "it contains '/'";
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      return fmt::format("it contains the control character 0x{:02x}", static_cast<unsigned char>(c));
+  }
+  return "";
+}
+
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
   std::string out;
   for (std::size_t i = 0; i < parts.size(); ++i) {

@@ -22,6 +22,15 @@ std::vector<std::string> split(const std::string& text, char separator);
 // replacement ("{}" -> the concept text in prompt templates). An empty `from` changes nothing.
 std::string replace_all(std::string text, std::string_view from, std::string_view to);
 
+// `text` for a message: control characters as \xNN, cut to `max_chars` bytes with "…" and
+// the full length when longer (user input can be long or hold a NUL).
+std::string abbreviate(std::string_view text, std::size_t max_chars = 80);
+
+// Why `name` cannot be one safe path component (a directory name such as runs/<name>), or ""
+// when it can: it must be non-empty, at most 200 bytes, not "." or "..", without '/' and
+// without control characters (NUL, newline, ...).
+std::string path_component_problem(std::string_view name);
+
 // ISO-8601 UTC time stamp with milliseconds, e.g. 2026-11-22T01:02:03.456Z.
 std::string utc_timestamp_now();
 

@@ -8,19 +8,22 @@
 
 namespace tunegrid {
 
-JobQueue::JobQueue(const Plan& plan, const std::set<std::string>& already_done,
-                   const std::map<std::string, int>& previous_attempts, int retries, int groups,
+JobQueue::JobQueue(const Plan& plan, const std::vector<ShardEntry>& earlier, int retries, int groups,
                    double retry_backoff)
     : plan_(plan), jobs_(plan.jobs.size()), retries_(retries), groups_(groups), retry_backoff_(retry_backoff),
       clock_([] {
         return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
       }) {
-  for (std::size_t i = 0; i < plan.jobs.size(); ++i) {
+  for (std::size_t i = 0; i < plan.jobs.size(); ++i)
     for (std::size_t need : plan.jobs[i].needs) jobs_[need].dependents.push_back(i);
-    const auto previous = previous_attempts.find(plan.jobs[i].id);
-    if (previous != previous_attempts.end()) jobs_[i].attempts = previous->second;
-    if (already_done.count(plan.jobs[i].id)) {
-      jobs_[i].state = JobState::done;
+  for (const ShardEntry& shard : earlier) {
+    const auto position = plan.position_of(shard.job_id);
+    if (!position) continue;
+    Entry& entry = jobs_[*position];
+    if (shard.status != "done") {
+      entry.attempts = shard.attempt;
+    } else if (entry.state != JobState::done) {
+      entry.state = JobState::done;
       ++kept_;
       ++done_;
     }

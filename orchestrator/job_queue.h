@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/plan.h"
+#include "core/result_index.h"
 
 namespace tunegrid {
 
@@ -28,10 +29,10 @@ struct Assignment {
 
 class JobQueue {
  public:
-  // `already_done`: job ids whose shards say done (kept, never rerun). `previous_attempts`:
-  // attempts a job already had in earlier runs (from failed shards) so numbering goes on.
-  JobQueue(const Plan& plan, const std::set<std::string>& already_done,
-           const std::map<std::string, int>& previous_attempts, int retries, int groups,
+  // `earlier`: the shards earlier runs left (core/result_index.h): a job whose shard says
+  // done is kept, never rerun; a failed one's attempts go on from its shard's. Shards of jobs
+  // not in the plan are ignored.
+  JobQueue(const Plan& plan, const std::vector<ShardEntry>& earlier, int retries, int groups,
            double retry_backoff = 0);
 
   // The clock backoffs are measured on, in seconds (default: the steady clock; tests set one).

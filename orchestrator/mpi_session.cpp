@@ -34,6 +34,14 @@ MpiSession::~MpiSession() {
   if (!finalized) MPI_Finalize();
 }
 
+DuplicateComm::DuplicateComm(MPI_Comm parent) { TUNEGRID_MPI(MPI_Comm_dup(parent, &comm_)); }
+
+DuplicateComm::~DuplicateComm() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized && comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
+}
+
 void check_mpi(int code, const char* expression) {
   if (code == MPI_SUCCESS) return;
   char text[MPI_MAX_ERROR_STRING] = {};

@@ -23,6 +23,19 @@ class MpiSession {
   int rank_ = 0, size_ = 1;
 };
 
+// A duplicate of a communicator, freed with its owner (messages on it never mix with others').
+class DuplicateComm {
+ public:
+  explicit DuplicateComm(MPI_Comm parent);
+  ~DuplicateComm();
+  DuplicateComm(const DuplicateComm&) = delete;
+  DuplicateComm& operator=(const DuplicateComm&) = delete;
+  MPI_Comm get() const { return comm_; }
+
+ private:
+  MPI_Comm comm_ = MPI_COMM_NULL;
+};
+
 // Throws std::runtime_error("<expression> failed on rank R (host): <MPI error text>").
 void check_mpi(int code, const char* expression);
 #define TUNEGRID_MPI(call) ::tunegrid::check_mpi((call), #call)
@@ -37,7 +50,7 @@ class PollBackoff {
   int polls_ = 0;
 };
 
-enum MessageTag : int { kTagRequest = 11, kTagReply = 12, kTagStop = 13 };
+enum MessageTag : int { kTagRequest = 11, kTagReply = 12, kTagStop = 13, kTagStopRequest = 14 };
 
 void send_bytes(MPI_Comm comm, int destination, int tag, const std::string& bytes);
 // Waits for a message with `tag` from `source` (MPI_ANY_SOURCE allowed); returns its bytes

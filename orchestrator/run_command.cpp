@@ -24,13 +24,16 @@
 #include "core/plan.h"
 #include "core/progress.h"
 #include "core/run_lock.h"
+#include "core/result_index.h"
 #include "core/shard_reader.h"
 #include "core/shard_writer.h"
 #include "core/stop_request.h"
+#include "orchestrator/index_updater.h"
 #include "orchestrator/job_queue.h"
 #include "orchestrator/mpi_session.h"
 #include "orchestrator/rank_groups.h"
 #include "orchestrator/scheduler.h"
+#include "orchestrator/stop_protocol.h"
 #include "orchestrator/worker_loop.h"
 #include "workers/jobs/job_kind.h"
 #include "workers/parallel/devices.h"
@@ -57,12 +60,27 @@ bool agree_on_failure(int rank, const std::string& message) {
   return any != 0;
 }
 
+// Every rank learns whether any rank got a stop signal before the run began (planning a
+// large grid takes seconds); then no rank writes anything and all exit 3.
+bool agree_on_stop(int rank) {
+  int mine = stop_requested() ? 1 : 0, any = 0;
+  TUNEGRID_MPI(MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD));
+  if (any && rank == 0)
+    std::fputs(fmt::format("tunegrid: stopped by {} before the run began; nothing was written — run the same command "
+                           "again (exit {})\n",
+                           mine ? stop_signal_name() : "a stop signal on another rank",
+                           static_cast<int>(ExitCode::stopped))
+                   .c_str(),
+               stderr);
+  return any != 0;
+}
+
 // Rank 0: makes DIR usable for this run or throws InputError. When that fails, only what
 // this process created is removed, and only while it holds the lock: a DIR that another
 // run locked (even one this process created a moment before, racing it) is left alone.
 struct PreparedStore {
   std::unique_ptr<RunLock> lock;
-  StoreScan scan;
+  StoreListing listing;
   int removed_temporaries = 0;
 };
 
@@ -102,7 +120,7 @@ PreparedStore prepare_store(const std::filesystem::path& out, const Experiment& 
     if (!std::filesystem::exists(out / "plan.toml", error)) created.push_back(out / "plan.toml");
     write_file_atomically(out / "plan.toml", experiment.resolved_toml);
     prepared.removed_temporaries = remove_stale_temporaries(out);
-    prepared.scan = scan_store(out);
+    prepared.listing = list_store(out);
   } catch (...) {
     if (prepared.lock) {  // nobody else is inside DIR while the lock is held
       for (auto it = created.rbegin(); it != created.rend(); ++it) std::filesystem::remove(*it, error);  // dirs only if empty
@@ -120,21 +138,40 @@ PreparedStore prepare_store(const std::filesystem::path& out, const Experiment& 
   return prepared;
 }
 
+// Logs what earlier runs left in DIR (the job queue keeps what is done and goes on
+// numbering the attempts of what failed).
+void log_resume(const Plan& plan, const PreparedStore& store, const std::filesystem::path& out) {
+  std::size_t done = 0, failed = 0, foreign = 0;
+  for (const auto& shard : store.listing.shards) {
+    if (!plan.find(shard.job_id)) ++foreign;
+    (shard.status == "done" ? done : failed)++;
+  }
+  for (const auto& [path, why] : store.listing.unreadable) log::warn("store", "{} — its job runs again", why);
+  if (store.removed_temporaries)
+    log::info("store", "removed {} partial shard(s) left by an interrupted run", store.removed_temporaries);
+  if (done || failed || foreign)
+    log::info("run", "resuming in {}: {} shard(s) done, {} failed earlier (run again), {} not in this plan",
+              out.string(), done, failed, foreign);
+}
+
 double percentile(std::vector<double> values, double q) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
   return values[static_cast<std::size_t>(q * (values.size() - 1) + 0.5)];
 }
 
-void report_summary(const RunStats& stats, const std::filesystem::path& out, int world_size, int groups) {
+void report_summary(const RunStats& stats, const IndexWrites& index, const std::filesystem::path& out, int world_size,
+                    int groups) {
   const double median = percentile(stats.dispatch_seconds, 0.5), p90 = percentile(stats.dispatch_seconds, 0.9);
+  const double longest = percentile(stats.dispatch_seconds, 1.0);
   const std::size_t ran = stats.done_here + stats.failed;
   const double rate = stats.wall_seconds > 0 ? ran / stats.wall_seconds : 0;
   std::string text = fmt::format(
       "tunegrid run: {} jobs — {} done now, {} kept from earlier runs, {} failed, {} skipped\n"
-      "wall {} ({:.3f} s) on {} ranks in {} groups · {:.1f} jobs/s · dispatch overhead median {:.3f} ms, p90 {:.3f} ms\n",
+      "wall {} ({:.3f} s) on {} ranks in {} groups · {:.1f} jobs/s · dispatch overhead median {:.3f} ms, p90 {:.3f} ms, "
+      "max {:.3f} ms\n",
       stats.total, stats.done_here, stats.kept, stats.failed, stats.skipped, format_duration(stats.wall_seconds),
-      stats.wall_seconds, world_size, groups, rate, median * 1e3, p90 * 1e3);
+      stats.wall_seconds, world_size, groups, rate, median * 1e3, p90 * 1e3, longest * 1e3);
   if (!stats.kinds.empty()) {
     text += fmt::format("{:<20} {:>6} {:>12} {:>10}\n", "kind", "jobs", "seconds", "mean s");
     for (const auto& [kind, entry] : stats.kinds)
@@ -160,6 +197,10 @@ void report_summary(const RunStats& stats, const std::filesystem::path& out, int
                             {"jobs_per_second", rate},
                             {"dispatch_median_seconds", median},
                             {"dispatch_p90_seconds", p90},
+                            {"dispatch_max_seconds", longest},
+                            {"index_writes", index.count},
+                            {"index_write_max_seconds", index.longest_seconds},
+                            {"index_write_seconds", index.total_seconds},
                             {"ranks", world_size},
                             {"groups", groups},
                             {"stopped_by", stats.stopped_by},
@@ -195,8 +236,10 @@ int run_command(const RunRequest& request) {
       make_rank_groups(rank, mpi.size(), experiment->run.ranks_per_job);  // throws the message
   } catch (const InputError& error) {
     problem = error.what();
+  } catch (const Preempted&) {  // a stop signal while planning: nothing was written yet
   }
   if (agree_on_failure(rank, problem)) return static_cast<int>(ExitCode::bad_input);
+  if (agree_on_stop(rank)) return static_cast<int>(ExitCode::stopped);
 
   // 2. Every rank checks it resolved the same plan as rank 0 — before anything is written —
   //    then rank 0 prepares DIR.
@@ -220,26 +263,14 @@ int run_command(const RunRequest& request) {
 
   log::open_file(out / "logs" / fmt::format("rank-{}.log", rank));
   RankGroups groups = make_rank_groups(rank, mpi.size(), experiment->run.ranks_per_job);
-  MPI_Comm scheduler_comm, stop_comm;
-  TUNEGRID_MPI(MPI_Comm_dup(MPI_COMM_WORLD, &scheduler_comm));
-  TUNEGRID_MPI(MPI_Comm_dup(MPI_COMM_WORLD, &stop_comm));
-  // Rank 0's stop notice (one empty message per rank) reaches ranks that got no signal
-  // themselves; they look for it whenever a job polls stop_requested().
-  auto notice_received = std::make_shared<std::atomic<bool>>(false);
-  std::vector<MPI_Request> notices;
-  if (rank != 0)
-    set_stop_poller([stop_comm, notice_received] {
-      int found = 0;
-      MPI_Iprobe(0, kTagStop, stop_comm, &found, MPI_STATUS_IGNORE);
-      if (!found || notice_received->exchange(true)) return found != 0;
-      MPI_Recv(nullptr, 0, MPI_BYTE, 0, kTagStop, stop_comm, MPI_STATUS_IGNORE);
-      return true;
-    });
+  const DuplicateComm scheduler_comm(MPI_COMM_WORLD);
+  StopProtocol stop_protocol(MPI_COMM_WORLD, rank, mpi.size());  // one stop signal on any rank stops all
   const std::string device = device_for_local_rank(environment.local_rank);
   log::debug("run", "{}; device {}; {}", environment.describe(), device, request.compute_threads);
 
   // 3. Rank 0 schedules on a thread; every rank works.
   std::thread scheduler_thread;
+  std::unique_ptr<IndexUpdater> index;  // rank 0
   RunStats stats;
   if (rank == 0) {
     log::info("run", "{}: {} jobs in {} stages; {} ranks in {} groups of {}; {}", experiment->name, plan->jobs.size(),
@@ -247,32 +278,16 @@ int run_command(const RunRequest& request) {
     log::debug("run", "GPU support: {}", gpu_support_description());
     log::debug("store", "HDF5 {} thread-safe; store calls are serialised on one process-wide lock",
                hdf5::library_threadsafe() ? "is" : "is not");
-    std::set<std::string> done;
-    std::map<std::string, int> previous_attempts;
-    std::size_t foreign = 0;
-    for (const auto& shard : store.scan.shards) {
-      if (!plan->find(shard.job_id)) ++foreign;
-      if (shard.status == "done") done.insert(shard.job_id);
-      else previous_attempts[shard.job_id] = shard.attempt;
-    }
-    for (const auto& [path, why] : store.scan.unreadable)
-      log::warn("store", "{} — its job runs again", why);
-    if (store.removed_temporaries)
-      log::info("store", "removed {} partial shard(s) left by an interrupted run", store.removed_temporaries);
-    if (!done.empty() || !previous_attempts.empty() || foreign)
-      log::info("run", "resuming in {}: {} shard(s) done, {} failed earlier (run again), {} not in this plan",
-                out.string(), done.size(), previous_attempts.size(), foreign);
-    auto queue = std::make_shared<JobQueue>(*plan, done, previous_attempts, experiment->run.retries, groups.groups,
+    for (const auto& stage : plan->empty_stages)
+      log::info("run", "stage '{}' has no jobs: its `only` matches none of its axes' values", stage);
+    log_resume(*plan, store, out);
+    auto queue = std::make_shared<JobQueue>(*plan, store.listing.shards, experiment->run.retries, groups.groups,
                                             experiment->run.retry_backoff);
+    index = std::make_unique<IndexUpdater>(out, store.listing);
     scheduler_thread = std::thread([&, queue] {
       try {
-        Scheduler scheduler(*plan, *queue, scheduler_comm, groups, out, store.scan.shards);
-        scheduler.on_stop(experiment->run.stop_timeout, [&] {
-          notices.resize(static_cast<std::size_t>(mpi.size()));
-          for (int r = 1; r < mpi.size(); ++r)
-            TUNEGRID_MPI(MPI_Isend(nullptr, 0, MPI_BYTE, r, kTagStop, stop_comm, &notices[static_cast<std::size_t>(r)]));
-          notices.erase(notices.begin());
-        });
+        Scheduler scheduler(*plan, *queue, scheduler_comm.get(), groups, *index);
+        scheduler.on_stop(experiment->run.stop_timeout, [&] { stop_protocol.notify_all_ranks(); });
         stats = scheduler.run();
       } catch (const std::exception& error) {
         log::error("sched", "the scheduler failed: {}; aborting the run (finished jobs are kept)", error.what());
@@ -283,30 +298,23 @@ int run_command(const RunRequest& request) {
   try {
     auto facts = environment.facts();
     facts["device"] = device;
-    run_worker_loop({*plan, scheduler_comm, groups, out, device, facts, experiment->run.job_timeout});
+    run_worker_loop({*plan, scheduler_comm.get(), groups, out, device, facts, experiment->run.job_timeout});
   } catch (const std::exception& error) {
     log::error("worker", "{}; aborting the run (finished jobs are kept)", error.what());
     MPI_Abort(MPI_COMM_WORLD, static_cast<int>(ExitCode::aborted));
   }
 
   // 4. Summary and exit code, the same on every rank.
-  int ending[2] = {0, 0};  // exit code, whether rank 0 sent stop notices
+  int exit_code = 0;
   if (rank == 0) {
     scheduler_thread.join();
-    report_summary(stats, out, mpi.size(), groups.groups);
-    ending[0] = stats.failed + stats.skipped > 0 ? static_cast<int>(ExitCode::some_failed) : 0;
-    if (!stats.stopped_by.empty() && stats.unfinished > 0) ending[0] = static_cast<int>(ExitCode::stopped);
-    ending[1] = notices.empty() ? 0 : 1;
+    index->finish();
+    report_summary(stats, index->writes(), out, mpi.size(), groups.groups);
+    exit_code = stats.failed + stats.skipped > 0 ? static_cast<int>(ExitCode::some_failed) : 0;
+    if (!stats.stopped_by.empty() && stats.unfinished > 0) exit_code = static_cast<int>(ExitCode::stopped);
   }
-  TUNEGRID_MPI(MPI_Bcast(ending, 2, MPI_INT, 0, MPI_COMM_WORLD));
-  const int exit_code = ending[0];
-  set_stop_poller({});
-  if (rank == 0 && !notices.empty())
-    TUNEGRID_MPI(MPI_Waitall(static_cast<int>(notices.size()), notices.data(), MPI_STATUSES_IGNORE));
-  if (rank != 0 && ending[1] && !notice_received->exchange(true))
-    TUNEGRID_MPI(MPI_Recv(nullptr, 0, MPI_BYTE, 0, kTagStop, stop_comm, MPI_STATUS_IGNORE));
-  MPI_Comm_free(&stop_comm);
-  MPI_Comm_free(&scheduler_comm);
+  TUNEGRID_MPI(MPI_Bcast(&exit_code, 1, MPI_INT, 0, MPI_COMM_WORLD));
+  stop_protocol.finish();
   free_rank_groups(groups);
   log::close_file();
   store.lock.reset();

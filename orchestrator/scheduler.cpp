@@ -23,11 +23,8 @@ const char* indexed_status(const JobReport& report) {
   return report.ok ? "done" : "failed";
 }
 
-Scheduler::Scheduler(const Plan& plan, JobQueue& queue, MPI_Comm comm, const RankGroups& groups,
-                     std::filesystem::path store, const std::vector<ShardSummary>& shards, double index_interval)
-    : plan_(plan), queue_(queue), comm_(comm), groups_(groups), store_(std::move(store)), index_interval_(index_interval) {
-  for (const auto& shard : shards) shard_status_[shard.job_id] = shard.status;
-}
+Scheduler::Scheduler(const Plan& plan, JobQueue& queue, MPI_Comm comm, const RankGroups& groups, IndexUpdater& index)
+    : plan_(plan), queue_(queue), comm_(comm), groups_(groups), index_(index) {}
 
 void Scheduler::handle_report(const std::string& bytes, int group) {
   const JobReport report = decode_report(bytes);
@@ -52,8 +49,13 @@ void Scheduler::handle_report(const std::string& bytes, int group) {
   kind.second += report.seconds;
   const bool settled = queue_.finish(index, group, report.ok);
   if (const char* status = indexed_status(report)) {
-    shard_status_[job.id] = status;
-    index_dirty_ = true;
+    ShardEntry entry;
+    entry.job_id = job.id;
+    entry.kind = job.kind;
+    entry.status = status;
+    entry.attempt = report.attempt;
+    entry.seconds = report.seconds;
+    index_.committed(std::move(entry));
   }
   if (report.ok) {
     ++stats_.done_here;
@@ -74,23 +76,6 @@ void Scheduler::handle_report(const std::string& bytes, int group) {
              report.attempt, report.error);
 }
 
-void Scheduler::write_index_now() {
-  std::vector<ShardSummary> listed;
-  listed.reserve(shard_status_.size());
-  for (const auto& [id, status] : shard_status_) {
-    ShardSummary shard;
-    shard.job_id = id;
-    shard.status = status;
-    listed.push_back(std::move(shard));
-  }
-  try {
-    write_index(store_, listed);  // takes the store lock: rank 0's worker may be writing a shard
-    index_dirty_ = false;
-  } catch (const std::exception& problem) {
-    log::warn("store", "could not refresh the index: {}", problem.what());
-  }
-}
-
 void Scheduler::begin_stop(const std::string& why) {
   stopping_ = true;
   stats_.stopped_by = why;
@@ -104,7 +89,6 @@ RunStats Scheduler::run() {
   stats_.total = queue_.total();
   stats_.kept = queue_.kept();
   Progress progress(queue_.total(), queue_.kept());
-  auto last_index = Clock::now();
 
   struct Waiting {
     int leader;
@@ -146,7 +130,7 @@ RunStats Scheduler::run() {
         log::error("sched", "{} job(s) still running {:g} s after the stop request ([run] stop_timeout); ending the "
                    "run now — finished jobs are kept, those rerun from their last checkpoint",
                    queue_.running(), stop_timeout_);
-        write_index_now();
+        index_.write_now();
         log::close_file();
         MPI_Abort(MPI_COMM_WORLD, static_cast<int>(ExitCode::stopped));
       }
@@ -169,13 +153,8 @@ RunStats Scheduler::run() {
     if (queue_.settled()) release_waiting();
     for (auto& idle : waiting) idle.fresh = false;
     progress.update(queue_.count(JobState::done), queue_.running(), queue_.count(JobState::failed));
-    if (index_dirty_ && seconds_since(last_index) >= index_interval_) {
-      write_index_now();
-      last_index = Clock::now();
-    }
     if (!got) backoff.wait();
   }
-  write_index_now();
   progress.update(queue_.count(JobState::done), queue_.running(), queue_.count(JobState::failed));
   progress.finish();
   stats_.skipped = queue_.count(JobState::skipped);

@@ -1,8 +1,9 @@
 // scheduler.h — rank 0's scheduler thread. Dynamic dispatch: an idle group's leader asks
 // for work (reporting the job it just finished), and gets the first ready job in plan
 // order, or waits until one becomes ready; when nothing is running and nothing can become
-// ready, every leader is told to stop. It also keeps the progress line and refreshes the
-// store's index every few seconds, and returns the run's statistics.
+// ready, every leader is told to stop. It also keeps the progress line, hands every
+// committed shard to the index updater (orchestrator/index_updater.h), and returns the run's
+// statistics.
 // Stopping (core/stop_request.h): once this process got a stop signal, or a leader reports
 // one or a preempted job, no job is handed out any more; every leader is told to stop as
 // it asks; after `stop_timeout` seconds of waiting for running jobs the run is ended with
@@ -18,6 +19,7 @@
 
 #include "core/plan.h"
 #include "core/shard_reader.h"
+#include "orchestrator/index_updater.h"
 #include "orchestrator/job_queue.h"
 #include "orchestrator/messages.h"
 #include "orchestrator/rank_groups.h"
@@ -42,9 +44,7 @@ struct RunStats {
 
 class Scheduler {
  public:
-  // `shards`: the readable shards found at start (kept in the index with this run's).
-  Scheduler(const Plan& plan, JobQueue& queue, MPI_Comm comm, const RankGroups& groups,
-            std::filesystem::path store, const std::vector<ShardSummary>& shards, double index_interval = 5.0);
+  Scheduler(const Plan& plan, JobQueue& queue, MPI_Comm comm, const RankGroups& groups, IndexUpdater& index);
 
   // After a stop request: wait at most `timeout` seconds for running jobs; `notify_ranks`
   // tells every other rank (so jobs there stop at their next step boundary too).
@@ -57,17 +57,13 @@ class Scheduler {
 
  private:
   void handle_report(const std::string& bytes, int group);
-  void write_index_now();
   void begin_stop(const std::string& why);
 
   const Plan& plan_;
   JobQueue& queue_;
   MPI_Comm comm_;
   const RankGroups& groups_;
-  std::filesystem::path store_;
-  std::map<std::string, std::string> shard_status_;  // job id -> done|failed (what the index lists)
-  double index_interval_;
-  bool index_dirty_ = true;
+  IndexUpdater& index_;
   bool stop_asked_ = false;  // a report asked to stop (a preempted job, a leader's signal)
   bool stopping_ = false;
   double stop_timeout_ = 90;

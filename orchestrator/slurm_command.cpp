@@ -60,8 +60,11 @@ int slurm_command(const SlurmRequest& request) {
   input.out = out;
   input.workdir = std::filesystem::current_path();
   std::error_code error;
-  input.tunegrid = std::filesystem::read_symlink("/proc/self/exe", error);
+  // The `tunegrid` launcher beside this program (orchestrator/launcher.cpp), which keeps the
+  // stop signals from killing a rank while it starts.
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
   if (error) throw InputError(fmt::format("cannot find this tunegrid binary: {}", error.message()));
+  input.tunegrid = std::filesystem::exists(self.parent_path() / "tunegrid", error) ? self.parent_path() / "tunegrid" : self;
   input.run_args = {"run", std::filesystem::absolute(request.run.experiment).lexically_normal().string(), "--out",
                     out.string()};
   if (!request.run.options.profile.empty()) {

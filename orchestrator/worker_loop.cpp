@@ -40,7 +40,7 @@ JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispat
   header.attempt = order.attempt;
   header.host = host_name();
   header.ranks = groups.group_size;
-  header.spec = job.spec_toml;
+  header.spec = setup.plan.spec_toml(job);
   header.params = job.coordinates;
   header.environment = setup.environment;
   header.started_at = utc_timestamp_now();

@@ -139,7 +139,7 @@ ReportData collect_report(const std::string& store, const std::string& experimen
     if (plan) {
       const auto it = plan_position.find(key_of(entry.stage, shard.params));
       if (it != plan_position.end()) entry.order = it->second;
-      else if (plan->index.count(shard.job_id)) entry.order = plan->index.at(shard.job_id);
+      else if (const auto position = plan->position_of(shard.job_id)) entry.order = *position;
       if (entry.order < plan_status.size()) plan_status[entry.order] = shard.status == "done" ? 1 : 2;
       else ++outside_plan;
     }

@@ -57,7 +57,7 @@ BOOST_AUTO_TEST_CASE(default_script_stops_forwards_and_requeues) {
                            "#SBATCH --requeue\n", "#SBATCH --open-mode=append\n",
                            "#SBATCH --output=/runs/smoke/logs/slurm-%j.out\n", "trap 'forward USR2' USR2\n",
                            "trap 'forward TERM' TERM\n", "scontrol requeue \"$SLURM_JOB_ID\"", "max_requeues=3\n",
-                           "if [ \"$status\" -eq 3 ]; then", "cd /home/me/tunegrid || exit 2\n"})
+                           "if [ \"$status\" -eq 3 ] || { [ \"$stopping\" = 1 ] && [ \"$status\" -gt 128 ]; }; then", "cd /home/me/tunegrid || exit 2\n"})
     BOOST_TEST(contains(script, line), "script lacks: " << line);
   BOOST_TEST(contains(script, "mpirun -np \"${SLURM_NTASKS:-8}\" --bind-to none /home/me/tunegrid/build/tunegrid run "
                               "/home/me/exp.toml --out /runs/smoke --set 'grid.seed=[1, 2]' &\n"));

@@ -1,13 +1,19 @@
 // test_plan.cpp — grid expansion (cartesian product, zip groups, partial `over`), the
 // dependency DAG (matching on shared axes, order, cycles) and job ids (stable across runs
-// and whatever the axis order).
+// and whatever the axis order); grids counted before they are expanded (too large, empty),
+// stages a narrowed axis empties, and planning stopped by a stop request.
 #include <boost/test/unit_test.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <set>
 
 #include "core/config.h"
 #include "core/errors.h"
 #include "core/plan.h"
+#include "core/stop_request.h"
 #include "tests/test_kinds.h"
 
 using namespace tunegrid;
@@ -90,7 +96,7 @@ BOOST_AUTO_TEST_CASE(needs_match_on_shared_axes_in_dependency_order) {
     if (job.stage == "all") BOOST_TEST(job.needs.size() == 6u);  // fan-in over every mm job
   }
   // The spec text records the needed ids.
-  BOOST_TEST(plan.jobs.back().spec_toml.find(plan.jobs[2].id) != std::string::npos);
+  BOOST_TEST(plan.spec_toml(plan.jobs.back()).find(plan.jobs[2].id) != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(only_keeps_a_stages_own_coordinates_and_braces_name_axes) {
@@ -142,6 +148,68 @@ BOOST_AUTO_TEST_CASE(cycles_are_rejected) {
     const std::string message = error.what();
     BOOST_TEST(message.find("cycle: a -> b -> c -> a") != std::string::npos, message);
   }
+}
+
+// A grid is counted before it is expanded: 10^9 jobs are refused at once, with the count.
+BOOST_AUTO_TEST_CASE(oversized_and_empty_grids_are_refused_before_expanding) {
+  std::string axis = "[0";
+  for (int i = 1; i < 1000; ++i) axis += ", " + std::to_string(i);
+  axis += "]";
+  const std::string big = "[grid]\na = " + axis + "\nb = " + axis + "\nc = " + axis + "\n[jobs.x]\nkind = \"bench.noop\"\n";
+  try {
+    plan_of(big);
+    BOOST_FAIL("a grid of 10^9 jobs was accepted");
+  } catch (const InputError& error) {
+    const std::string message = error.what();
+    BOOST_TEST(message.find("expands into 1000000000 jobs (x 1000000000)") != std::string::npos, message);
+    BOOST_TEST(message.find("at most 1000000 jobs") != std::string::npos, message);
+  }
+  // `only` is counted too: the same axes, one value kept, are fine.
+  BOOST_TEST(plan_of(big.substr(0, big.size() - 1) + "\nonly = { a = 1, b = 2 }\n").jobs.size() == 1000u);
+  const KindCatalog kinds = testing::test_catalog();
+  ExperimentOptions options;
+  options.sets = {"grid.n=[3]"};
+  const Experiment nothing = parse_experiment(
+      "[grid]\nn = [1, 2]\n[jobs.x]\nkind = \"bench.noop\"\nonly = { n = 1 }\n", "exp.toml", options, kinds);
+  try {
+    build_plan(nothing, kinds);
+    BOOST_FAIL("a plan without jobs was accepted");
+  } catch (const InputError& error) {
+    BOOST_TEST(std::string(error.what()).find("plans no job") != std::string::npos, error.what());
+  }
+}
+
+// A narrowed axis may empty a stage (--set 'grid.method=["lora"]'): the plan says so.
+BOOST_AUTO_TEST_CASE(stages_emptied_by_a_narrowed_axis_are_named) {
+  const KindCatalog kinds = testing::test_catalog();
+  ExperimentOptions options;
+  options.sets = {"grid.n=[1]"};
+  const Plan plan = build_plan(parse_experiment("[grid]\nn = [1, 2]\n[jobs.x]\nkind = \"bench.noop\"\nonly = { n = 2 }\n"
+                                                "[jobs.y]\nkind = \"bench.noop\"\n",
+                                                "exp.toml", options, kinds),
+                               kinds);
+  BOOST_TEST(plan.jobs.size() == 1u);
+  BOOST_TEST(plan.empty_stages == std::vector<std::string>{"x"}, boost::test_tools::per_element());
+  BOOST_TEST(format_plan_table(plan).find("stage 'x' has no jobs") != std::string::npos);
+}
+
+// Planning a large grid takes seconds: a stop signal meanwhile ends it (exit 3 from the
+// command). In a child process: a stop request cannot be taken back.
+BOOST_AUTO_TEST_CASE(a_stop_request_ends_planning) {
+  const pid_t child = fork();
+  if (child == 0) {
+    request_stop(SIGTERM);
+    try {
+      plan_of("[grid]\na = [0, 1, 2]\n[jobs.x]\nkind = \"bench.noop\"\n");
+    } catch (const Preempted&) {
+      _exit(0);
+    } catch (...) {
+    }
+    _exit(1);
+  }
+  int status = -1;
+  waitpid(child, &status, 0);
+  BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "planning went on after a stop request");
 }
 
 BOOST_AUTO_TEST_CASE(plan_table_lists_every_job_and_totals) {

@@ -3,7 +3,10 @@
 // shard's name, truncated and newer-format shards are refused, the index rebuilds from the
 // shards and its external links resolve (also while shards are written from another
 // thread), a writer failing in its constructor leaves no temporary, and the run lock
-// refuses a second holder and stays in place, empty, when released.
+// refuses a second holder and stays in place, empty, when released. The index's catalog:
+// list_store trusts a row only while its shard file is unchanged (size, mtime, inode),
+// reads new and changed shards, reports removed and damaged ones, and ResultIndex adds and
+// replaces rows in memory and publishes a whole file.
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
@@ -178,8 +181,7 @@ BOOST_AUTO_TEST_CASE(shards_and_index_written_from_two_threads_stay_readable) {
   std::atomic<bool> writing{true};
   std::thread indexer([&] {
     while (writing) {
-      const StoreScan scan = scan_store(store.dir);
-      write_index(store.dir, scan.shards);
+      write_index(store.dir, list_store(store.dir));
     }
   });
   std::vector<std::string> ids;
@@ -244,6 +246,92 @@ BOOST_AUTO_TEST_CASE(index_rebuilds_from_shards_with_resolving_links) {
   BOOST_REQUIRE(linked.get() >= 0);
   BOOST_TEST(*hdf5::read_string_attribute(linked, "job_id", "linked") == "0000000000000022");
   fs::current_path(cwd);
+}
+
+BOOST_AUTO_TEST_CASE(catalog_lists_unchanged_shards_without_opening_them) {
+  TempStore store;
+  write_shard(store.dir, header_for("0000000000000011"), sample_outputs());
+  write_shard(store.dir, header_for("0000000000000022", JobStatus::failed), {});
+  StoreListing first = list_store(store.dir);
+  BOOST_TEST(!first.index_read);
+  BOOST_TEST(first.new_or_changed.size() == 2u);
+  write_index(store.dir, first);
+
+  StoreListing again = list_store(store.dir);
+  BOOST_TEST(again.index_read);
+  BOOST_TEST(again.index_current());
+  BOOST_REQUIRE(again.shards.size() == 2u);
+  BOOST_TEST(again.shards[0].job_id == "0000000000000011");
+  BOOST_TEST(again.shards[0].kind == "bench.noop");
+  BOOST_TEST(again.shards[0].status == "done");
+  BOOST_TEST(again.shards[0].attempt == 2);
+  BOOST_TEST(again.shards[1].status == "failed");
+  BOOST_TEST(again.shards[0].seconds == sample_outputs().timings.at("total"));
+
+  // A catalog row is trusted only while its file is unchanged: the catalog says "done", the
+  // shard rewritten in its place says "failed", and the listing believes the shard.
+  write_shard(store.dir, header_for("0000000000000011", JobStatus::failed), {});
+  write_shard(store.dir, header_for("0000000000000033"), sample_outputs());
+  StoreListing changed = list_store(store.dir);
+  BOOST_TEST(!changed.index_current());
+  BOOST_TEST(changed.new_or_changed.size() == 2u);
+  BOOST_TEST(changed.shards[0].status == "failed");
+  BOOST_TEST(!changed.index_lists_missing);
+
+  // A truncated shard is unreadable, and the index must drop its row.
+  const fs::path cut = shard_path(store.dir, "0000000000000022");
+  fs::resize_file(cut, fs::file_size(cut) / 2);
+  StoreListing damaged = list_store(store.dir);
+  BOOST_TEST(damaged.unreadable.size() == 1u);
+  BOOST_TEST(damaged.index_lists_missing);
+}
+
+BOOST_AUTO_TEST_CASE(result_index_adds_and_replaces_rows_in_a_whole_file) {
+  TempStore store;
+  write_shard(store.dir, header_for("00000000000000a1"), sample_outputs());
+  {
+    ResultIndex index(store.dir, list_store(store.dir));
+    index.write();
+    BOOST_TEST(!index.dirty());
+    for (const char* id : {"00000000000000a2", "00000000000000a3"}) {
+      write_shard(store.dir, header_for(id), sample_outputs());
+      ShardEntry entry;
+      entry.job_id = id;
+      entry.kind = "bench.noop";
+      entry.status = "done";
+      entry.attempt = 1;
+      stat_shard_file(shard_path(store.dir, id), entry);
+      index.put(entry);
+    }
+    write_shard(store.dir, header_for("00000000000000a1", JobStatus::failed), {});  // a job's shard replaced
+    ShardEntry replaced = entry_of_shard(read_shard(shard_path(store.dir, "00000000000000a1")));
+    index.put(replaced);
+    BOOST_TEST(index.size() == 3u);
+    index.write();
+  }
+  // The published file: three links that resolve, the counts, and a catalog that matches.
+  hdf5::Handle file(H5Fopen(index_path(store.dir).c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  BOOST_REQUIRE(file.get() >= 0);
+  BOOST_TEST(*hdf5::read_int_attribute(file, "jobs_done", "index") == 2);
+  BOOST_TEST(*hdf5::read_int_attribute(file, "jobs_failed", "index") == 1);
+  hdf5::Handle jobs(H5Gopen2(file, "jobs", H5P_DEFAULT));
+  BOOST_TEST(hdf5::member_names(jobs, "index").size() == 3u);
+  hdf5::Handle linked(H5Gopen2(file, "jobs/00000000000000a3", H5P_DEFAULT));
+  BOOST_TEST(linked.get() >= 0);
+  const StoreListing listing = list_store(store.dir);
+  BOOST_TEST(listing.index_current());
+  BOOST_TEST(listing.shards.size() == 3u);
+  BOOST_TEST(listing.shards[0].status == "failed");
+
+  // Adopted again by a second run, which adds one more: one file, four rows.
+  write_shard(store.dir, header_for("00000000000000a4"), sample_outputs());
+  {
+    ResultIndex index(store.dir, list_store(store.dir));
+    BOOST_TEST(index.dirty());
+    index.write();
+  }
+  BOOST_TEST(list_store(store.dir).index_current());
+  BOOST_TEST(list_store(store.dir).shards.size() == 4u);
 }
 
 BOOST_AUTO_TEST_CASE(run_lock_refuses_a_second_holder) {

@@ -39,7 +39,7 @@ check inf_axis "inf_axis.toml:2:16" $'[grid]\nsleep_ms = [1, inf]\n[jobs.a]\nkin
 check bad_profile "--profile fast" "$(cat "$good")" --profile fast
 
 run_capture missing_file "$TUNEGRID" run "$WORK/nope.toml" --out "$WORK/out-missing"
-expect_status 2 missing_file && expect_output missing_file "nope.toml: no such experiment file" && pass missing_file
+expect_status 2 missing_file && expect_output missing_file "nope.toml: experiment file does not exist" && pass missing_file
 
 touch "$WORK/a-file"
 run_capture unwritable "$TUNEGRID" run "$good" --out "$WORK/a-file/sub"

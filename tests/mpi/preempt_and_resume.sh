@@ -7,6 +7,11 @@
 #      learns it from rank 0) checkpoint at the step they reached, though checkpointing_steps
 #      is 0; the rerun resumes them there and on the CPU the final weights and losses equal
 #      an uninterrupted run's bit for bit; the stop checkpoints are removed at the end.
+#   4. USR2 to rank 1 only during the same training: rank 0's own job stops too.
+#   5. USR2 while tunegrid still starts up — 0.1 s after launch to tunegrid alone, and to
+#      both ranks the moment mpirun has started them: exit 3, never death by the signal
+#      (exit 140), and nothing written. (mpirun itself, signalled before it can forward,
+#      dies of it; `tunegrid slurm`'s script requeues that case too.)
 source "$(dirname "$0")/../lib.sh"
 
 check_all_done_once() {  # check_all_done_once OUT N
@@ -96,4 +101,49 @@ for shard in "$out"/jobs/*.h5; do
   [ ! -e "$out/artifacts/$id/checkpoints" ] || fail "$id: stop checkpoints left behind"
 done
 pass "resumed weights and losses equal the uninterrupted run's"
+
+# 4. USR2 to rank 1 only: it tells rank 0, whose own training job stops as well.
+out="$WORK/cut1"
+mpirun_np 2 "$TUNEGRID" run "$WORK/lora.toml" --out "$out" >"$WORK/cut1.out" 2>&1 &
+launcher=$!
+for _ in $(seq 1 600); do
+  [ "$(find "$out/artifacts" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)" -ge 2 ] && break
+  sleep 0.05
+done
+sleep 1
+pid=$(rank_pid 1 "$out")
+[ -n "$pid" ] && kill -USR2 "$pid" || fail "rank 1 not found"
+wait "$launcher"; status=$?
+[ "$status" -eq 3 ] && [ "$(shard_count "$out")" -eq 0 ] && pass "USR2 to rank 1 stops rank 0's job too (exit 3, no shard)" \
+  || { fail "cut at rank 1: exit $status, $(shard_count "$out") shards"; sed 's/^/    /' "$WORK/cut1.out" >&2; }
+grep -q "rank 1 got a stop signal" "$out/logs/rank-0.log" && pass "rank 0 learnt it from rank 1" \
+  || { fail "rank 0's log does not say rank 1 asked to stop"; sed 's/^/    /' "$out/logs/rank-0.log" >&2; }
+
+# 5. USR2 at 0.1 s, while tunegrid is still starting up.
+early_stop() {  # early_stop NAME CMD...
+  local name=$1; shift
+  "$@" >"$WORK/$name.out" 2>&1 &
+  local pid=$!
+  sleep 0.1
+  kill -USR2 "$pid"
+  wait "$pid"; status=$?
+  [ "$status" -eq 3 ] && pass "$name: USR2 at 0.1 s gives exit 3" \
+    || { fail "$name: USR2 at 0.1 s gave exit $status"; sed 's/^/    /' "$WORK/$name.out" >&2; }
+}
+early_stop early-alone "$TUNEGRID" run "$WORK/lora.toml" --out "$WORK/early-alone"
+[ ! -e "$WORK/early-alone/jobs" ] || [ "$(shard_count "$WORK/early-alone")" -eq 0 ] || fail "early-alone wrote shards"
+out="$WORK/early-ranks"
+mpirun_np 2 "$TUNEGRID" run "$WORK/lora.toml" --out "$out" >"$WORK/early-ranks.out" 2>&1 &
+launcher=$!
+ranks=""
+for _ in $(seq 1 2000); do
+  ranks=$(pgrep -f -- "run .* --out $out\$" | grep -vx "$launcher" | tr '\n' ' ')
+  [ "$(echo $ranks | wc -w)" -ge 2 ] && break
+  sleep 0.005
+done
+[ -n "$ranks" ] && kill -USR2 $ranks
+wait "$launcher"; status=$?
+[ "$status" -eq 3 ] && pass "USR2 to both ranks as they start: exit 3" \
+  || { fail "USR2 to starting ranks: exit $status"; sed 's/^/    /' "$WORK/early-ranks.out" >&2; }
+[ ! -e "$out/jobs" ] || [ "$(shard_count "$out")" -eq 0 ] || fail "early-ranks wrote shards"
 finish

@@ -30,7 +30,7 @@ BOOST_AUTO_TEST_SUITE(job_queue)
 
 BOOST_AUTO_TEST_CASE(hands_out_jobs_after_their_needs) {
   const Plan plan = small_plan();
-  JobQueue queue(plan, {}, {}, 0, 2);
+  JobQueue queue(plan, {}, 0, 2);
   std::vector<std::size_t> order;
   while (!queue.settled()) {
     auto assignment = queue.next_for(0);
@@ -46,9 +46,14 @@ BOOST_AUTO_TEST_CASE(hands_out_jobs_after_their_needs) {
 BOOST_AUTO_TEST_CASE(kept_jobs_are_not_rerun) {
   const Plan plan = small_plan();
   std::set<std::string> done;
+  std::vector<ShardEntry> earlier;
   for (const auto& job : plan.jobs)
-    if (job.stage == "warm" || job.coordinates_text() == "repeat=1 size=1") done.insert(job.id);
-  JobQueue queue(plan, done, {}, 0, 1);
+    if (job.stage == "warm" || job.coordinates_text() == "repeat=1 size=1") {
+      done.insert(job.id);
+      earlier.push_back({job.id, job.kind, "done", 1});
+    }
+  earlier.push_back({"0123456789abcdef", "bench.noop", "done", 1});  // not in this plan: ignored
+  JobQueue queue(plan, earlier, 0, 1);
   BOOST_TEST(queue.kept() == 3u);
   std::size_t ran = 0;
   while (auto assignment = queue.next_for(0)) {
@@ -62,7 +67,7 @@ BOOST_AUTO_TEST_CASE(kept_jobs_are_not_rerun) {
 
 BOOST_AUTO_TEST_CASE(retry_goes_to_another_group) {
   const Plan plan = small_plan();
-  JobQueue queue(plan, {}, {{plan.jobs[0].id, 3}}, 1, 2);
+  JobQueue queue(plan, {{plan.jobs[0].id, plan.jobs[0].kind, "failed", 3}}, 1, 2);
   auto first = queue.next_for(0);
   BOOST_REQUIRE(first);
   BOOST_TEST(first->attempt == 4);  // numbering goes on from earlier runs
@@ -80,7 +85,7 @@ BOOST_AUTO_TEST_CASE(retry_goes_to_another_group) {
 
 BOOST_AUTO_TEST_CASE(single_group_retries_on_itself) {
   const Plan plan = small_plan();
-  JobQueue queue(plan, {}, {}, 1, 1);
+  JobQueue queue(plan, {}, 1, 1);
   auto first = queue.next_for(0);
   queue.finish(first->job, 0, false);
   auto retry = queue.next_for(0);  // no other group exists, so this one takes it again
@@ -91,7 +96,7 @@ BOOST_AUTO_TEST_CASE(single_group_retries_on_itself) {
 
 BOOST_AUTO_TEST_CASE(final_failure_skips_dependents) {
   const Plan plan = small_plan();
-  JobQueue queue(plan, {}, {}, 0, 1);
+  JobQueue queue(plan, {}, 0, 1);
   auto warm = queue.next_for(0);
   BOOST_TEST(warm->last_attempt);
   BOOST_TEST(queue.finish(warm->job, 0, false));
@@ -148,7 +153,7 @@ BOOST_AUTO_TEST_CASE(retries_wait_for_their_backoff_which_doubles) {
   const Plan plan = build_plan(parse_experiment("[jobs.a]\nkind = \"bench.noop\"\n", "exp.toml", {},
                                                 testing::test_catalog()),
                                testing::test_catalog());
-  JobQueue queue(plan, {}, {}, 2, 1, 10.0);
+  JobQueue queue(plan, {}, 2, 1, 10.0);
   double now = 100;
   queue.set_clock([&] { return now; });
   auto first = queue.next_for(0);
@@ -173,7 +178,7 @@ BOOST_AUTO_TEST_CASE(retries_wait_for_their_backoff_which_doubles) {
 
 BOOST_AUTO_TEST_CASE(released_jobs_run_again_without_losing_an_attempt) {
   const Plan plan = small_plan();
-  JobQueue queue(plan, {}, {}, 0, 1);
+  JobQueue queue(plan, {}, 0, 1);
   auto first = queue.next_for(0);
   BOOST_REQUIRE(first);
   BOOST_TEST(first->attempt == 1);

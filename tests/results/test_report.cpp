@@ -107,12 +107,12 @@ ImageBatch cell_images(int method, int images, int prompt) {
 }
 
 // Writes the shard of `job`: done with the known numbers, or failed with `error`.
-void write_job(const fs::path& store, const Job& job, const std::string& error = "") {
+void write_job(const fs::path& store, const Plan& plan, const Job& job, const std::string& error = "") {
   ShardHeader header;
   header.job_id = job.id;
   header.kind = job.kind;
   header.status = error.empty() ? JobStatus::done : JobStatus::failed;
-  header.spec = job.spec_toml;
+  header.spec = plan.spec_toml(job);
   header.params = job.coordinates;
   header.error = error;
   JobOutputs outputs;
@@ -235,7 +235,7 @@ BOOST_AUTO_TEST_CASE(settings_defaults_and_errors) {
 BOOST_AUTO_TEST_CASE(full_store_gives_the_known_tables) {
   TempDir store;
   Fixture fixture;
-  for (const auto& job : fixture.plan.jobs) write_job(store.dir, job);
+  for (const auto& job : fixture.plan.jobs) write_job(store.dir, fixture.plan, job);
   ReportRequest request;
   request.dir = store.dir.string();
   const StoreScan scan = scan_store(store.dir);
@@ -306,7 +306,7 @@ BOOST_AUTO_TEST_CASE(baseline_column_repeats_the_base_model_in_every_row) {
   BOOST_TEST(document.settings.report.baseline == "base");
   const Plan plan = build_plan(parse_experiment(document.experiment_toml, "plan.toml", {}, catalog()), catalog());
   TempDir store;
-  for (const auto& job : plan.jobs) write_job(store.dir, job);
+  for (const auto& job : plan.jobs) write_job(store.dir, plan, job);
   ReportRequest request;
   request.dir = store.dir.string();
   const std::string md = make_report(request, scan_store(store.dir), &plan, document.settings, "t");
@@ -343,7 +343,7 @@ BOOST_AUTO_TEST_CASE(partial_store_shows_missing_cells_and_failures) {
     const bool fail = job.kind == "sample" && text_of(job, "finetuned") == "textual_inversion" &&
                       text_of(job, "train_images") == "5" && text_of(job, "prompt") == "{} in the fire" &&
                       text_of(job, "seed") == "3";
-    write_job(store.dir, job, fail ? "CUDA out of memory | at step 3" : "");
+    write_job(store.dir, fixture.plan, job, fail ? "CUDA out of memory | at step 3" : "");
     failed += fail;
   }
   BOOST_TEST(failed == 1);
@@ -377,7 +377,7 @@ BOOST_AUTO_TEST_CASE(every_format_parses) {
   TempDir store;
   Fixture fixture;
   for (const auto& job : fixture.plan.jobs)
-    write_job(store.dir, job, job.kind == "finetune.lora" && text_of(job, "seed") == "1" ? "diverged" : "");
+    write_job(store.dir, fixture.plan, job, job.kind == "finetune.lora" && text_of(job, "seed") == "1" ? "diverged" : "");
   const StoreScan scan = scan_store(store.dir);
   const fs::path out = store.dir / "out";
   fs::create_directories(out);

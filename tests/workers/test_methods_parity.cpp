@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <tuple>
 
+#include "tests/tolerance.h"
 #include "workers/diffusion/txt2img_pipeline.h"
 #include "workers/methods/lora.h"
 #include "workers/methods/lora_files.h"
@@ -25,10 +26,7 @@ namespace {
 const std::filesystem::path kFixtures = std::filesystem::path(TUNEGRID_SOURCE_DIR) / "tests/fixtures";
 
 void check_close(const at::Tensor& actual, const at::Tensor& expected, const std::string& what) {
-  BOOST_TEST_REQUIRE(actual.sizes().equals(expected.sizes()), what);
-  const double error = (actual - expected).abs().max().item<double>();
-  BOOST_TEST(error < 1e-4, what << ": max |difference| " << error);
-  BOOST_TEST_MESSAGE(what << ": max |difference| " << error);
+  testing::check_close(actual, expected, {1, 0}, what);
 }
 
 }  // namespace

@@ -27,6 +27,7 @@
 #include "workers/models/clip_vision_model.h"
 #include "workers/models/stable_diffusion.h"
 #include "workers/models/weights.h"
+#include "workers/models/reference_versions.h"
 
 namespace tunegrid {
 
@@ -35,7 +36,7 @@ namespace {
 // SD 1.x's noise schedule and DDIM settings (scheduler_config.json of runwayml/stable-diffusion-v1-5,
 // as DDIMScheduler.from_config writes it).
 nlohmann::json scheduler_json() {
-  return {{"_class_name", "DDIMScheduler"},   {"_diffusers_version", "0.30.0"},
+  return {{"_class_name", "DDIMScheduler"},   {"_diffusers_version", kDiffusersVersion},
           {"beta_start", 0.00085},            {"beta_end", 0.012},
           {"beta_schedule", "scaled_linear"}, {"clip_sample", false},
           {"clip_sample_range", 1.0},         {"dynamic_thresholding_ratio", 0.995},
@@ -48,7 +49,7 @@ nlohmann::json scheduler_json() {
 
 nlohmann::json model_index_json() {
   return {{"_class_name", "StableDiffusionPipeline"},
-          {"_diffusers_version", "0.30.0"},
+          {"_diffusers_version", kDiffusersVersion},
           {"feature_extractor", {nullptr, nullptr}},
           {"safety_checker", {nullptr, nullptr}},
           {"requires_safety_checker", false},

@@ -2,6 +2,7 @@
 // (defaults of diffusers/schedulers/scheduling_ddpm.py, scheduling_ddim.py, scheduling_euler_discrete.py).
 #include "workers/diffusion/scheduler_config.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "core/errors.h"
+#include "workers/models/model_config.h"
 
 namespace tunegrid {
 
@@ -104,7 +106,10 @@ void require_one_of(const std::string& source, const std::string& key, const std
 }  // namespace
 
 void validate_scheduler_config(const SchedulerConfig& config, const std::string& source) {
-  if (config.num_train_timesteps < 2) fail(source, "num_train_timesteps", "must be at least 2");
+  constexpr std::int64_t max_timesteps = 1000000;  // the schedules are tables of this length
+  if (config.num_train_timesteps < 2 || config.num_train_timesteps > max_timesteps)
+    fail(source, "num_train_timesteps", fmt::format("must be from 2 to {}, found {}", max_timesteps,
+                                                    config.num_train_timesteps));
   if (config.trained_betas.empty()) {
     require_one_of(source, "beta_schedule", config.beta_schedule, {"linear", "scaled_linear", "squaredcos_cap_v2"});
     if (config.beta_start < 0.0 || config.beta_start >= 1.0) fail(source, "beta_start", "must be in [0, 1)");
@@ -140,17 +145,7 @@ void validate_scheduler_config(const SchedulerConfig& config, const std::string&
 
 SchedulerConfig read_scheduler_config(const std::filesystem::path& path) {
   const std::string source = path.string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(source + ": cannot open the scheduler config");
-  std::stringstream text;
-  text << in.rdbuf();
-  json document;
-  try {
-    document = json::parse(text.str());
-  } catch (const json::parse_error& error) {
-    throw InputError(source + ": not valid JSON: " + error.what());
-  }
-  return scheduler_config_from_json(document, source);
+  return scheduler_config_from_json(read_json_file(path, "scheduler config"), source);
 }
 
 SchedulerConfig scheduler_config_from_json(const nlohmann::json& document, const std::string& source) {

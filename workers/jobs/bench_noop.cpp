@@ -17,7 +17,8 @@ JobKind bench_noop_kind() {
   kind.spec.name = "bench.noop";
   kind.spec.doc = "Does nothing; measures scheduler overhead.";
   kind.spec.params = {
-      {"sleep_ms", ParamType::number, Value(0.0), "milliseconds to sleep before finishing", 0.0, {}},
+      {"sleep_ms", ParamType::number, Value(0.0), "milliseconds to sleep before finishing (at most a day)", 0.0, {},
+       86400000.0},
       {"fail_attempts", ParamType::integer, Value(0), "the first N attempts throw (tests retries)", 0.0, {}},
   };
   kind.run = [](JobContext& context) {

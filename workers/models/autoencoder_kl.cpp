@@ -4,40 +4,50 @@
 #include <fmt/format.h>
 
 #include "core/atomic_file.h"
+#include "workers/models/config_schema.h"
 #include "workers/models/model_config.h"
+#include "workers/models/reference_versions.h"
 
 namespace tunegrid {
 
+namespace {
+
+const ConfigSchema<AutoencoderKLConfig>& vae_schema() {
+  using C = AutoencoderKLConfig;
+  static const ConfigSchema<C> schema = [] {
+    ConfigSchema<C> s;
+    s.integer("in_channels", &C::in_channels, 1, kMaxModelWidth)
+        .integer("out_channels", &C::out_channels, 1, kMaxModelWidth)
+        .text_list("down_block_types", &C::down_block_types, {"DownEncoderBlock2D"})
+        .text_list("up_block_types", &C::up_block_types, {"UpDecoderBlock2D"})
+        .integer_list("block_out_channels", &C::block_out_channels, 1, kMaxModelWidth)
+        .integer("layers_per_block", &C::layers_per_block, 1, kMaxModelDepth)
+        .fixed("act_fn", "silu")
+        .integer("latent_channels", &C::latent_channels, 1, kMaxModelWidth)
+        .integer("norm_num_groups", &C::norm_num_groups, 1, kMaxModelWidth)
+        .integer("sample_size", &C::sample_size, 1, kMaxModelPositions)
+        .number("scaling_factor", &C::scaling_factor, 1e-12, 1e6)
+        .boolean("use_quant_conv", &C::use_quant_conv)
+        .boolean("use_post_quant_conv", &C::use_post_quant_conv)
+        .boolean("mid_block_add_attention", &C::mid_block_add_attention)
+        .unsupported("shift_factor", nullptr);
+    return s;
+  }();
+  return schema;
+}
+
+}  // namespace
+
 AutoencoderKLConfig AutoencoderKLConfig::from_json(const JsonConfig& json) {
-  AutoencoderKLConfig c;
-  c.in_channels = json.get_int("in_channels", c.in_channels);
-  c.out_channels = json.get_int("out_channels", c.out_channels);
-  c.down_block_types = json.get_string_list("down_block_types", c.down_block_types);
-  c.up_block_types = json.get_string_list("up_block_types", c.up_block_types);
-  c.block_out_channels = json.get_int_list("block_out_channels", c.block_out_channels);
-  c.layers_per_block = json.get_int("layers_per_block", c.layers_per_block);
-  c.latent_channels = json.get_int("latent_channels", c.latent_channels);
-  c.norm_num_groups = json.get_int("norm_num_groups", c.norm_num_groups);
-  c.sample_size = json.get_int("sample_size", c.sample_size);
-  c.scaling_factor = json.get_double("scaling_factor", c.scaling_factor);
-  c.use_quant_conv = json.get_bool("use_quant_conv", c.use_quant_conv);
-  c.use_post_quant_conv = json.get_bool("use_post_quant_conv", c.use_post_quant_conv);
-  c.mid_block_add_attention = json.get_bool("mid_block_add_attention", c.mid_block_add_attention);
+  AutoencoderKLConfig c = vae_schema().read(json);
   const std::size_t blocks = c.block_out_channels.size();
-  if (blocks == 0) json.fail("block_out_channels", "expected at least one block");
   if (c.down_block_types.size() != blocks || c.up_block_types.size() != blocks)
     json.fail("down_block_types", fmt::format("expected {} down and up block types, found {} and {}", blocks,
                                               c.down_block_types.size(), c.up_block_types.size()));
-  for (const auto& type : c.down_block_types)
-    if (type != "DownEncoderBlock2D") json.fail("down_block_types", "unknown block type '" + type + "'; expected DownEncoderBlock2D");
-  for (const auto& type : c.up_block_types)
-    if (type != "UpDecoderBlock2D") json.fail("up_block_types", "unknown block type '" + type + "'; expected UpDecoderBlock2D");
   for (int channels : c.block_out_channels)
     if (channels % c.norm_num_groups != 0)
       json.fail("block_out_channels",
                 fmt::format("{} channels do not divide into norm_num_groups = {}", channels, c.norm_num_groups));
-  json.require_default("act_fn", "silu");
-  json.require_default("shift_factor", nullptr);
   return c;
 }
 
@@ -194,23 +204,8 @@ AutoencoderKL load_vae(const std::filesystem::path& dir) {
 }
 
 void save_vae(AutoencoderKL& model, const std::filesystem::path& dir) {
-  const AutoencoderKLConfig& c = model->config;
-  const nlohmann::json config = {{"_class_name", "AutoencoderKL"},
-                                 {"_diffusers_version", "0.30.0"},
-                                 {"in_channels", c.in_channels},
-                                 {"out_channels", c.out_channels},
-                                 {"down_block_types", c.down_block_types},
-                                 {"up_block_types", c.up_block_types},
-                                 {"block_out_channels", c.block_out_channels},
-                                 {"layers_per_block", c.layers_per_block},
-                                 {"act_fn", "silu"},
-                                 {"latent_channels", c.latent_channels},
-                                 {"norm_num_groups", c.norm_num_groups},
-                                 {"sample_size", c.sample_size},
-                                 {"scaling_factor", c.scaling_factor},
-                                 {"use_quant_conv", c.use_quant_conv},
-                                 {"use_post_quant_conv", c.use_post_quant_conv},
-                                 {"mid_block_add_attention", c.mid_block_add_attention}};
+  nlohmann::json config = {{"_class_name", "AutoencoderKL"}, {"_diffusers_version", kDiffusersVersion}};
+  vae_schema().write(model->config, config);
   std::filesystem::create_directories(dir);
   write_file_atomically(dir / "config.json", config.dump(2) + "\n");
   save_weights(*model, dir / "diffusion_pytorch_model.safetensors");

@@ -3,54 +3,82 @@
 
 #include <cmath>
 
+#include "workers/models/config_schema.h"
 #include "workers/models/model_config.h"
 
 namespace tunegrid {
 
 namespace {
-void check_activation(const JsonConfig& json, const std::string& activation) {
-  if (activation != "quick_gelu" && activation != "gelu")
-    json.fail("hidden_act", "'" + activation + "' is not supported; expected quick_gelu or gelu");
+
+const std::vector<std::string> kActivations = {"quick_gelu", "gelu"};
+
+const ConfigSchema<CLIPTextConfig>& text_schema() {
+  using C = CLIPTextConfig;
+  static const ConfigSchema<C> schema = [] {
+    ConfigSchema<C> s;
+    s.integer("vocab_size", &C::vocab_size, 1, kMaxVocabularySize)
+        .integer("hidden_size", &C::hidden_size, 1, kMaxModelWidth)
+        .integer("intermediate_size", &C::intermediate_size, 1, 4 * kMaxModelWidth)
+        .integer("projection_dim", &C::projection_dim, 1, kMaxModelWidth)
+        .integer("num_hidden_layers", &C::num_hidden_layers, 1, kMaxModelDepth)
+        .integer("num_attention_heads", &C::num_attention_heads, 1, kMaxModelWidth)
+        .integer("max_position_embeddings", &C::max_position_embeddings, 1, kMaxModelPositions)
+        .text("hidden_act", &C::hidden_act, kActivations)
+        .number("layer_norm_eps", &C::layer_norm_eps, 1e-12, 1.0)
+        .integer("pad_token_id", &C::pad_token_id, 0, kMaxVocabularySize)
+        .integer("bos_token_id", &C::bos_token_id, 0, kMaxVocabularySize)
+        .integer("eos_token_id", &C::eos_token_id, 0, kMaxVocabularySize);
+    return s;
+  }();
+  return schema;
 }
+
+const ConfigSchema<CLIPVisionConfig>& vision_schema() {
+  using C = CLIPVisionConfig;
+  static const ConfigSchema<C> schema = [] {
+    ConfigSchema<C> s;
+    s.integer("hidden_size", &C::hidden_size, 1, kMaxModelWidth)
+        .integer("intermediate_size", &C::intermediate_size, 1, 4 * kMaxModelWidth)
+        .integer("projection_dim", &C::projection_dim, 1, kMaxModelWidth)
+        .integer("num_hidden_layers", &C::num_hidden_layers, 1, kMaxModelDepth)
+        .integer("num_attention_heads", &C::num_attention_heads, 1, kMaxModelWidth)
+        .integer("num_channels", &C::num_channels, 1, kMaxModelWidth)
+        .integer("image_size", &C::image_size, 1, kMaxModelPositions)
+        .integer("patch_size", &C::patch_size, 1, kMaxModelPositions)
+        .text("hidden_act", &C::hidden_act, kActivations)
+        .number("layer_norm_eps", &C::layer_norm_eps, 1e-12, 1.0);
+    return s;
+  }();
+  return schema;
+}
+
 }  // namespace
 
 CLIPTextConfig CLIPTextConfig::from_json(const JsonConfig& json) {
-  CLIPTextConfig c;
-  c.vocab_size = json.get_int("vocab_size", c.vocab_size);
-  c.hidden_size = json.get_int("hidden_size", c.hidden_size);
-  c.intermediate_size = json.get_int("intermediate_size", c.intermediate_size);
-  c.projection_dim = json.get_int("projection_dim", c.projection_dim);
-  c.num_hidden_layers = json.get_int("num_hidden_layers", c.num_hidden_layers);
-  c.num_attention_heads = json.get_int("num_attention_heads", c.num_attention_heads);
-  c.max_position_embeddings = json.get_int("max_position_embeddings", c.max_position_embeddings);
-  c.hidden_act = json.get_string("hidden_act", c.hidden_act);
-  c.layer_norm_eps = json.get_double("layer_norm_eps", c.layer_norm_eps);
-  c.pad_token_id = json.get_int("pad_token_id", c.pad_token_id);
-  c.bos_token_id = json.get_int("bos_token_id", c.bos_token_id);
-  c.eos_token_id = json.get_int("eos_token_id", c.eos_token_id);
-  check_activation(json, c.hidden_act);
+  CLIPTextConfig c = text_schema().read(json);
   if (c.hidden_size % c.num_attention_heads != 0)
     json.fail("num_attention_heads", "does not divide hidden_size = " + std::to_string(c.hidden_size));
   return c;
 }
 
+nlohmann::json CLIPTextConfig::to_json() const {
+  nlohmann::json out = {{"model_type", "clip_text_model"}};
+  text_schema().write(*this, out);
+  return out;
+}
+
 CLIPVisionConfig CLIPVisionConfig::from_json(const JsonConfig& json) {
-  CLIPVisionConfig c;
-  c.hidden_size = json.get_int("hidden_size", c.hidden_size);
-  c.intermediate_size = json.get_int("intermediate_size", c.intermediate_size);
-  c.projection_dim = json.get_int("projection_dim", c.projection_dim);
-  c.num_hidden_layers = json.get_int("num_hidden_layers", c.num_hidden_layers);
-  c.num_attention_heads = json.get_int("num_attention_heads", c.num_attention_heads);
-  c.num_channels = json.get_int("num_channels", c.num_channels);
-  c.image_size = json.get_int("image_size", c.image_size);
-  c.patch_size = json.get_int("patch_size", c.patch_size);
-  c.hidden_act = json.get_string("hidden_act", c.hidden_act);
-  c.layer_norm_eps = json.get_double("layer_norm_eps", c.layer_norm_eps);
-  check_activation(json, c.hidden_act);
+  CLIPVisionConfig c = vision_schema().read(json);
   if (c.image_size % c.patch_size != 0) json.fail("patch_size", "does not divide image_size");
   if (c.hidden_size % c.num_attention_heads != 0)
     json.fail("num_attention_heads", "does not divide hidden_size = " + std::to_string(c.hidden_size));
   return c;
+}
+
+nlohmann::json CLIPVisionConfig::to_json() const {
+  nlohmann::json out = {{"model_type", "clip_vision_model"}};
+  vision_schema().write(*this, out);
+  return out;
 }
 
 CLIPEncoderLayerImpl::CLIPEncoderLayerImpl(int hidden, int intermediate, int heads_, const std::string& activation,

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
@@ -29,6 +30,7 @@ struct CLIPTextConfig {
   int pad_token_id = 1, bos_token_id = 49406, eos_token_id = 49407;
 
   static CLIPTextConfig from_json(const JsonConfig& config);
+  nlohmann::json to_json() const;  // the transformers text_config keys (model_type included)
 };
 
 struct CLIPVisionConfig {
@@ -44,6 +46,7 @@ struct CLIPVisionConfig {
   double layer_norm_eps = 1e-5;
 
   static CLIPVisionConfig from_json(const JsonConfig& config);
+  nlohmann::json to_json() const;  // the transformers vision_config keys
 };
 
 struct CLIPEncoderLayerImpl : torch::nn::Module {

@@ -6,6 +6,7 @@
 #include "core/atomic_file.h"
 #include "workers/models/model_config.h"
 #include "workers/models/weights.h"
+#include "workers/models/reference_versions.h"
 
 namespace tunegrid {
 
@@ -74,23 +75,11 @@ CLIPTextModel load_clip_text_model(const std::filesystem::path& dir) {
 }
 
 void save_clip_text_model(CLIPTextModel& model, const std::filesystem::path& dir) {
-  const CLIPTextConfig& c = model->text_model->config;
-  const nlohmann::json config = {
-      {"architectures", {model->text_projection ? "CLIPTextModelWithProjection" : "CLIPTextModel"}},
-      {"model_type", "clip_text_model"},
-      {"vocab_size", model->text_model->token_embedding->weight.size(0)},
-      {"hidden_size", c.hidden_size},
-      {"intermediate_size", c.intermediate_size},
-      {"projection_dim", c.projection_dim},
-      {"num_hidden_layers", c.num_hidden_layers},
-      {"num_attention_heads", c.num_attention_heads},
-      {"max_position_embeddings", c.max_position_embeddings},
-      {"hidden_act", c.hidden_act},
-      {"layer_norm_eps", c.layer_norm_eps},
-      {"pad_token_id", c.pad_token_id},
-      {"bos_token_id", c.bos_token_id},
-      {"eos_token_id", c.eos_token_id},
-      {"torch_dtype", "float32"}};
+  nlohmann::json config = model->text_model->config.to_json();
+  config["architectures"] = {model->text_projection ? "CLIPTextModelWithProjection" : "CLIPTextModel"};
+  config["vocab_size"] = model->text_model->token_embedding->weight.size(0);  // added tokens included
+  config["torch_dtype"] = "float32";
+  config["transformers_version"] = kTransformersVersion;
   std::filesystem::create_directories(dir);
   write_file_atomically(dir / "config.json", config.dump(2) + "\n");
   save_weights(*model, dir / "model.safetensors");

@@ -2,8 +2,10 @@
 #include "workers/models/clip_vision_model.h"
 
 #include "core/atomic_file.h"
+#include "workers/models/config_schema.h"
 #include "workers/models/model_config.h"
 #include "workers/models/weights.h"
+#include "workers/models/reference_versions.h"
 
 namespace tunegrid {
 
@@ -76,7 +78,7 @@ CLIPModel load_clip_model(const std::filesystem::path& dir) {
     json.fail("text_config", "a CLIPModel config needs text_config and vision_config");
   const JsonConfig text(json.document()["text_config"], json.source() + " text_config");
   const JsonConfig vision(json.document()["vision_config"], json.source() + " vision_config");
-  CLIPModel model(CLIPTextConfig::from_json(text), CLIPVisionConfig::from_json(vision), json.get_int("projection_dim", 512));
+  CLIPModel model(CLIPTextConfig::from_json(text), CLIPVisionConfig::from_json(vision), json.get_int_in("projection_dim", 1, kMaxModelWidth, 512));
   load_module_weights(*model, dir, "model");
   model->eval();
   return model;
@@ -93,39 +95,17 @@ CLIPVisionModel load_clip_vision_model(const std::filesystem::path& dir) {
 }
 
 void save_clip_model(CLIPModel& model, const std::filesystem::path& dir) {
-  const CLIPTextConfig& t = model->text_model->config;
-  const CLIPVisionConfig& v = model->vision_model->config;
-  const nlohmann::json text = {{"model_type", "clip_text_model"},
-                               {"vocab_size", model->text_model->token_embedding->weight.size(0)},
-                               {"hidden_size", t.hidden_size},
-                               {"intermediate_size", t.intermediate_size},
-                               {"projection_dim", t.projection_dim},
-                               {"num_hidden_layers", t.num_hidden_layers},
-                               {"num_attention_heads", t.num_attention_heads},
-                               {"max_position_embeddings", t.max_position_embeddings},
-                               {"hidden_act", t.hidden_act},
-                               {"layer_norm_eps", t.layer_norm_eps},
-                               {"pad_token_id", t.pad_token_id},
-                               {"bos_token_id", t.bos_token_id},
-                               {"eos_token_id", t.eos_token_id}};
-  const nlohmann::json vision = {{"model_type", "clip_vision_model"},
-                                 {"hidden_size", v.hidden_size},
-                                 {"intermediate_size", v.intermediate_size},
-                                 {"projection_dim", v.projection_dim},
-                                 {"num_hidden_layers", v.num_hidden_layers},
-                                 {"num_attention_heads", v.num_attention_heads},
-                                 {"num_channels", v.num_channels},
-                                 {"image_size", v.image_size},
-                                 {"patch_size", v.patch_size},
-                                 {"hidden_act", v.hidden_act},
-                                 {"layer_norm_eps", v.layer_norm_eps}};
+  nlohmann::json text = model->text_model->config.to_json();
+  text["vocab_size"] = model->text_model->token_embedding->weight.size(0);
+  const nlohmann::json vision = model->vision_model->config.to_json();
   const nlohmann::json config = {{"architectures", {"CLIPModel"}},
                                  {"model_type", "clip"},
                                  {"projection_dim", model->text_projection->weight.size(0)},
                                  {"logit_scale_init_value", 2.6592},
                                  {"text_config", text},
                                  {"vision_config", vision},
-                                 {"torch_dtype", "float32"}};
+                                 {"torch_dtype", "float32"},
+                                 {"transformers_version", kTransformersVersion}};
   std::filesystem::create_directories(dir);
   write_file_atomically(dir / "config.json", config.dump(2) + "\n");
   save_weights(*model, dir / "model.safetensors");

@@ -13,6 +13,7 @@
 
 #include "core/atomic_file.h"
 #include "core/errors.h"
+#include "workers/models/config_schema.h"
 #include "workers/models/model_config.h"
 #include "workers/models/weights.h"
 
@@ -66,12 +67,17 @@ void ConvClassifierConfig::validate(const std::string& source) const {
   auto fail = [&](const std::string& key, const std::string& message) {
     throw InputError(fmt::format("{}: key '{}': {}", source, key, message));
   };
-  if (image_size < 1) fail("image_size", fmt::format("expected a positive size, found {}", image_size));
-  if (in_channels < 1) fail("in_channels", fmt::format("expected at least 1, found {}", in_channels));
-  if (block_out_channels.empty()) fail("block_out_channels", "expected at least one block");
-  if (norm_num_groups < 1) fail("norm_num_groups", fmt::format("expected at least 1, found {}", norm_num_groups));
+  auto check_range = [&](const char* key, int value, int maximum) {
+    if (value < 1 || value > maximum) fail(key, fmt::format("expected 1 to {}, found {}", maximum, value));
+  };
+  check_range("image_size", image_size, kMaxModelPositions);
+  check_range("in_channels", in_channels, kMaxModelWidth);
+  check_range("norm_num_groups", norm_num_groups, kMaxModelWidth);
+  if (block_out_channels.empty() || block_out_channels.size() > static_cast<std::size_t>(kMaxModelDepth))
+    fail("block_out_channels", fmt::format("expected 1 to {} blocks, found {}", kMaxModelDepth, block_out_channels.size()));
+  for (int channels : block_out_channels) check_range("block_out_channels", channels, kMaxModelWidth);
   for (int channels : block_out_channels)
-    if (channels < 1 || channels % norm_num_groups != 0)
+    if (channels % norm_num_groups != 0)
       fail("block_out_channels", fmt::format("{} channels cannot be split into norm_num_groups = {} groups", channels,
                                              norm_num_groups));
   if (heads.empty()) fail("heads", "expected at least one head");

@@ -3,20 +3,61 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
+#include <algorithm>
+#include <cstdint>
+#include <limits>
 
 #include "core/errors.h"
+#include "core/input_file.h"
 
 namespace tunegrid {
 
-JsonConfig::JsonConfig(const std::filesystem::path& file) : source_(file.string()) {
-  std::ifstream in(file);
-  if (!in) throw InputError(fmt::format("{}: missing (a model folder needs its config.json)", source_));
-  try {
-    document_ = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& error) {
-    throw InputError(fmt::format("{}: invalid JSON at byte {}: {}", source_, error.byte, error.what()));
+namespace {
+std::string shown(const nlohmann::json& value) {
+  std::string text = value.dump();
+  return text.size() > 60 ? text.substr(0, 57) + "..." : text;
+}
+constexpr std::size_t kMaxJsonDepth = 64;
+
+// Deepest nesting of [ and { outside strings (tolerant of malformed text: the parser judges).
+std::size_t json_nesting_depth(const std::string& text) {
+  std::size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
   }
+  return deepest;
+}
+
+}  // namespace
+
+nlohmann::json read_json_file(const std::filesystem::path& file, const std::string& role) {
+  const std::string text = read_input_file(file, role);
+  // nlohmann parses deep nesting iteratively but prints it (in messages) recursively.
+  if (const std::size_t depth = json_nesting_depth(text); depth > kMaxJsonDepth)
+    throw InputError(fmt::format("{}: arrays and objects nest {} levels deep; a {} nests at most {}", file.string(),
+                                 depth, role, kMaxJsonDepth));
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& error) {
+    throw InputError(fmt::format("{}: invalid JSON at byte {}: {}", file.string(), error.byte, error.what()));
+  }
+}
+
+JsonConfig::JsonConfig(const std::filesystem::path& file) : source_(file.string()) {
+  if (describe_non_regular_file(file) == "does not exist")
+    throw InputError(fmt::format("{}: missing (a model folder needs its config.json)", source_));
+  document_ = read_json_file(file, "model config");
   if (!document_.is_object()) throw InputError(fmt::format("{}: expected a JSON object", source_));
 }
 
@@ -36,12 +77,15 @@ void JsonConfig::fail(const std::string& key, const std::string& message) const 
   throw InputError(fmt::format("{}: key '{}': {}", source_, key, message));
 }
 
-namespace {
-std::string shown(const nlohmann::json& value) {
-  std::string text = value.dump();
-  return text.size() > 60 ? text.substr(0, 57) + "..." : text;
+
+// An integer JSON value as an int; nlohmann's get<int>() would wrap 10^12 around silently.
+int JsonConfig::checked_int(const nlohmann::json& value, const std::string& key) const {
+  const bool fits = value.is_number_unsigned() ? value.get<std::uint64_t>() <= std::numeric_limits<int>::max()
+                                               : value.get<std::int64_t>() >= std::numeric_limits<int>::min() &&
+                                                     value.get<std::int64_t>() <= std::numeric_limits<int>::max();
+  if (!fits) fail(key, fmt::format("{} does not fit in a 32-bit integer", shown(value)));
+  return value.get<int>();
 }
-}  // namespace
 
 int JsonConfig::get_int(const std::string& key, std::optional<int> fallback) const {
   const nlohmann::json* value = find(key);
@@ -50,7 +94,22 @@ int JsonConfig::get_int(const std::string& key, std::optional<int> fallback) con
     fail(key, "missing; expected an integer");
   }
   if (!value->is_number_integer()) fail(key, "expected an integer, found " + shown(*value));
-  return value->get<int>();
+  return checked_int(*value, key);
+}
+
+int JsonConfig::get_int_in(const std::string& key, int minimum, int maximum, std::optional<int> fallback) const {
+  const int value = get_int(key, fallback);
+  if (value < minimum || value > maximum)
+    fail(key, fmt::format("expected an integer from {} to {}, found {}", minimum, maximum, value));
+  return value;
+}
+
+double JsonConfig::get_double_in(const std::string& key, double minimum, double maximum,
+                                 std::optional<double> fallback) const {
+  const double value = get_double(key, fallback);
+  if (!(value >= minimum && value <= maximum))
+    fail(key, fmt::format("expected a number from {:g} to {:g}, found {:g}", minimum, maximum, value));
+  return value;
 }
 
 double JsonConfig::get_double(const std::string& key, std::optional<double> fallback) const {
@@ -93,7 +152,7 @@ std::vector<int> JsonConfig::get_int_list(const std::string& key, std::optional<
   std::vector<int> out;
   for (const auto& item : *value) {
     if (!item.is_number_integer()) fail(key, "expected a list of integers, found " + shown(*value));
-    out.push_back(item.get<int>());
+    out.push_back(checked_int(item, key));
   }
   return out;
 }
@@ -120,7 +179,7 @@ std::vector<int> JsonConfig::get_int_or_list(const std::string& key, std::size_t
     if (!fallback) fail(key, "missing; expected an integer or a list of integers");
     return std::vector<int>(count, *fallback);
   }
-  if (value->is_number_integer()) return std::vector<int>(count, value->get<int>());
+  if (value->is_number_integer()) return std::vector<int>(count, checked_int(*value, key));
   std::vector<int> list = get_int_list(key);
   if (list.size() != count) fail(key, fmt::format("expected {} entries (one per block), found {}", count, list.size()));
   return list;

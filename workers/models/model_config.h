@@ -12,6 +12,10 @@
 
 namespace tunegrid {
 
+// Reads a JSON file a user hands tunegrid (core/input_file.h's checks, a nesting limit, the
+// parser's position on a syntax error); every problem is an InputError naming the file.
+nlohmann::json read_json_file(const std::filesystem::path& file, const std::string& role);
+
 class JsonConfig {
  public:
   explicit JsonConfig(const std::filesystem::path& file);
@@ -19,6 +23,10 @@ class JsonConfig {
 
   bool has(const std::string& key) const;
   int get_int(const std::string& key, std::optional<int> fallback = std::nullopt) const;
+  // The same, refusing values outside [minimum, maximum] with the range in the message.
+  int get_int_in(const std::string& key, int minimum, int maximum, std::optional<int> fallback = std::nullopt) const;
+  double get_double_in(const std::string& key, double minimum, double maximum,
+                       std::optional<double> fallback = std::nullopt) const;
   double get_double(const std::string& key, std::optional<double> fallback = std::nullopt) const;
   bool get_bool(const std::string& key, std::optional<bool> fallback = std::nullopt) const;
   std::string get_string(const std::string& key, std::optional<std::string> fallback = std::nullopt) const;
@@ -40,6 +48,7 @@ class JsonConfig {
 
  private:
   const nlohmann::json* find(const std::string& key) const;
+  int checked_int(const nlohmann::json& value, const std::string& key) const;
   nlohmann::json document_;
   std::string source_;
 };

@@ -6,6 +6,7 @@
 #include "core/atomic_file.h"
 #include "core/errors.h"
 #include "workers/models/model_config.h"
+#include "workers/models/reference_versions.h"
 
 namespace tunegrid {
 
@@ -38,7 +39,7 @@ StableDiffusion load_stable_diffusion(const std::filesystem::path& dir) {
 
 void save_stable_diffusion(StableDiffusion& model, const std::filesystem::path& dir) {
   const nlohmann::json index = {{"_class_name", "StableDiffusionPipeline"},
-                                {"_diffusers_version", "0.30.0"},
+                                {"_diffusers_version", kDiffusersVersion},
                                 {"feature_extractor", {nullptr, nullptr}},
                                 {"safety_checker", {nullptr, nullptr}},
                                 {"requires_safety_checker", false},

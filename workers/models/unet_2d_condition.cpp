@@ -5,70 +5,88 @@
 
 #include "core/atomic_file.h"
 #include "core/errors.h"
+#include "workers/models/config_schema.h"
 #include "workers/models/model_config.h"
 #include "workers/models/weights.h"
+#include "workers/models/reference_versions.h"
 
 namespace tunegrid {
 
-UNet2DConditionConfig UNet2DConditionConfig::from_json(const JsonConfig& json) {
-  UNet2DConditionConfig c;
-  c.sample_size = json.get_int("sample_size", c.sample_size);
-  c.in_channels = json.get_int("in_channels", c.in_channels);
-  c.out_channels = json.get_int("out_channels", c.out_channels);
-  c.center_input_sample = json.get_bool("center_input_sample", c.center_input_sample);
-  c.flip_sin_to_cos = json.get_bool("flip_sin_to_cos", c.flip_sin_to_cos);
-  c.freq_shift = json.get_double("freq_shift", c.freq_shift);
-  c.down_block_types = json.get_string_list("down_block_types", c.down_block_types);
-  c.mid_block_type = json.get_string("mid_block_type", c.mid_block_type);
-  c.up_block_types = json.get_string_list("up_block_types", c.up_block_types);
-  c.block_out_channels = json.get_int_list("block_out_channels", c.block_out_channels);
-  c.layers_per_block = json.get_int("layers_per_block", c.layers_per_block);
-  c.downsample_padding = json.get_int("downsample_padding", c.downsample_padding);
-  c.mid_block_scale_factor = json.get_double("mid_block_scale_factor", c.mid_block_scale_factor);
-  c.norm_num_groups = json.get_int("norm_num_groups", c.norm_num_groups);
-  c.norm_eps = json.get_double("norm_eps", c.norm_eps);
-  c.cross_attention_dim = json.get_int("cross_attention_dim", c.cross_attention_dim);
-  c.transformer_layers_per_block = json.get_int("transformer_layers_per_block", c.transformer_layers_per_block);
-  c.use_linear_projection = json.get_bool("use_linear_projection", c.use_linear_projection);
-  c.upcast_attention = json.get_bool("upcast_attention", c.upcast_attention);
-  const std::size_t blocks = c.block_out_channels.size();
-  // diffusers: num_attention_heads = num_attention_heads or attention_head_dim (a naming quirk).
-  const char* heads_key = json.is_null("num_attention_heads") ? "attention_head_dim" : "num_attention_heads";
-  c.num_attention_heads = json.get_int_or_list(heads_key, blocks, 8);
+namespace {
 
+// diffusers reads num_attention_heads, falling back to attention_head_dim (a naming quirk
+// of SD 1.x/2.x configs, which write the head count there); an int or one per block.
+const char* heads_key(const JsonConfig& json) {
+  return json.is_null("num_attention_heads") ? "attention_head_dim" : "num_attention_heads";
+}
+
+const ConfigSchema<UNet2DConditionConfig>& unet_schema() {
+  using C = UNet2DConditionConfig;
+  static const ConfigSchema<C> schema = [] {
+    ConfigSchema<C> s;
+    s.integer("sample_size", &C::sample_size, 1, kMaxModelPositions)
+        .integer("in_channels", &C::in_channels, 1, kMaxModelWidth)
+        .integer("out_channels", &C::out_channels, 1, kMaxModelWidth)
+        .boolean("center_input_sample", &C::center_input_sample)
+        .boolean("flip_sin_to_cos", &C::flip_sin_to_cos)
+        .number("freq_shift", &C::freq_shift, -1e6, 1e6)
+        .text_list("down_block_types", &C::down_block_types, {"CrossAttnDownBlock2D", "DownBlock2D"})
+        .text("mid_block_type", &C::mid_block_type, {"UNetMidBlock2DCrossAttn"})
+        .text_list("up_block_types", &C::up_block_types, {"CrossAttnUpBlock2D", "UpBlock2D"})
+        .integer_list("block_out_channels", &C::block_out_channels, 1, kMaxModelWidth)
+        .integer("layers_per_block", &C::layers_per_block, 1, kMaxModelDepth)
+        .integer("downsample_padding", &C::downsample_padding, 0, 16)
+        .number("mid_block_scale_factor", &C::mid_block_scale_factor, -1e6, 1e6)
+        .fixed("act_fn", "silu")
+        .integer("norm_num_groups", &C::norm_num_groups, 1, kMaxModelWidth)
+        .number("norm_eps", &C::norm_eps, 1e-12, 1.0)
+        .integer("cross_attention_dim", &C::cross_attention_dim, 1, kMaxModelWidth)
+        .integer("transformer_layers_per_block", &C::transformer_layers_per_block, 1, kMaxModelDepth)
+        .custom(
+            [](const JsonConfig& json, C& c) {
+              const char* key = heads_key(json);
+              c.num_attention_heads = json.get_int_or_list(key, c.block_out_channels.size(), 8);
+              for (const int heads : c.num_attention_heads)
+                if (heads < 1 || heads > kMaxModelWidth)
+                  json.fail(key, fmt::format("expected head counts from 1 to {}, found {}", kMaxModelWidth, heads));
+            },
+            [](const C& c, nlohmann::json& out) { out["attention_head_dim"] = c.num_attention_heads; })
+        .boolean("use_linear_projection", &C::use_linear_projection)
+        .boolean("upcast_attention", &C::upcast_attention)
+        // Options of other UNets that tunegrid does not build.
+        .unsupported("resnet_time_scale_shift", "default")
+        .unsupported("time_embedding_type", "positional")
+        .unsupported("class_embed_type", nullptr)
+        .unsupported("addition_embed_type", nullptr)
+        .unsupported("encoder_hid_dim", nullptr)
+        .unsupported("time_cond_proj_dim", nullptr)
+        .unsupported("dual_cross_attention", false)
+        .unsupported("only_cross_attention", false)
+        .unsupported("conv_in_kernel", 3)
+        .unsupported("conv_out_kernel", 3)
+        .unsupported("num_class_embeds", nullptr);
+    return s;
+  }();
+  return schema;
+}
+
+}  // namespace
+
+UNet2DConditionConfig UNet2DConditionConfig::from_json(const JsonConfig& json) {
+  UNet2DConditionConfig c = unet_schema().read(json);
+  const std::size_t blocks = c.block_out_channels.size();
   if (c.down_block_types.size() != blocks || c.up_block_types.size() != blocks)
     json.fail("down_block_types", fmt::format("expected {} down and up block types (one per block_out_channels), "
                                               "found {} and {}",
                                               blocks, c.down_block_types.size(), c.up_block_types.size()));
-  for (const auto& type : c.down_block_types)
-    if (type != "CrossAttnDownBlock2D" && type != "DownBlock2D")
-      json.fail("down_block_types", "unknown block type '" + type + "'; expected CrossAttnDownBlock2D or DownBlock2D");
-  for (const auto& type : c.up_block_types)
-    if (type != "CrossAttnUpBlock2D" && type != "UpBlock2D")
-      json.fail("up_block_types", "unknown block type '" + type + "'; expected CrossAttnUpBlock2D or UpBlock2D");
-  if (c.mid_block_type != "UNetMidBlock2DCrossAttn")
-    json.fail("mid_block_type", "unknown block type '" + c.mid_block_type + "'; expected UNetMidBlock2DCrossAttn");
   for (std::size_t i = 0; i < blocks; ++i) {
     if (c.block_out_channels[i] % c.norm_num_groups != 0)
       json.fail("block_out_channels", fmt::format("{} channels do not divide into norm_num_groups = {}",
                                                   c.block_out_channels[i], c.norm_num_groups));
     if (c.block_out_channels[i] % c.num_attention_heads[i] != 0)
-      json.fail(heads_key, fmt::format("{} heads do not divide {} channels", c.num_attention_heads[i],
-                                       c.block_out_channels[i]));
+      json.fail(heads_key(json), fmt::format("{} heads do not divide {} channels", c.num_attention_heads[i],
+                                             c.block_out_channels[i]));
   }
-  // Options of other UNets that tunegrid does not build.
-  json.require_default("act_fn", "silu");
-  json.require_default("resnet_time_scale_shift", "default");
-  json.require_default("time_embedding_type", "positional");
-  json.require_default("class_embed_type", nullptr);
-  json.require_default("addition_embed_type", nullptr);
-  json.require_default("encoder_hid_dim", nullptr);
-  json.require_default("time_cond_proj_dim", nullptr);
-  json.require_default("dual_cross_attention", false);
-  json.require_default("only_cross_attention", false);
-  json.require_default("conv_in_kernel", 3);
-  json.require_default("conv_out_kernel", 3);
-  json.require_default("num_class_embeds", nullptr);
   return c;
 }
 
@@ -167,32 +185,8 @@ UNet2DConditionModel load_unet(const std::filesystem::path& dir) {
 }
 
 void save_unet(UNet2DConditionModel& model, const std::filesystem::path& dir) {
-  const UNet2DConditionConfig& c = model->config;
-  nlohmann::json config = {
-      {"_class_name", "UNet2DConditionModel"},
-      {"_diffusers_version", "0.30.0"},
-      {"sample_size", c.sample_size},
-      {"in_channels", c.in_channels},
-      {"out_channels", c.out_channels},
-      {"center_input_sample", c.center_input_sample},
-      {"flip_sin_to_cos", c.flip_sin_to_cos},
-      {"freq_shift", c.freq_shift},
-      {"down_block_types", c.down_block_types},
-      {"mid_block_type", c.mid_block_type},
-      {"up_block_types", c.up_block_types},
-      {"block_out_channels", c.block_out_channels},
-      {"layers_per_block", c.layers_per_block},
-      {"downsample_padding", c.downsample_padding},
-      {"mid_block_scale_factor", c.mid_block_scale_factor},
-      {"act_fn", "silu"},
-      {"norm_num_groups", c.norm_num_groups},
-      {"norm_eps", c.norm_eps},
-      {"cross_attention_dim", c.cross_attention_dim},
-      {"transformer_layers_per_block", c.transformer_layers_per_block},
-      {"attention_head_dim", c.num_attention_heads},
-      {"use_linear_projection", c.use_linear_projection},
-      {"upcast_attention", c.upcast_attention},
-  };
+  nlohmann::json config = {{"_class_name", "UNet2DConditionModel"}, {"_diffusers_version", kDiffusersVersion}};
+  unet_schema().write(model->config, config);
   std::filesystem::create_directories(dir);
   write_file_atomically(dir / "config.json", config.dump(2) + "\n");
   save_weights(*model, dir / "diffusion_pytorch_model.safetensors");

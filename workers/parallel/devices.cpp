@@ -2,6 +2,7 @@
 #include "workers/parallel/devices.h"
 
 #include <ATen/Context.h>
+#include <torch/version.h>
 #include <fmt/format.h>
 
 #ifdef TUNEGRID_WITH_NCCL
@@ -40,6 +41,10 @@ std::string gpu_support_description() {
 #else
   return "built without GPU support (TUNEGRID_WITH_NCCL=OFF)";
 #endif
+}
+
+std::string libtorch_description() {
+  return fmt::format("libtorch {} ({})", TORCH_VERSION, at::hasCUDA() ? "with CUDA" : "CPU only");
 }
 
 }  // namespace tunegrid

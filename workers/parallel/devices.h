@@ -14,4 +14,7 @@ std::string device_for_local_rank(int local_rank);
 // e.g. "CUDA runtime 13000, NCCL 2.27.7, 0 GPUs visible" or "built without GPU support".
 std::string gpu_support_description();
 
+// The libtorch this binary was built against, e.g. "libtorch 1.13.1 (CPU only)".
+std::string libtorch_description();
+
 }  // namespace tunegrid

@@ -1,4 +1,5 @@
-// main.cpp — the `tunegrid` command line (DESIGN.md "Command line"):
+// command_line.cpp — the `tunegrid` command line (the program tunegrid-main, which the
+// `tunegrid` launcher executes, launcher.cpp):
 //   tunegrid plan EXP.toml [--profile P] [--set k=v]...      print the job DAG, run nothing
 //   tunegrid run EXP.toml [--profile P] [--set k=v]... [--out DIR]
 //   tunegrid status DIR [--rebuild]                           what the store holds
@@ -6,23 +7,32 @@
 //   tunegrid sample --model DIR|builtin:tiny-sd --prompt "..." [...] --out x.png   text to image
 //   tunegrid kinds                                           job kinds and their parameters
 //   tunegrid slurm EXP.toml [resources] [--site F] [--dry-run | --submit]   a Slurm batch script
-// Exit codes: 0 all done, 1 some jobs failed, 2 bad input, 3 stopped by a signal (run again).
+//   tunegrid --version                                        versions of tunegrid and its libraries
+// Exit codes: core/errors.h (ExitCode) and the README's "Command line".
+#include <signal.h>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <vector>
 
 #include "core/errors.h"
+#include "core/input_file.h"
 #include "core/plan.h"
 #include "core/result_index.h"
 #include "core/shard_reader.h"
+#include "core/stop_request.h"
+#include "core/text.h"
 #include "orchestrator/run_command.h"
 #include "orchestrator/sample_command.h"
 #include "orchestrator/slurm_command.h"
+#include "orchestrator/version_report.h"
 #include "results/report.h"
 #include "results/status_report.h"
 #include "workers/jobs/job_kind.h"
@@ -31,6 +41,25 @@
 using namespace tunegrid;
 
 namespace {
+
+const std::vector<std::string> kCommands = {"plan", "run", "status", "report", "kinds", "slurm", "sample"};
+
+// CLI11 answers an unknown command with "A subcommand is required"; say which word it was.
+bool unknown_command(int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return false;
+  const std::string word = argv[1];
+  if (std::find(kCommands.begin(), kCommands.end(), word) != kCommands.end()) return false;
+  std::fputs(fmt::format("tunegrid: error: unknown command '{}'{}; commands: {} (tunegrid --help)\n", abbreviate(word),
+                         did_you_mean(word, kCommands), join(kCommands, ", "))
+                 .c_str(),
+             stderr);
+  return true;
+}
+
+// `--out ''` is a mistake, not a request for the default directory.
+std::string non_empty_path(const std::string& value) {
+  return value.empty() ? "expects a directory path, found an empty string" : "";
+}
 
 int plan_command(const RunRequest& request) {
   const KindCatalog kinds = kind_catalog();
@@ -50,9 +79,12 @@ int status_command(const std::string& dir, bool rebuild) {
   if (!std::filesystem::is_directory(dir, error)) throw InputError(fmt::format("{}: no such output directory", dir));
   if (!std::filesystem::is_directory(jobs_dir(dir), error))
     throw InputError(fmt::format("{}: not a tunegrid output directory (no jobs/ folder)", dir));
-  const StoreScan scan = rebuild ? rebuild_index(dir) : scan_store(dir);
-  std::fputs(format_status(dir, scan).c_str(), stdout);
-  if (rebuild) std::fputs(fmt::format("rebuilt {} from {} shard(s)\n", index_path(dir).string(), scan.shards.size()).c_str(), stdout);
+  if (rebuild) rebuild_index(dir);
+  const StoreListing listing = list_store(dir);
+  std::fputs(format_status(dir, listing).c_str(), stdout);
+  if (rebuild)
+    std::fputs(fmt::format("rebuilt {} from {} shard(s)\n", index_path(dir).string(), listing.shards.size()).c_str(),
+               stdout);
   return 0;
 }
 
@@ -72,11 +104,7 @@ int report_command(const ReportRequest& request) {
   std::unique_ptr<Plan> plan;
   std::string experiment = std::filesystem::path(dir).filename().string();
   if (has_plan_file) {
-    std::ifstream in(plan_file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in) throw InputError(fmt::format("{}: cannot be read", plan_file.string()));
-    const PlanDocument document = split_plan_document(text.str(), plan_file.string());
+    const PlanDocument document = split_plan_document(read_input_file(plan_file, "plan file"), plan_file.string());
     settings = document.settings;
     try {
       const KindCatalog kinds = kind_catalog();
@@ -114,14 +142,33 @@ void add_experiment_options(CLI::App& command, RunRequest& request) {
   command.add_option("--profile", request.options.profile, "overlay the [profile.NAME] table");
   command.add_option("--set", request.options.sets, "override a key: --set a.b=VALUE (VALUE a TOML literal)")
       ->allow_extra_args(false);
-  command.add_option("--out", request.out, "output directory (default: [run] out, else runs/<name>)");
+  command.add_option("--out", request.out, "output directory (default: [run] out, else runs/<name>)")
+      ->check(non_empty_path);
 }
+
+// Stop signals are recorded from the start. The launcher blocked SIGUSR2 and SIGTERM before
+// it executed this program (launcher.cpp); the dynamic linker runs DT_PREINIT_ARRAY before any
+// shared library's initialisers (libtorch's take a few hundred milliseconds), and there the
+// handlers are installed and the signals unblocked: one that arrived while the libraries were
+// loading is delivered now and asks the run to stop (exit 3) instead of killing it.
+void record_stop_signals_from_the_start(int, char**, char**) {
+  install_stop_signal_handlers();
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGUSR2);
+  sigaddset(&stop_signals, SIGTERM);
+  sigprocmask(SIG_UNBLOCK, &stop_signals, nullptr);
+}
+__attribute__((section(".preinit_array"), used)) void (*const early_signal_handlers)(int, char**, char**) =
+    record_stop_signals_from_the_start;
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"tunegrid — fine-tuning studies of text-to-image diffusion models as one MPI batch"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", version_report, "print the versions of tunegrid and its libraries");
+  if (unknown_command(argc, argv)) return static_cast<int>(ExitCode::bad_input);
   RunRequest request;
   std::string status_dir;
   bool rebuild = false;
@@ -140,7 +187,8 @@ int main(int argc, char** argv) {
   report->add_option("--format", report_request.format, "md (default), csv, tex or html")
       ->check(CLI::IsMember({"md", "markdown", "csv", "tex", "latex", "html"}));
   report->add_option("--out", report_request.out, "write the report here (default: stdout); figures go beside it, "
-                                                  "else into DIR/report/");
+                                                  "else into DIR/report/")
+      ->check(non_empty_path);
   CLI::App* kinds = app.add_subcommand("kinds", "list job kinds and their parameters");
   SlurmRequest slurm_request;
   CLI::App* slurm = app.add_subcommand("slurm", "write (--dry-run: print; --submit: submit) DIR/submit.sbatch");
@@ -197,6 +245,12 @@ int main(int argc, char** argv) {
   } catch (const StoreError& error) {
     std::fputs(fmt::format("tunegrid: error: {}\n", error.what()).c_str(), stderr);
     return static_cast<int>(ExitCode::bad_input);
+  } catch (const Preempted& stop) {
+    std::fputs(fmt::format("tunegrid: stopped: {}\n", stop.what()).c_str(), stderr);
+    return static_cast<int>(ExitCode::stopped);
+  } catch (const std::exception& error) {  // never std::terminate: say what went wrong
+    std::fputs(fmt::format("tunegrid: internal error: {}\n", error.what()).c_str(), stderr);
+    return static_cast<int>(ExitCode::aborted);
   }
   return 0;
 }
