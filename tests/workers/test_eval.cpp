@@ -19,6 +19,7 @@
 
 #include "core/errors.h"
 #include "tests/input_error.h"
+#include "tests/tolerance.h"
 #include "workers/data/data_reference.h"
 #include "workers/diffusion/txt2img_pipeline.h"
 #include "workers/eval/classifier_metrics.h"
@@ -229,8 +230,7 @@ BOOST_AUTO_TEST_CASE(clip_preprocess_matches_transformers) {
   const Golden golden("clip_preprocess");
   for (const std::string name : {"down", "up", "same"}) {
     const at::Tensor pixels = clip_pixel_values(hwc_batch(golden["image_" + name]), 32);
-    const double error = max_abs_error(pixels, golden["pixel_" + name]);
-    BOOST_TEST(error <= 1e-5, name << ": CLIP pixel values differ by " << error);
+    testing::check_close(pixels, golden["pixel_" + name], testing::kFloat32, name + ": CLIP pixel values");
   }
   // Shortest side and center crop geometry.
   const ImageBatch wide = resize_shortest_side(hwc_batch(golden["image_down"]), 32);
@@ -268,11 +268,12 @@ BOOST_AUTO_TEST_CASE(clip_evaluator_matches_transformers_and_torchmetrics) {
   for (const std::string name : {"down", "up", "same"})
     image_rows.push_back(evaluator.image_embeddings(hwc_batch(pre["image_" + name])));
   const at::Tensor images = at::cat(image_rows);  // [3, 16]
-  BOOST_TEST(max_abs_error(images, golden["image_embeds"]) <= 1e-4);
+  testing::check_close(images, golden["image_embeds"], testing::kModelForwardFloat32, "image embeddings");
   const std::vector<std::string> prompts{"a hanok in the fire", "a red house", "a collapsed apartment building"};
   const at::Tensor texts = evaluator.text_embeddings(prompts);  // [3, 16]
-  BOOST_TEST(max_abs_error(texts, golden["text_embeds"]) <= 1e-4);
-  BOOST_TEST(max_abs_error(paired_cosines(images, texts), golden["cosines"]) <= 1e-5);
+  testing::check_close(texts, golden["text_embeds"], testing::kModelForwardFloat32, "text embeddings");
+  // Cosines of the embeddings above: their error, over at most |x|·|y| ≈ 1, carried over.
+  testing::check_close(paired_cosines(images, texts), golden["cosines"], testing::kModelForwardFloat32, "cosines");
   // torchmetrics' CLIPScore on this random model: every cosine is negative, so the clamped mean is 0.
   BOOST_TEST(clip_score_100(images, texts) == golden.scalar("clip_score_100"));
   BOOST_TEST(clip_score(images, texts) == golden["cosines"].mean().item<double>(), boost::test_tools::tolerance(1e-5));

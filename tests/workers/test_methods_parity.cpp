@@ -26,7 +26,7 @@ namespace {
 const std::filesystem::path kFixtures = std::filesystem::path(TUNEGRID_SOURCE_DIR) / "tests/fixtures";
 
 void check_close(const at::Tensor& actual, const at::Tensor& expected, const std::string& what) {
-  testing::check_close(actual, expected, {1, 0}, what);
+  testing::check_close(actual, expected, testing::kModelForwardFloat32, what);
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 // transformers on the tiny random configs made by tests/reference/make_tiny_sd.py: UNet
 // (SD 1.x and 2.x layouts, odd latent sizes), VAE encode/decode, CLIP text encoder
 // (last, pooled, penultimate), CLIPModel embeddings, the training loss on a fixed batch;
-// strict loading errors; a save/load round trip. Tolerance: 1e-4 absolute in fp32.
+// strict loading errors; a save/load round trip. Tolerance: a model's fp32 forward pass
+// (tests/tolerance.h, kModelForwardFloat32).
 #include <boost/test/unit_test.hpp>
 
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include "workers/models/unet_2d_condition.h"
 #include "core/safetensors.h"
 #include "tests/input_error.h"
+#include "tests/tolerance.h"
 #include "workers/models/weights.h"
 
 using namespace tunegrid;
@@ -39,7 +41,7 @@ double max_abs_error(const at::Tensor& a, const at::Tensor& b) {
 }
 
 #define CHECK_CLOSE_TENSOR(actual, expected) \
-  BOOST_TEST(max_abs_error(actual, expected) <= 1e-4, #actual " differs by " << max_abs_error(actual, expected))
+  testing::check_close(actual, expected, testing::kModelForwardFloat32, #actual)
 
 using testing::input_error_of;
 
@@ -127,8 +129,7 @@ BOOST_AUTO_TEST_CASE(sampling_trajectories_match_diffusers) {
     const at::Tensor final_latents =
         denoise(unet, *scheduler, golden["start"], golden["cond"], golden["uncond"], 7.5, 6);
     BOOST_TEST(max_abs_error(scheduler->timesteps().to(at::kDouble), golden[sampler + "_timesteps"]) == 0.0);
-    BOOST_TEST(max_abs_error(final_latents, golden[sampler + "_final"]) <= 1e-4,
-               sampler << " differs by " << max_abs_error(final_latents, golden[sampler + "_final"]));
+    testing::check_close(final_latents, golden[sampler + "_final"], testing::kModelForwardFloat32, sampler);
   }
 }
 
