@@ -222,6 +222,15 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   sample->add_option("--height", sample_request.options.height, "image height (default: the model's)");
   sample->add_option("--width", sample_request.options.width, "image width (default: the model's)");
+  sample->add_option("--lora", sample_request.loras,
+                     "LoRA file (peft / diffusers or kohya-ss keys) merged at its alpha / rank, times SCALE; repeatable")
+      ->type_name("FILE[:SCALE]")
+      ->allow_extra_args(false);
+  sample->add_option("--embedding", sample_request.embeddings,
+                     "textual inversion file (diffusers .safetensors, AUTOMATIC1111 .pt / .safetensors) under TOKEN "
+                     "(default: the file's stem for AUTOMATIC1111 files, its own token for diffusers'); repeatable")
+      ->type_name("FILE[:TOKEN]")
+      ->allow_extra_args(false);
   sample->add_option("--out", sample_request.out, "output PNG")->required();
 
   try {

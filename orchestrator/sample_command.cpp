@@ -9,6 +9,7 @@
 #include "core/errors.h"
 #include "core/image_io.h"
 #include "workers/builtin/builtin_models.h"
+#include "workers/methods/external_adapters.h"
 
 namespace tunegrid {
 
@@ -17,8 +18,17 @@ int sample_command(const SampleRequest& request) {
   if (out.size() < 4 || out.compare(out.size() - 4, 4, ".png") != 0)
     throw InputError(fmt::format("--out {}: expected a .png file name", out));
   const auto start = std::chrono::steady_clock::now();
+  std::vector<LoRAReference> loras;
+  std::vector<EmbeddingReference> embeddings;
+  for (const auto& text : request.loras) loras.push_back(parse_lora_reference(text, "--lora"));
+  for (const auto& text : request.embeddings) embeddings.push_back(parse_embedding_reference(text, "--embedding"));
   StableDiffusion model = load_stable_diffusion(resolve_model_reference(request.model, "--model"));
-  const ImageBatch images = txt2img(model, request.options);
+  const ExternalAdapters adapters = apply_external_adapters(model, loras, embeddings);
+  for (const auto& line : adapters.summary) std::fputs(fmt::format("{}\n", line).c_str(), stdout);
+  Txt2ImgOptions options = request.options;
+  options.prompt = adapters.expand(options.prompt);
+  options.negative_prompt = adapters.expand(options.negative_prompt);
+  const ImageBatch images = txt2img(model, options);
   write_png(out, images.count > 1 ? make_grid(images) : images);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fputs(fmt::format("{}: {} image(s) {}x{}, {} {} steps, guidance {}, seed {} ({:.1f} s)\n", out, images.count,

@@ -488,14 +488,17 @@ BOOST_AUTO_TEST_CASE(hypernetwork_trains_only_its_mlps_and_round_trips) {
   BOOST_TEST(at::allclose(unet_output(fresh, "a photo of hanok"), trained, 1e-5, 1e-6));
   // The AUTOMATIC1111 file: {32: [state_k, state_v], fields}.
   BOOST_TEST(!file_contains(dir / "hanok.pt", "torch.jit"));
-  const auto a1111 = read_torch_save_file(dir / "hanok.pt").toGenericDict();
-  BOOST_TEST(a1111.at("activation_func").toStringRef() == "relu");
-  BOOST_TEST(a1111.at("use_dropout").toBool());
-  const auto states = a1111.at(c10::IValue(static_cast<std::int64_t>(32))).toList();
-  BOOST_TEST(states.size() == 2u);
-  const auto state_v = states.get(1).toGenericDict();
-  BOOST_TEST(state_v.contains("linear.3.weight"));
-  BOOST_TEST(at::equal(state_v.at("linear.3.weight").toTensor(), method.modules().at(32).second.layers[3].weight.detach()));
+  const TorchSaveFile a1111 = read_torch_save(dir / "hanok.pt");
+  BOOST_TEST(a1111.root.find("activation_func")->text == "relu");
+  BOOST_TEST(a1111.root.find("use_dropout")->boolean);
+  const PickleValue* states = nullptr;
+  for (const auto& [key, value] : a1111.root.entries)
+    if (key.kind == PickleValue::Kind::integer && key.integer == 32) states = &value;
+  BOOST_REQUIRE(states);
+  BOOST_TEST(states->items.size() == 2u);
+  const PickleValue* weight = states->items[1].find("linear.3.weight");
+  BOOST_REQUIRE(weight);
+  BOOST_TEST(at::equal(tensor_of(a1111, *weight, "linear.3.weight"), method.modules().at(32).second.layers[3].weight.detach()));
   std::filesystem::remove_all(dir);
 }
 

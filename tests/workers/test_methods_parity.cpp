@@ -14,6 +14,8 @@
 
 #include "tests/tolerance.h"
 #include "workers/diffusion/txt2img_pipeline.h"
+#include "core/errors.h"
+#include "workers/methods/external_adapters.h"
 #include "workers/methods/lora.h"
 #include "workers/methods/lora_files.h"
 #include "workers/methods/textual_inversion.h"
@@ -83,6 +85,89 @@ BOOST_AUTO_TEST_CASE(a_diffusers_embedding_gives_diffusers_hidden_states) {
     at::NoGradGuard no_grad;
     check_close(encode_prompts(model, {"a " + text + " house"}), io.at(expected), file);
   }
+}
+
+// Files people bring (tests/reference/make_external_adapter_fixtures.py): a diffusers LoRA whose
+// alphas live only in its lora_adapter_metadata, a kohya-ss LoRA with an .alpha per module, an
+// AUTOMATIC1111 embedding written by Python's torch.save; each must draw diffusers' image to
+// one level of 255 (the same seed gives the same initial noise; txt2img_matches_diffusers_pipeline).
+BOOST_AUTO_TEST_CASE(files_people_bring_draw_diffusers_images) {
+  const auto expected = load_tensors(kFixtures / "external/images.safetensors");
+  const auto external = kFixtures / "external";
+  struct Case {
+    const char* name;
+    std::vector<LoRAReference> loras;
+    std::vector<EmbeddingReference> embeddings;
+    const char* prompt;
+  };
+  const std::vector<Case> cases = {
+      {"alpha_lora", {{external / "alpha_lora/pytorch_lora_weights.safetensors", 1.0}}, {}, "a photo of a sks house"},
+      {"kohya_alpha", {{external / "kohya_alpha.safetensors", 1.0}}, {}, "a photo of a sks house"},
+      {"a1111_embedding", {}, {{external / "hanok-a1111.pt", ""}}, "a photo of hanok-a1111 in the fire"}};
+  for (const auto& c : cases) {
+    StableDiffusion model = load_stable_diffusion(kFixtures / "tiny-sd");
+    const ExternalAdapters adapters = apply_external_adapters(model, c.loras, c.embeddings);
+    Txt2ImgOptions options;
+    options.prompt = adapters.expand(c.prompt);
+    options.steps = 4;
+    options.guidance = 7.5;
+    options.num_images = 2;
+    options.seed = 5;
+    const ImageBatch images = txt2img(model, options);
+    const at::Tensor ours = at::from_blob(const_cast<std::uint8_t*>(images.pixels.data()),
+                                          {images.count, images.height, images.width, 3}, at::kByte);
+    const double difference = (ours.to(at::kInt) - expected.at(c.name).to(at::kInt)).abs().max().item<double>();
+    BOOST_TEST(difference <= 1.0, c.name << ": images differ from diffusers' by " << difference << "/255");
+    StableDiffusion base = load_stable_diffusion(kFixtures / "tiny-sd");
+    options.prompt = c.prompt;
+    const ImageBatch plain = txt2img(base, options);
+    BOOST_TEST(plain.pixels != images.pixels, c.name << ": the file changes nothing");
+  }
+}
+
+// What the metadata says each adapter's scale is: lora_alpha / r, alpha_pattern for attn2.to_k.
+BOOST_AUTO_TEST_CASE(lora_adapter_metadata_sets_each_scale) {
+  StableDiffusion model = load_stable_diffusion(kFixtures / "tiny-sd");
+  const auto adapters =
+      read_lora_file(kFixtures / "external/alpha_lora/pytorch_lora_weights.safetensors", model, 2.0);
+  for (const auto& adapter : adapters) {
+    const std::string suffix = "attn2.to_k";
+    const bool to_k = adapter.module.size() > suffix.size() &&
+                      adapter.module.compare(adapter.module.size() - suffix.size(), suffix.size(), suffix) == 0;
+    const double expected = 2.0 * (adapter.component == LoRAComponent::text_encoder ? 0.5 : to_k ? 0.5 : 3.0);
+    BOOST_TEST(adapter.scale == expected, adapter.module);
+  }
+}
+
+// What cannot be interpreted is refused, naming the field.
+BOOST_AUTO_TEST_CASE(lora_adapter_metadata_it_cannot_interpret_is_refused) {
+  const auto source = kFixtures / "external/alpha_lora/pytorch_lora_weights.safetensors";
+  std::map<std::string, std::string> metadata;
+  const auto tensors = load_tensors(source, &metadata);
+  const std::string original = metadata.at("lora_adapter_metadata");
+  const auto file = std::filesystem::temp_directory_path() / "tunegrid-metadata-test.safetensors";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"\"unet.use_dora\": false", "'use_dora' = true"},
+      {"\"unet.r\": 2", "rank 5, but its factors have rank 2"},
+      {"\"unet.bias\": \"none\"", "LoRA biases are not implemented"}};
+  const std::vector<std::string> replacements = {"\"unet.use_dora\": true", "\"unet.r\": 5", "\"unet.bias\": \"all\""};
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    std::string changed = original;
+    const auto at = changed.find(cases[i].first);
+    BOOST_REQUIRE(at != std::string::npos);
+    changed.replace(at, cases[i].first.size(), replacements[i]);
+    metadata["lora_adapter_metadata"] = changed;
+    NamedTensors named(tensors.begin(), tensors.end());
+    save_tensors(file, named, metadata);
+    StableDiffusion model = load_stable_diffusion(kFixtures / "tiny-sd");
+    try {
+      read_lora_file(file, model);
+      BOOST_FAIL("accepted " << replacements[i]);
+    } catch (const InputError& error) {
+      BOOST_TEST(std::string(error.what()).find(cases[i].second) != std::string::npos, error.what());
+    }
+  }
+  std::filesystem::remove(file);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -25,6 +25,7 @@
 #include "workers/data/rng.h"
 #include "workers/diffusion/txt2img_pipeline.h"
 #include "workers/eval/clip_preprocess.h"
+#include "workers/jobs/external_adapter_params.h"
 #include "workers/jobs/job_kind.h"
 #include "workers/methods/custom_diffusion.h"
 #include "workers/methods/dreambooth.h"
@@ -103,6 +104,7 @@ std::vector<ParamSpec> shared_params(const MethodDefaults& d) {
       {"num_validation_images", ParamType::integer, Value(2), "images per validation", 1.0, {}},
       {"bucket_size_mb", ParamType::number, Value(25.0),
        "data parallelism ([run] ranks_per_job > 1): gradient bucket size in MB (DDP's bucket_cap_mb)", 0.001, {}},
+      external_loras_param(),
   };
 }
 
@@ -277,6 +279,8 @@ void run_finetune_job(JobContext& context, const MethodFactory& make_method) {
   if (context.group_size > 1) group = make_communicator(context.group, "cpu");
   const std::string base = job.param("model").as_string();
   StableDiffusion model = load_stable_diffusion(resolve_model_reference(base, job.kind + " param 'model'"));
+  const std::vector<LoRAReference> base_loras = external_loras(job);
+  for (const auto& line : apply_external_adapters(model, base_loras, {}).summary) log::info("finetune", "{}: {}", what, line);
   const FineTuneSettings settings = settings_of(job);
   std::unique_ptr<FineTuneMethod> method = make_method(job);
   const TrainingSets sets = training_sets(job, model, settings, writer ? context.artifacts : std::filesystem::path(), what);
@@ -312,6 +316,8 @@ void run_finetune_job(JobContext& context, const MethodFactory& make_method) {
   manifest.concept_text = method->concept_text();
   manifest.tokens = method->new_tokens();
   manifest.steps = run_settings.steps;
+  for (const auto& lora : base_loras)
+    manifest.base_loras.push_back(fmt::format("{}:{}", std::filesystem::absolute(lora.file).string(), lora.scale));
   for (const auto& entry : std::filesystem::directory_iterator(context.artifacts))
     if (entry.is_regular_file()) manifest.files.push_back(entry.path().filename().string());
   write_finetune_manifest(context.artifacts, manifest);

@@ -8,6 +8,8 @@
 //   clip_i, kid, kid_std           when `reference_data` is set: image alignment with, and KID
 //                                  (CLIP image features) to, those images
 // The prompt is `prompt`, or the scene world's prompt of (style, disaster) when empty.
+// `loras` and `embeddings` add files people bring (workers/methods/external_adapters.h) to
+// whichever model is sampled, so a study can compare Hub LoRAs.
 // `finetuned` names a finetune.* stage this job needs: its artifact is applied to its base
 // model (workers/methods/finetune_artifact.h) and "{}" in the prompt becomes the concept
 // text (a scene prompt's style noun is replaced by "{}" first).
@@ -30,6 +32,8 @@
 #include "workers/eval/metric_names.h"
 #include "workers/jobs/job_kind.h"
 #include "workers/jobs/upstream_artifacts.h"
+#include "workers/jobs/external_adapter_params.h"
+#include "workers/methods/external_adapters.h"
 #include "workers/methods/finetune_artifact.h"
 #include "workers/models/conv_classifier.h"
 
@@ -87,9 +91,12 @@ void run_sample(JobContext& context) {
   } else {
     model = load_stable_diffusion(resolve_model_reference(job.param("model").as_string(), "sample param 'model'"));
   }
+  const ExternalAdapters adapters = apply_external_adapters(model, external_loras(job), external_embeddings(job));
   const std::string clip_text = clip_concept.empty() ? concept_text : clip_concept;
   const std::string clip_prompt = clip_text.empty() ? options.prompt : replace_all(options.prompt, "{}", clip_text);
   if (!concept_text.empty()) options.prompt = replace_all(options.prompt, "{}", concept_text);
+  options.prompt = adapters.expand(options.prompt);
+  options.negative_prompt = adapters.expand(options.negative_prompt);
   context.outputs.timings["load"] = seconds_since(start);
   start = std::chrono::steady_clock::now();
   ImageBatch images = txt2img(model, options);
@@ -162,6 +169,7 @@ JobKind sample_kind() {
       {"reference_data", ParamType::string, Value(""), "images for clip_i and kid (data reference; empty: none)",
        std::nullopt, {}},
       {"kid_subset_size", ParamType::integer, Value(0), "KID subset size (0: the smaller set's size)", 0.0, {}},
+      external_loras_param(), external_embeddings_param(),
   };
   kind.run = run_sample;
   return kind;

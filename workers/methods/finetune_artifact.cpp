@@ -10,6 +10,7 @@
 #include "core/errors.h"
 #include "workers/builtin/builtin_models.h"
 #include "workers/methods/custom_diffusion.h"
+#include "workers/methods/external_adapters.h"
 #include "workers/methods/hypernetwork.h"
 #include "workers/methods/lora_files.h"
 #include "workers/methods/textual_inversion.h"
@@ -19,7 +20,7 @@ namespace tunegrid {
 namespace {
 
 constexpr const char* kManifestFormat = "tunegrid.finetune";
-constexpr int kManifestVersion = 2;  // 2: "tokens"
+constexpr int kManifestVersion = 3;  // 2: "tokens"; 3: "base_loras"
 
 }  // namespace
 
@@ -28,7 +29,7 @@ void write_finetune_manifest(const std::filesystem::path& dir, const FineTuneMan
                                    {"method", manifest.method},           {"base_model", manifest.base_model},
                                    {"concept_text", manifest.concept_text}, {"tokens", manifest.tokens},
                                    {"steps", manifest.steps},
-                                   {"files", manifest.files}};
+                                   {"files", manifest.files},             {"base_loras", manifest.base_loras}};
   write_file_atomically(dir / "finetune.json", document.dump(2) + "\n");
 }
 
@@ -53,6 +54,7 @@ FineTuneManifest read_finetune_manifest(const std::filesystem::path& dir) {
       manifest.tokens = {manifest.concept_text.substr(0, manifest.concept_text.find(' '))};
     manifest.steps = document.at("steps").get<int>();
     manifest.files = document.at("files").get<std::vector<std::string>>();
+    if (document.contains("base_loras")) manifest.base_loras = document.at("base_loras").get<std::vector<std::string>>();
   } catch (const nlohmann::json::exception& error) {
     throw InputError(fmt::format("{}: not a fine-tuning manifest: {}", file.string(), error.what()));
   }
@@ -65,6 +67,10 @@ StableDiffusion load_finetuned(const std::filesystem::path& dir, std::string* co
   if (manifest.method == "dreambooth") return load_stable_diffusion(dir);
   StableDiffusion model =
       load_stable_diffusion(resolve_model_reference(manifest.base_model, (dir / "finetune.json").string()));
+  std::vector<LoRAReference> base_loras;
+  for (const auto& text : manifest.base_loras)
+    base_loras.push_back(parse_lora_reference(text, (dir / "finetune.json").string() + " base_loras"));
+  apply_external_adapters(model, base_loras, {});
   if (manifest.method == "textual_inversion") {
     if (manifest.tokens.empty())
       throw InputError((dir / "finetune.json").string() + ": a textual_inversion manifest without \"tokens\"");

@@ -1,7 +1,7 @@
 // finetune_artifact.h — what a finetune.<method> job leaves in its artifact folder for
 // later jobs (sample, evaluate) and for people: finetune.json (format
 // "tunegrid.finetune", format_version, method, base_model, concept_text, tokens, steps,
-// files) beside
+// files, base_loras) beside
 // the method's own files (learned_embeds.safetensors, pytorch_lora_weights.safetensors, a
 // diffusers pipeline folder, ...). load_finetuned rebuilds the fine-tuned pipeline from it.
 #pragma once
@@ -20,6 +20,7 @@ struct FineTuneManifest {
   std::vector<std::string> tokens;  // tokens the artifact adds (its embedding files are keyed by them)
   int steps = 0;
   std::vector<std::string> files;
+  std::vector<std::string> base_loras;  // LoRA files merged into the base before training ("FILE[:SCALE]", absolute)
 };
 
 void write_finetune_manifest(const std::filesystem::path& dir, const FineTuneManifest& manifest);

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "core/errors.h"
+#include "workers/methods/lora_adapter_metadata.h"
 #include "workers/models/weights.h"
 
 namespace tunegrid {
@@ -97,7 +98,9 @@ void save_lora_kohya(const std::vector<LoRAAdapter>& adapters, double alpha, con
 
 std::vector<LoRAAdapter> read_lora_file(const std::filesystem::path& file, StableDiffusion& model,
                                         double multiplier) {
-  const auto tensors = load_tensors(file);
+  std::map<std::string, std::string> metadata;
+  const auto tensors = load_tensors(file, &metadata);
+  const auto configs = read_lora_adapter_metadata(metadata, file);
   const auto by_name = name_table(model);
   std::map<std::pair<LoRAComponent, std::string>, Factors> factors;
   for (const auto& [stored_key, value] : tensors) {
@@ -140,8 +143,16 @@ std::vector<LoRAAdapter> read_lora_file(const std::filesystem::path& file, Stabl
     adapter.module = target.second;
     adapter.down = f.down.to(at::kFloat);
     adapter.up = f.up.to(at::kFloat);
-    const double rank = static_cast<double>(f.down.size(0));
-    adapter.scale = multiplier * (f.alpha.defined() ? f.alpha.item<double>() / rank : 1.0);
+    const int rank = static_cast<int>(f.down.size(0));
+    double scale = f.alpha.defined() ? f.alpha.item<double>() / rank : 1.0;  // kohya-ss: alpha / rank; diffusers: 1
+    if (const auto config = configs.find(target.first); config != configs.end()) {
+      if (f.alpha.defined())
+        throw InputError(fmt::format("{}: {} '{}' has both an .alpha tensor and lora_adapter_metadata; which alpha "
+                                     "applies is unclear",
+                                     file.string(), lora_component_name(target.first), target.second));
+      scale = config->second.scale_of(target.second, rank, file.string());
+    }
+    adapter.scale = multiplier * scale;
     adapters.push_back(adapter);
   }
   if (adapters.empty()) throw InputError(file.string() + ": holds no LoRA tensors");

@@ -4,8 +4,10 @@
 //     text_encoder.<module>.lora_A.weight / .lora_B.weight for the text encoder's adapters
 //     (text_encoder.text_model.encoder.layers.N.self_attn.q_proj..., what
 //     StableDiffusionLoraLoaderMixin.save_lora_weights writes from text_encoder_lora_layers);
-//     no alpha is stored, so loaders use scale 1: when alpha ≠ rank, B is written
-//     pre-multiplied by alpha / rank (the same adapted weights).
+//     the alphas are either absent (scale 1: tunegrid writes B pre-multiplied by alpha / rank)
+//     or in the header's "lora_adapter_metadata" (diffusers' save_lora_weights with
+//     *_lora_adapter_metadata: peft's lora_alpha, r, alpha_pattern, ...; read by
+//     lora_adapter_metadata.h).
 //   kohya-ss (networks/lora.py, also read by AUTOMATIC1111 and ComfyUI): keys
 //     lora_unet_<module with . -> _> and lora_te_<module with . -> _>
 //     (lora_te_text_model_encoder_layers_N_self_attn_q_proj) .lora_down.weight /

@@ -119,34 +119,56 @@ void TextualInversion::save(const std::filesystem::path& dir, int step) {
   write_torch_save_file(dir / (placeholder_name(config_.placeholder_token) + ".pt"), data);
 }
 
-std::string load_textual_inversion(StableDiffusion& model, const std::filesystem::path& file, const std::string& token) {
-  at::Tensor embeds;
+EmbeddingFile read_embedding_file(const std::filesystem::path& file) {
+  EmbeddingFile embedding;
   if (file.extension() == ".pt" || file.extension() == ".bin") {
-    const c10::IValue data = read_torch_save_file(file);
-    if (!data.isGenericDict()) throw InputError(file.string() + ": expected a dict (an AUTOMATIC1111 embedding)");
-    const auto dict = data.toGenericDict();
-    if (!dict.contains("string_to_param"))
-      throw InputError(file.string() + ": has no 'string_to_param' (not an AUTOMATIC1111 embedding)");
-    const c10::IValue params = dict.at("string_to_param");
-    if (!params.isGenericDict() || params.toGenericDict().size() != 1 ||
-        !params.toGenericDict().begin()->value().isTensor())
+    const TorchSaveFile saved = read_torch_save(file);
+    if (saved.root.kind != PickleValue::Kind::dict)
+      throw InputError(fmt::format("{}: holds {}, expected a dict (an AUTOMATIC1111 embedding)", file.string(),
+                                   saved.root.describe()));
+    const PickleValue* params = saved.root.find("string_to_param");
+    if (!params) throw InputError(file.string() + ": has no 'string_to_param' (not an AUTOMATIC1111 embedding)");
+    if (params->kind != PickleValue::Kind::dict || params->entries.size() != 1)
       throw InputError(file.string() + ": 'string_to_param' must be a dict holding exactly one tensor");
-    embeds = params.toGenericDict().begin()->value().toTensor();
+    embedding.vectors = tensor_of(saved, params->entries.front().second, file.string() + " string_to_param");
+    embedding.a1111 = true;
+    if (const PickleValue* name = saved.root.find("name"); name && name->kind == PickleValue::Kind::text)
+      embedding.file_token = name->text;
   } else {
     const auto tensors = load_tensors(file);
     if (tensors.size() != 1)
       throw InputError(fmt::format("{}: holds {} tensors; a textual inversion embedding file holds one", file.string(),
                                    tensors.size()));
-    embeds = tensors.begin()->second;
+    embedding.vectors = tensors.begin()->second;
+    // AUTOMATIC1111 saves its safetensors embeddings under "emb_params"; diffusers under the token.
+    embedding.a1111 = tensors.begin()->first == "emb_params" || tensors.begin()->first == "*";
+    if (!embedding.a1111) embedding.file_token = tensors.begin()->first;
   }
-  if (embeds.dim() == 1) embeds = embeds.unsqueeze(0);
+  if (embedding.vectors.dim() == 1) embedding.vectors = embedding.vectors.unsqueeze(0);
+  embedding.vectors = embedding.vectors.to(at::kFloat);
+  return embedding;
+}
+
+std::vector<std::string> default_embedding_tokens(const std::filesystem::path& file, const EmbeddingFile& embedding) {
+  if (!embedding.a1111) return {embedding.file_token};
+  std::vector<std::string> tokens = {file.stem().string()};
+  if (!embedding.file_token.empty() && embedding.file_token != tokens.front()) tokens.push_back(embedding.file_token);
+  return tokens;
+}
+
+std::string add_embedding(StableDiffusion& model, const EmbeddingFile& embedding, const std::string& token,
+                          const std::string& what) {
   const auto dim = model.text_encoder->text_model->config.hidden_size;
-  if (embeds.dim() != 2 || embeds.size(1) != dim)
-    throw InputError(fmt::format("{}: embedding of shape [{}], expected [n, {}] for this text encoder", file.string(),
-                                 fmt::join(embeds.sizes(), ", "), dim));
-  const auto tokens = token_names(token, static_cast<int>(embeds.size(0)));
-  add_token_embeddings(model, tokens, embeds.to(at::kFloat), file.string());
+  if (embedding.vectors.dim() != 2 || embedding.vectors.size(1) != dim)
+    throw InputError(fmt::format("{}: embedding of shape [{}], expected [n, {}] for this text encoder", what,
+                                 fmt::join(embedding.vectors.sizes(), ", "), dim));
+  const auto tokens = token_names(token, static_cast<int>(embedding.vectors.size(0)));
+  add_token_embeddings(model, tokens, embedding.vectors, what);
   return fmt::format("{}", fmt::join(tokens, " "));
+}
+
+std::string load_textual_inversion(StableDiffusion& model, const std::filesystem::path& file, const std::string& token) {
+  return add_embedding(model, read_embedding_file(file), token, file.string());
 }
 
 }  // namespace tunegrid

@@ -56,10 +56,29 @@ std::int64_t add_token_embeddings(StableDiffusion& model, const std::vector<std:
 // The single token id of `text`; InputError naming `what` when it is several tokens.
 std::int64_t single_token_id(StableDiffusion& model, const std::string& text, const std::string& what);
 
-// Adds the embeddings of a learned_embeds.safetensors / A1111 .pt / one-tensor
-// .safetensors file to the model's tokenizer and text encoder under `token` (and token_1,
-// ... for several vectors), as diffusers' load_textual_inversion does; returns the prompt
-// text that stands for them ("<tok> <tok>_1").
+// An embedding file as the tools write it: diffusers' learned_embeds.safetensors ({token: [n,
+// dim]}), AUTOMATIC1111's .pt (string_to_param {"*": [n, dim]}, name, ...) or .safetensors
+// ({"emb_params": [n, dim]}). InputError naming the file for anything else.
+struct EmbeddingFile {
+  at::Tensor vectors;      // [n, dim], float32
+  std::string file_token;  // the token the file names (diffusers' key, AUTOMATIC1111's 'name'), or ""
+  bool a1111 = false;      // an AUTOMATIC1111 embedding
+};
+EmbeddingFile read_embedding_file(const std::filesystem::path& file);
+
+// The tokens a prompt uses for an embedding when none is given: for AUTOMATIC1111's files the
+// file's stem, as AUTOMATIC1111 does (hanok.pt -> "hanok"), and the 'name' it holds too when it
+// differs (what diffusers uses); for diffusers' files the token they hold ("<hanok>").
+std::vector<std::string> default_embedding_tokens(const std::filesystem::path& file, const EmbeddingFile& embedding);
+
+// Adds the vectors to the model's tokenizer and text encoder under `token` (and token_1, ...
+// for several vectors), as diffusers' load_textual_inversion does; returns the prompt text
+// that stands for them ("<tok> <tok>_1"). InputError naming `what` for a shape that does not
+// fit or a token already known.
+std::string add_embedding(StableDiffusion& model, const EmbeddingFile& embedding, const std::string& token,
+                          const std::string& what);
+
+// read_embedding_file + add_embedding.
 std::string load_textual_inversion(StableDiffusion& model, const std::filesystem::path& file, const std::string& token);
 
 }  // namespace tunegrid

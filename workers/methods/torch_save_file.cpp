@@ -1,13 +1,13 @@
 // torch_save_file.cpp — see torch_save_file.h.
 #include "workers/methods/torch_save_file.h"
 
+#include <ATen/ATen.h>
 #include <caffe2/serialize/inline_container.h>
 #include <fmt/format.h>
 #include <torch/csrc/jit/serialization/pickle.h>
 #include <torch/csrc/jit/serialization/pickler.h>
 
-#include <fstream>
-#include <iterator>
+#include <map>
 
 #include "core/atomic_file.h"
 #include "core/errors.h"
@@ -41,17 +41,18 @@ void write_torch_save_file(const std::filesystem::path& file, const c10::IValue&
   write_file_atomically(file, archive);
 }
 
-c10::IValue read_torch_save_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(file.string() + ": cannot be read");
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  try {
-    return torch::jit::pickle_load(bytes);
-  } catch (const std::exception& error) {
-    std::string message = error.what();
-    message = message.substr(0, message.find('\n'));
-    throw InputError(fmt::format("{}: cannot be unpickled as a torch.save file: {}", file.string(), message));
-  }
+at::Tensor tensor_of(const TorchSaveFile& file, const PickleValue& value, const std::string& what) {
+  if (value.kind != PickleValue::Kind::tensor) throw InputError(fmt::format("{}: expected a tensor, found {}", what, value.describe()));
+  static const std::map<std::string, at::ScalarType> kTypes = {
+      {"float32", at::kFloat}, {"float64", at::kDouble}, {"float16", at::kHalf}, {"bfloat16", at::kBFloat16},
+      {"int64", at::kLong},    {"int32", at::kInt},      {"int16", at::kShort}, {"int8", at::kChar},
+      {"uint8", at::kByte},    {"bool", at::kBool}};
+  const PickleTensor& tensor = *value.tensor;
+  const std::string_view bytes = file.storage_bytes(tensor);
+  const auto type = kTypes.at(tensor.dtype);
+  return at::from_blob(const_cast<char*>(bytes.data()) + tensor.offset * tensor.element_size, tensor.shape, tensor.stride,
+                       at::TensorOptions().dtype(type))
+      .clone();
 }
 
 }  // namespace tunegrid

@@ -5,18 +5,21 @@
 // strings, ints, floats, None and CPU tensors are written as plain Python objects — no
 // TorchScript type tags (libtorch's pickle_save adds torch.jit._pickle.restore_type_tag,
 // which torch.load(weights_only=True) and AUTOMATIC1111's restricted unpickler refuse).
-// Reading uses libtorch's unpickler, which reads such files (tunegrid's own) but not every
-// file Python writes: libtorch 1.13 lacks the SETITEM opcode Python uses for one-item dicts.
+// Reading is core/torch_pickle.h's (tunegrid's own files and those Python writes alike);
+// tensor_of turns a tensor it describes into an at::Tensor.
 #pragma once
 #include <filesystem>
+#include <string>
 
 #include <ATen/core/ivalue.h>
+
+#include "core/torch_pickle.h"
 
 namespace tunegrid {
 
 void write_torch_save_file(const std::filesystem::path& file, const c10::IValue& value);
 
-// Throws InputError naming the file when it cannot be read or unpickled.
-c10::IValue read_torch_save_file(const std::filesystem::path& file);
+// A copy of the tensor `value` describes; InputError naming `what` when it is no tensor.
+at::Tensor tensor_of(const TorchSaveFile& file, const PickleValue& value, const std::string& what);
 
 }  // namespace tunegrid
