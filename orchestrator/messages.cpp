@@ -15,6 +15,13 @@ struct ReportHeader {
   std::int32_t flags;  // 1: ok, 2: shard written, 4: preempted, 8: stopping
   double seconds;
   double dispatch_seconds;
+  double one_off_seconds;
+  std::int64_t notes_sent;
+};
+
+struct ProgressHeader {
+  std::int64_t job, step, total;
+  double phase_seconds;
 };
 
 struct OrderHeader {
@@ -26,11 +33,25 @@ struct OrderHeader {
 
 }  // namespace
 
+std::string encode(const JobProgressNote& note) {
+  const ProgressHeader header{note.job, note.step, note.total, note.phase_seconds};
+  std::string bytes(sizeof header, '\0');
+  std::memcpy(bytes.data(), &header, sizeof header);
+  return bytes + note.phase;
+}
+
+JobProgressNote decode_progress(const std::string& bytes) {
+  if (bytes.size() < sizeof(ProgressHeader)) throw std::runtime_error("malformed progress note from a worker");
+  ProgressHeader header;
+  std::memcpy(&header, bytes.data(), sizeof header);
+  return {header.job, header.step, header.total, header.phase_seconds, bytes.substr(sizeof header)};
+}
+
 std::string encode(const JobReport& report) {
   const ReportHeader header{report.job, report.attempt,
                             (report.ok ? 1 : 0) | (report.shard_written ? 2 : 0) | (report.preempted ? 4 : 0) |
                                 (report.stopping ? 8 : 0),
-                            report.seconds, report.dispatch_seconds};
+                            report.seconds, report.dispatch_seconds, report.one_off_seconds, report.notes_sent};
   std::string bytes(sizeof header, '\0');
   std::memcpy(bytes.data(), &header, sizeof header);
   return bytes + report.error;
@@ -49,6 +70,8 @@ JobReport decode_report(const std::string& bytes) {
   report.stopping = (header.flags & 8) != 0;
   report.seconds = header.seconds;
   report.dispatch_seconds = header.dispatch_seconds;
+  report.one_off_seconds = header.one_off_seconds;
+  report.notes_sent = header.notes_sent;
   report.error = bytes.substr(sizeof header);
   return report;
 }

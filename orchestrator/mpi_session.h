@@ -50,7 +50,7 @@ class PollBackoff {
   int polls_ = 0;
 };
 
-enum MessageTag : int { kTagRequest = 11, kTagReply = 12, kTagStop = 13, kTagStopRequest = 14 };
+enum MessageTag : int { kTagRequest = 11, kTagReply = 12, kTagStop = 13, kTagStopRequest = 14, kTagProgress = 15 };
 
 void send_bytes(MPI_Comm comm, int destination, int tag, const std::string& bytes);
 // Waits for a message with `tag` from `source` (MPI_ANY_SOURCE allowed); returns its bytes

@@ -24,10 +24,12 @@ const char* indexed_status(const JobReport& report) {
 }
 
 Scheduler::Scheduler(const Plan& plan, JobQueue& queue, MPI_Comm comm, const RankGroups& groups, IndexUpdater& index)
-    : plan_(plan), queue_(queue), comm_(comm), groups_(groups), index_(index) {}
+    : plan_(plan), queue_(queue), comm_(comm), groups_(groups), index_(index), running_(groups.groups) {}
 
-void Scheduler::handle_report(const std::string& bytes, int group) {
+void Scheduler::handle_report(const std::string& bytes, int leader, int group) {
   const JobReport report = decode_report(bytes);
+  notes_expected_[leader] = report.notes_sent;
+  running_.at(static_cast<std::size_t>(group)) = {};
   if (report.stopping && !stop_asked_) {
     stop_asked_ = true;
     log::info("sched", "group {}'s leader was asked to stop", group);
@@ -47,6 +49,11 @@ void Scheduler::handle_report(const std::string& bytes, int group) {
   auto& kind = stats_.kinds[job.kind];
   kind.first++;
   kind.second += report.seconds;
+  if (report.ok) {
+    KindTiming& timing = timings_[job.kind];
+    timing.seconds += std::max(0.0, report.seconds - report.one_off_seconds);
+    ++timing.jobs;
+  }
   const bool settled = queue_.finish(index, group, report.ok);
   if (const char* status = indexed_status(report)) {
     ShardEntry entry;
@@ -74,6 +81,64 @@ void Scheduler::handle_report(const std::string& bytes, int group) {
   stats_.failures.push_back(fmt::format("{} {} [{}]: {}", job.id, job.kind, job.coordinates_text(), report.error));
   log::error("sched", "job {} {} [{}] failed after {} attempt(s): {}", job.id, job.kind, job.coordinates_text(),
              report.attempt, report.error);
+}
+
+void Scheduler::receive_progress_notes() {
+  std::string bytes;
+  int from = -1;
+  while (try_receive_bytes(comm_, MPI_ANY_SOURCE, kTagProgress, bytes, &from)) {
+    ++notes_received_[from];
+    const JobProgressNote note = decode_progress(bytes);
+    RunningJob& running = running_.at(static_cast<std::size_t>(from / groups_.group_size));
+    if (running.job != note.job) continue;  // a note that arrived after its job's report
+    running.note = note;
+    running.note_at = Clock::now();
+  }
+}
+
+void Scheduler::receive_notes_of(int leader) {
+  while (notes_received_[leader] < notes_expected_[leader]) {
+    receive_bytes(comm_, leader, kTagProgress);
+    ++notes_received_[leader];
+  }
+}
+
+// The ETA and a running job's activity, at most once a second (counting the pending jobs
+// per kind is a pass over the plan).
+ProgressDetail Scheduler::progress_detail() {
+  const auto now = Clock::now();
+  if (now - detail_at_ < std::chrono::seconds(1)) return detail_;
+  detail_at_ = now;
+  EtaInput input;
+  input.groups = groups_.groups;
+  input.finished = timings_;
+  for (std::size_t i = 0; i < plan_.jobs.size(); ++i)
+    if (const JobState state = queue_.state(i); state == JobState::waiting || state == JobState::ready)
+      ++input.pending[plan_.jobs[i].kind];
+  double longest_left = -1;
+  detail_.activity.clear();
+  for (const auto& running : running_) {
+    if (running.job < 0) continue;
+    RunningJobTime time;
+    time.kind = plan_.jobs.at(static_cast<std::size_t>(running.job)).kind;
+    time.elapsed = seconds_since(running.since);
+    if (running.note && running.note->step > 1 && running.note->phase_seconds > 0 && running.note->total > 0) {
+      const JobProgressNote& note = *running.note;
+      const double left = std::max(0.0, note.phase_seconds / note.step * (note.total - note.step) -
+                                            seconds_since(running.note_at));
+      time.reported_remaining = left;
+      if (left > longest_left) {
+        longest_left = left;
+        detail_.activity = fmt::format("{} {} step {}/{}, {} left", time.kind, note.phase, note.step, note.total,
+                                       format_duration(left));
+      }
+    }
+    input.running.push_back(std::move(time));
+  }
+  const Eta eta = estimate_eta(input);
+  detail_.eta_seconds = eta.seconds ? *eta.seconds : -1;
+  detail_.eta_lower_bound = eta.lower_bound;
+  return detail_;
 }
 
 void Scheduler::begin_stop(const std::string& why) {
@@ -104,6 +169,7 @@ RunStats Scheduler::run() {
   // Tells every group leader waiting for work that there is none left: it stops.
   auto release_waiting = [&] {
     for (const auto& idle : waiting) {
+      receive_notes_of(idle.leader);  // none may be left unreceived at the end
       JobOrder stop;
       stop.stop = true;
       send_bytes(comm_, idle.leader, kTagReply, encode(stop));
@@ -116,7 +182,7 @@ RunStats Scheduler::run() {
     const bool got = try_receive_bytes(comm_, MPI_ANY_SOURCE, kTagRequest, bytes, &from);
     if (got) {
       const int group = from / groups_.group_size;
-      handle_report(bytes, group);
+      handle_report(bytes, from, group);
       waiting.push_back({from, group, Clock::now(), true});
       backoff.reset();
     }
@@ -147,12 +213,14 @@ RunStats Scheduler::run() {
       order.attempt = assignment->attempt;
       order.last_attempt = assignment->last_attempt;
       order.held_seconds = it->fresh ? 0.0 : seconds_since(it->since);
+      running_.at(static_cast<std::size_t>(it->group)) = {order.job, Clock::now(), std::nullopt, {}};
       send_bytes(comm_, it->leader, kTagReply, encode(order));
       it = waiting.erase(it);
     }
     if (queue_.settled()) release_waiting();
     for (auto& idle : waiting) idle.fresh = false;
-    progress.update(queue_.count(JobState::done), queue_.running(), queue_.count(JobState::failed));
+    receive_progress_notes();
+    progress.update(queue_.count(JobState::done), queue_.running(), queue_.count(JobState::failed), progress_detail());
     if (!got) backoff.wait();
   }
   progress.update(queue_.count(JobState::done), queue_.running(), queue_.count(JobState::failed));

@@ -12,17 +12,21 @@
 #include <mpi.h>
 
 #include <filesystem>
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "core/plan.h"
+#include "core/progress.h"
 #include "core/shard_reader.h"
 #include "orchestrator/index_updater.h"
 #include "orchestrator/job_queue.h"
 #include "orchestrator/messages.h"
 #include "orchestrator/rank_groups.h"
+#include "orchestrator/run_eta.h"
 
 namespace tunegrid {
 
@@ -56,8 +60,12 @@ class Scheduler {
   RunStats run();
 
  private:
-  void handle_report(const std::string& bytes, int group);
+  void handle_report(const std::string& bytes, int leader, int group);
   void begin_stop(const std::string& why);
+  void receive_progress_notes();
+  void receive_notes_of(int leader);  // every note the leader said it sent
+  ProgressDetail progress_detail();
+
 
   const Plan& plan_;
   JobQueue& queue_;
@@ -69,6 +77,19 @@ class Scheduler {
   double stop_timeout_ = 90;
   std::function<void()> notify_ranks_;
   RunStats stats_;
+
+  // What each group runs now, for the ETA and the progress line.
+  struct RunningJob {
+    std::int64_t job = -1;
+    std::chrono::steady_clock::time_point since;
+    std::optional<JobProgressNote> note;
+    std::chrono::steady_clock::time_point note_at;
+  };
+  std::vector<RunningJob> running_;
+  std::map<int, std::int64_t> notes_received_, notes_expected_;  // per leader (world rank)
+  std::map<std::string, KindTiming> timings_;                    // kinds finished in this run
+  ProgressDetail detail_;
+  std::chrono::steady_clock::time_point detail_at_;
 };
 
 }  // namespace tunegrid

@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <optional>
 
+#include "core/job_progress.h"
 #include "core/log.h"
 #include "core/shard_writer.h"
 #include "core/stop_request.h"
@@ -19,7 +21,39 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispatch_seconds) {
+// The group leader tells the scheduler where its job's long loop is (core/job_progress.h):
+// at most once a second, and at the loop's last step.
+class ProgressForwarder {
+ public:
+  ProgressForwarder(MPI_Comm comm, std::int64_t job, std::int64_t& sent) : comm_(comm), job_(job), sent_(sent) {
+    set_job_step_listener([this](const std::string& phase, long step, long total) { forward(phase, step, total); });
+  }
+  ~ProgressForwarder() { set_job_step_listener({}); }
+  ProgressForwarder(const ProgressForwarder&) = delete;
+  ProgressForwarder& operator=(const ProgressForwarder&) = delete;
+
+ private:
+  void forward(const std::string& phase, long step, long total) {
+    const auto now = Clock::now();
+    if (phase != phase_) {
+      phase_ = phase;
+      phase_start_ = now;
+    }
+    if (step != total && now - last_sent_ < std::chrono::seconds(1)) return;
+    last_sent_ = now;
+    JobProgressNote note{job_, step, total, std::chrono::duration<double>(now - phase_start_).count(), phase};
+    send_bytes(comm_, 0, kTagProgress, encode(note));
+    ++sent_;
+  }
+
+  MPI_Comm comm_;
+  std::int64_t job_;
+  std::int64_t& sent_;
+  std::string phase_;
+  Clock::time_point phase_start_, last_sent_;
+};
+
+JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispatch_seconds, std::int64_t& notes_sent) {
   const Job& job = setup.plan.jobs.at(static_cast<std::size_t>(order.job));
   const RankGroups& groups = setup.groups;
   JobContext context(job);
@@ -46,8 +80,11 @@ JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispat
   header.started_at = utc_timestamp_now();
 
   const auto start = Clock::now();
+  const double one_off_before = one_off_seconds();
   bool ok = true, preempted = false;
   std::string error;
+  std::optional<ProgressForwarder> progress;
+  if (groups.leader()) progress.emplace(setup.scheduler_comm, order.job, notes_sent);
   try {
     const JobKind* kind = find_job_kind(job.kind);
     if (!kind) throw std::runtime_error("unknown job kind " + job.kind);
@@ -65,6 +102,7 @@ JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispat
     ok = false;
     error = "the job threw something that is not a std::exception";
   }
+  progress.reset();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (ok && setup.job_timeout > 0 && seconds > setup.job_timeout) {
     ok = false;
@@ -90,6 +128,7 @@ JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispat
   report.job = order.job;
   report.attempt = order.attempt;
   report.seconds = seconds;
+  report.one_off_seconds = one_off_seconds() - one_off_before;
   report.dispatch_seconds = dispatch_seconds;
   if (preempted) {
     log::info("worker", "{}", error);
@@ -121,12 +160,14 @@ JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispat
 void run_worker_loop(const WorkerSetup& setup) {
   const RankGroups& groups = setup.groups;
   JobReport last;
+  std::int64_t notes_sent = 0;
   while (true) {
     std::string bytes;
     double dispatch_seconds = 0;
     if (groups.leader()) {
       const auto asked = Clock::now();
       last.stopping = stop_requested();
+      last.notes_sent = notes_sent;
       send_bytes(setup.scheduler_comm, 0, kTagRequest, encode(last));
       bytes = receive_bytes(setup.scheduler_comm, 0, kTagReply);
       const double round_trip = std::chrono::duration<double>(Clock::now() - asked).count();
@@ -135,7 +176,7 @@ void run_worker_loop(const WorkerSetup& setup) {
     if (groups.group_size > 1) broadcast_bytes(groups.comm, bytes);
     const JobOrder order = decode_order(bytes);
     if (order.stop) break;
-    last = execute(setup, order, dispatch_seconds);
+    last = execute(setup, order, dispatch_seconds, notes_sent);
   }
 }
 

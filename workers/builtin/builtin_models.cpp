@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "core/job_progress.h"
 #include "core/errors.h"
 #include "core/log.h"
 #include "core/reference_query.h"
@@ -83,6 +84,7 @@ std::filesystem::path ensure_builtin_model(BuiltinModel model, const PretrainRec
     clip_dir = ensure_builtin_model(BuiltinModel::tiny_clip, recipe);
     vae_dir = ensure_builtin_model(BuiltinModel::tiny_vae, recipe);
   }
+  const OneOffWork one_off;  // building, or waiting for another rank to build: not what the job costs next time
   std::error_code ignored;
   std::filesystem::create_directories(builtin_cache_root(), ignored);
   FileLock lock(dir.string() + ".lock");

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <unordered_map>
 
+#include "core/job_progress.h"
 #include "core/stopwatch.h"
 #include "core/log.h"
 #include "workers/builtin/pretrain_tiny_models.h"
@@ -159,6 +160,7 @@ PretrainReport pretrain_tiny_clip(const PretrainRecipe& recipe, const std::files
       model->logit_scale.clamp_(0.0, std::log(100.0));  // as CLIP: temperature at most 100
     }
     report.loss.push_back(loss.item<float>());
+    report_job_step("building builtin:tiny-clip", step + 1, recipe.clip_steps);
     if ((step + 1) % 100 == 0 || step + 1 == recipe.clip_steps)
       log::info("builtin", "{}", fmt::format("tiny CLIP step {}/{} loss {:.4f} ({:.0f} s)", step + 1, recipe.clip_steps,
                                       report.loss.back(), seconds_since(start)));

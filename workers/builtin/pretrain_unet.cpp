@@ -15,6 +15,7 @@
 #include <chrono>
 #include <unordered_map>
 
+#include "core/job_progress.h"
 #include "core/stopwatch.h"
 #include "core/atomic_file.h"
 #include "core/log.h"
@@ -183,6 +184,7 @@ PretrainReport pretrain_tiny_unet(const PretrainRecipe& recipe, const std::files
       for (const auto& p : unet->parameters()) ema[k++].mul_(decay).add_(p.detach(), 1.0 - decay);
     }
     report.loss.push_back(loss.item<float>());
+    report_job_step("building builtin:tiny-sd (its UNet)", step + 1, recipe.unet_steps);
     if ((step + 1) % 100 == 0 || step + 1 == recipe.unet_steps)
       log::info("builtin", "tiny UNet step {}/{} loss {:.4f} ({:.0f} s)", step + 1, recipe.unet_steps,
                 report.loss.back(), seconds_since(start));

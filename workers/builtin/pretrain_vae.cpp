@@ -10,6 +10,7 @@
 
 #include <chrono>
 
+#include "core/job_progress.h"
 #include "core/stopwatch.h"
 #include "core/log.h"
 #include "workers/builtin/pretrain_tiny_models.h"
@@ -63,6 +64,7 @@ PretrainReport pretrain_tiny_vae(const PretrainRecipe& recipe, const std::filesy
     loss.backward();
     optimizer.step();
     report.loss.push_back(loss.item<float>());
+    report_job_step("building builtin:tiny-vae", step + 1, recipe.vae_steps);
     if ((step + 1) % 100 == 0 || step + 1 == recipe.vae_steps)
       log::info("builtin", "tiny VAE step {}/{} loss {:.4f} ({:.0f} s)", step + 1, recipe.vae_steps,
                 report.loss.back(), seconds_since(start));

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "core/job_progress.h"
 #include "core/stopwatch.h"
 #include "core/errors.h"
 #include "core/text.h"
@@ -421,6 +422,7 @@ FineTuneRun run_finetune(StableDiffusion& model, FineTuneMethod& method, const F
     run.loss.push_back(static_cast<float>(step_loss));
 
     const int done = step + 1;
+    report_job_step("training", done, settings.steps);
     if (done % 50 == 0 || done == settings.steps)
       log::info("finetune", "{}: step {}/{} loss {:.4f} ({:.0f} s)", what, done, settings.steps, step_loss,
                 seconds_since(start));
