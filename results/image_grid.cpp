@@ -1,7 +1,8 @@
 // image_grid.cpp — one image grid of the report (see report_figures.h): a title, column
-// labels on top, row labels on the left, the first image of each cell's first done job
-// scaled to a cell of about 96–256 px (nearest neighbour when enlarging, so small samples
-// stay crisp), and "—" on grey where a cell has no image.
+// labels on top, row labels on the left, the first `grid_samples` images of each cell's
+// first done job as a block (⌈√k⌉ per row) scaled to a cell of about 96–256 px (nearest
+// neighbour when enlarging, so small samples stay crisp), and "—" on grey where a cell has
+// no image.
 #include <cairo.h>
 
 #include <fmt/format.h>
@@ -18,6 +19,22 @@
 
 namespace tunegrid {
 
+namespace {
+
+// Image k of a batch as a batch of one.
+ImageBatch image_of(const ImageBatch& batch, int k) {
+  ImageBatch one;
+  one.count = 1;
+  one.height = batch.height;
+  one.width = batch.width;
+  const std::size_t size = static_cast<std::size_t>(batch.height) * batch.width * 3;
+  one.pixels.assign(batch.pixels.begin() + static_cast<std::ptrdiff_t>(size * k),
+                    batch.pixels.begin() + static_cast<std::ptrdiff_t>(size * (k + 1)));
+  return one;
+}
+
+}  // namespace
+
 GridLayout write_image_grid(const ImageGridData& grid, const ReportConfig& config, const std::filesystem::path& png,
                             std::vector<std::string>& notes) {
   GridLayout layout;
@@ -29,7 +46,8 @@ GridLayout write_image_grid(const ImageGridData& grid, const ReportConfig& confi
       const auto& shard = grid.cells[r][c].shard;
       if (shard.empty()) continue;
       try {
-        ImageBatch batch = read_shard_images(shard, config.images, 1);
+        ImageBatch batch = read_shard_images(shard, config.images, config.grid_samples);
+        layout.samples = std::max(layout.samples, batch.count);
         image_height = std::max(image_height, batch.height);
         image_width = std::max(image_width, batch.width);
         images.emplace(std::make_pair(r, c), std::move(batch));
@@ -40,7 +58,12 @@ GridLayout write_image_grid(const ImageGridData& grid, const ReportConfig& confi
   layout.images = static_cast<int>(images.size());
   if (images.empty()) return layout;
 
-  // Cell size: small images enlarged by an integer factor to >= 96 px, large ones reduced to 256.
+  // A cell holds a block of up to `samples` images; its size: small blocks enlarged by an
+  // integer factor to >= 96 px, large ones reduced to 256.
+  const int block_columns = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(layout.samples))));
+  const int block_rows = (layout.samples + block_columns - 1) / block_columns;
+  image_width *= block_columns;
+  image_height *= block_rows;
   const int largest = std::max(image_height, image_width);
   const double scale = largest < 96 ? std::ceil(96.0 / largest) : largest > 256 ? 256.0 / largest : 1.0;
   const int cell_height = static_cast<int>(std::lround(image_height * scale));
@@ -91,17 +114,22 @@ GridLayout write_image_grid(const ImageGridData& grid, const ReportConfig& confi
         canvas::text(cr, "—", x + cell_width / 2.0, y + cell_height / 2.0 + 6, 18, 0.5);
         continue;
       }
-      const ImageBatch& image = it->second;
-      canvas::Surface picture = canvas::from_image(image);
-      const double drawn_width = image.width * scale, drawn_height = image.height * scale;
-      cairo_save(cr);
-      cairo_translate(cr, x + std::floor((cell_width - drawn_width) / 2), y + std::floor((cell_height - drawn_height) / 2));
-      cairo_scale(cr, scale, scale);
-      cairo_set_source_surface(cr, picture.get(), 0, 0);
-      cairo_pattern_set_filter(cairo_get_source(cr), scale >= 1 ? CAIRO_FILTER_NEAREST : CAIRO_FILTER_GOOD);
-      cairo_rectangle(cr, 0, 0, image.width, image.height);
-      cairo_fill(cr);
-      cairo_restore(cr);
+      const ImageBatch& batch = it->second;
+      const double drawn_width = image_width * scale, drawn_height = image_height * scale;
+      const double block_x = x + std::floor((cell_width - drawn_width) / 2),
+                   block_y = y + std::floor((cell_height - drawn_height) / 2);
+      for (int k = 0; k < batch.count; ++k) {
+        canvas::Surface picture = canvas::from_image(image_of(batch, k));
+        cairo_save(cr);
+        cairo_translate(cr, block_x + (k % block_columns) * batch.width * scale,
+                        block_y + (k / block_columns) * batch.height * scale);
+        cairo_scale(cr, scale, scale);
+        cairo_set_source_surface(cr, picture.get(), 0, 0);
+        cairo_pattern_set_filter(cairo_get_source(cr), scale >= 1 ? CAIRO_FILTER_NEAREST : CAIRO_FILTER_GOOD);
+        cairo_rectangle(cr, 0, 0, batch.width, batch.height);
+        cairo_fill(cr);
+        cairo_restore(cr);
+      }
     }
   }
   write_png(png, canvas::to_image(surface.get()));

@@ -43,6 +43,7 @@ ReportFigures write_report_figures(ReportData& data, const std::string& out) {
   } else {
     const std::filesystem::path path(out);
     figures.directory = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    figures.beside_report = true;
     prefix = path.stem().string() + "-";
   }
   std::error_code error;
@@ -51,11 +52,12 @@ ReportFigures write_report_figures(ReportData& data, const std::string& out) {
     data.notes.push_back(fmt::format("figures not written: cannot create {}: {}", figures.directory.string(), error.message()));
     figures.directory.clear();
     figures.grids.assign(data.grids.size(), {});
+    figures.charts.assign(data.metric_tables.size(), {});
     return figures;
   }
   const auto png = figures.directory / (prefix + "timing.png"), svg = figures.directory / (prefix + "timing.svg");
   try {
-    if (write_timing_plot(data, png, svg)) {
+    if (write_line_chart(timing_chart(data), png, svg)) {
       figures.timing_png = png;
       figures.timing_svg = svg;
     } else if (!data.timing.empty()) {
@@ -63,6 +65,20 @@ ReportFigures write_report_figures(ReportData& data, const std::string& out) {
     }
   } catch (const StoreError& problem) {
     data.notes.push_back(fmt::format("timing figure not written: {}", problem.what()));
+  }
+  // A chart per metric table with at least two `rows` values to draw a line through.
+  for (std::size_t t = 0; t < data.metric_tables.size(); ++t) {
+    const MetricTable& table = data.metric_tables[t];
+    figures.charts.emplace_back();
+    if (table.rows.size() < 2) continue;
+    const std::string stem = fmt::format("{}chart-{}-{}-{}", prefix, t + 1, slug(table.metric), slug(table.table));
+    try {
+      if (write_line_chart(metric_chart(table, data.settings.report), figures.directory / (stem + ".png"),
+                           figures.directory / (stem + ".svg")))
+        figures.charts.back() = {figures.directory / (stem + ".png"), figures.directory / (stem + ".svg")};
+    } catch (const StoreError& problem) {
+      data.notes.push_back(fmt::format("chart not written: {}", problem.what()));
+    }
   }
   for (std::size_t g = 0; g < data.grids.size(); ++g) {
     const auto path = figures.directory / fmt::format("{}grid-{}-{}.png", prefix, g + 1, slug(data.grids[g].table));

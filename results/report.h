@@ -1,7 +1,8 @@
 // report.h — `tunegrid report DIR [--format md|csv|tex|html] [--out PATH]` (README
 // "Reports"): tables shaped like the papers' (per `tables` value and metric: rows ×
 // columns of mean ± std over seeds, an Average row, the published values and the
-// difference), the training-time figure (PNG and SVG) and image grids (PNG), in Markdown
+// difference) each with its chart (the metric against `rows`, one line per column), the
+// training-time figure (PNG and SVG) and image grids (PNG), in Markdown
 // (default, to stdout), CSV, LaTeX or one self-contained HTML file. Reads only the store;
 // the plan (rebuilt from DIR/plan.toml by the caller, which holds the kind catalog) says
 // which cells should exist. Figures go next to `--out` (<stem>-timing.png, …) or, without
@@ -20,9 +21,15 @@ enum class ReportFormat { markdown, csv, latex, html };
 // "md" | "markdown" | "csv" | "tex" | "latex" | "html"; anything else is an InputError.
 ReportFormat parse_report_format(const std::string& name);
 
+struct ChartFiles {
+  std::filesystem::path png, svg;  // empty: not drawn (fewer than two rows, or no value)
+};
+
 struct ReportFigures {
   std::filesystem::path directory;        // where they are
+  bool beside_report = false;             // in the folder of --out: the report links them by file name
   std::filesystem::path timing_png, timing_svg;  // empty: not written (nothing to plot)
+  std::vector<ChartFiles> charts;                // per ReportData::metric_tables
   std::vector<std::filesystem::path> grids;      // per ReportData::grids; empty: not written
 };
 

@@ -6,7 +6,7 @@
 //
 //   [report]
 //   kind = "sample"            tables = "prompt"   rows = "train_images"   columns = "finetuned"
-//   metrics = ["clip_score", "style_accuracy", "disaster_accuracy"]   images = "samples"
+//   metrics = ["clip_score", "style_accuracy", "disaster_accuracy"]   images = "samples"   grid_samples = 4
 //   timing_kinds = "finetune." timing_phase = "train"   baseline = ""
 //   [report.labels]            "<coordinate value>" = "<display name>"
 //   [reference]
@@ -41,6 +41,7 @@ struct ReportConfig {
   std::string columns = "finetuned";  // columns (plan order)
   std::vector<std::string> metrics = {"clip_score", "style_accuracy", "disaster_accuracy"};
   std::string images = "samples";        // image key of the grids
+  int grid_samples = 4;                  // images per grid cell (the cell's first job's first ones), 1 to 64
   std::string timing_kinds = "finetune.";  // timing figure: jobs whose kind starts with this
   std::string timing_phase = "train";      // y = timings/<timing_phase>
   // A stage whose jobs (of `kind`, without the rows and columns coordinates: the base model

@@ -71,11 +71,15 @@ std::string cell_html(const report_text::CellParts& parts, const char* extra_cla
                      parts.count.empty() ? "" : " <small>(" + escape(parts.count) + ")</small>");
 }
 
+// Nothing may be wider than the page: wide tables scroll inside their own box, figures and
+// images shrink to the page's width (checked in a browser by tests/e2e/report_browser.sh).
 const char* kStyle =
-    "body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:0.5em 0 1.5em}"
-    "th,td{border:1px solid #bbb;padding:0.25em 0.6em}th{background:#eee}td.num{text-align:right}"
+    "body{font-family:sans-serif;margin:2em;color:#222;max-width:75em}"
+    "div.scroll{overflow-x:auto;max-width:100%;margin:0.5em 0 1.5em}table{border-collapse:collapse}"
+    "th,td{border:1px solid #bbb;padding:0.25em 0.6em;white-space:nowrap}th{background:#eee}td.num{text-align:right}"
     "td.ref{color:#555}tr.avg td,tr.avg th{font-weight:bold;border-top:2px solid #555}small{color:#666}"
-    "img{image-rendering:pixelated;max-width:100%}";
+    "td pre{white-space:pre-wrap;margin:0}img{image-rendering:pixelated;max-width:100%;height:auto}"
+    "div.figure svg{max-width:100%;height:auto}";
 
 }  // namespace
 
@@ -87,7 +91,7 @@ std::string format_html(const ReportData& data, const ReportFigures& figures) {
       escape(data.experiment), kStyle, escape(data.store), escape(report_text::progress(data)));
 
   for (const auto& table : data.metric_tables) {
-    out += fmt::format("<h2>{} — {}</h2>\n<table>\n<tr><th>{}</th>", escape(table.metric),
+    out += fmt::format("<h2>{} — {}</h2>\n<div class=\"scroll\"><table>\n<tr><th>{}</th>", escape(table.metric),
                        escape(config.table_title(table.table)), escape(config.label(config.rows)));
     for (const auto& column : table.columns) {
       out += "<th>" + escape(config.label(column)) + "</th>";
@@ -106,14 +110,17 @@ std::string format_html(const ReportData& data, const ReportFigures& figures) {
     };
     for (std::size_t r = 0; r < table.rows.size(); ++r) add_row(config.label(table.rows[r]), table.cells[r], false);
     add_row("Average", table.average, true);
-    out += "</table>\n";
+    out += "</table></div>\n";
     if (table.has_reference)
       out += fmt::format("<p>published: {}; Δ = ours − published.</p>\n",
                          escape(data.settings.reference.source.empty() ? "[reference]" : data.settings.reference.source));
+    const std::size_t index = static_cast<std::size_t>(&table - data.metric_tables.data());
+    if (index < figures.charts.size() && !figures.charts[index].svg.empty())
+      out += "<div class=\"figure\">\n" + inline_svg(figures.charts[index].svg) + "\n</div>\n";
   }
 
   if (!data.timing.empty()) {
-    out += fmt::format("<h2>Training time — timings/{} in seconds</h2>\n<table>\n<tr><th>{}</th>",
+    out += fmt::format("<h2>Training time — timings/{} in seconds</h2>\n<div class=\"scroll\"><table>\n<tr><th>{}</th>",
                        escape(config.timing_phase), escape(config.label(config.rows)));
     for (const auto& series : data.timing) out += "<th>" + escape(config.label(series.stage)) + "</th>";
     out += "</tr>\n";
@@ -122,7 +129,7 @@ std::string format_html(const ReportData& data, const ReportFigures& figures) {
       for (const auto& series : data.timing) out += cell_html(report_text::cell(series.y[i], false, true));
       out += "</tr>\n";
     }
-    out += "</table>\n";
+    out += "</table></div>\n";
     if (!figures.timing_svg.empty()) out += "<div class=\"figure\">\n" + inline_svg(figures.timing_svg) + "\n</div>\n";
   }
 
@@ -133,13 +140,13 @@ std::string format_html(const ReportData& data, const ReportFigures& figures) {
   }
 
   if (!data.failures.empty()) {
-    out += fmt::format("<h2>Failed jobs ({})</h2>\n<table>\n<tr><th>job</th><th>stage</th><th>coordinates</th>"
-                       "<th>error</th></tr>\n",
+    out += fmt::format("<h2>Failed jobs ({})</h2>\n<div class=\"scroll\"><table>\n<tr><th>job</th><th>stage</th>"
+                       "<th>coordinates</th><th>error</th></tr>\n",
                        data.failures.size());
     for (const auto& f : data.failures)
       out += fmt::format("<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><pre>{}</pre></td></tr>\n",
                          escape(f.job_id), escape(f.stage), escape(f.coordinates), escape(f.error));
-    out += "</table>\n";
+    out += "</table></div>\n";
   }
   if (!data.unreadable.empty()) {
     out += fmt::format("<h2>Unreadable shards ({})</h2>\n<ul>\n", data.unreadable.size());

@@ -68,6 +68,12 @@ std::string format_markdown(const ReportData& data, const ReportFigures& figures
     if (table.has_reference)
       out += fmt::format("\npublished: {}; Δ = ours − published.\n",
                          escape(data.settings.reference.source.empty() ? "[reference]" : data.settings.reference.source));
+    const std::size_t index = static_cast<std::size_t>(&table - data.metric_tables.data());
+    if (index < figures.charts.size() && !figures.charts[index].svg.empty()) {
+      const auto& svg = figures.charts[index].svg;
+      out += fmt::format("\n![{} vs {}]({})\n", escape(table.metric), escape(config.label(config.rows)),
+                         figures.beside_report ? svg.filename().string() : svg.string());
+    }
   }
 
   if (!data.timing.empty()) {

@@ -266,34 +266,52 @@ BOOST_AUTO_TEST_CASE(full_store_gives_the_known_tables) {
   // Figures under DIR/report/: the timing plot as PNG and SVG, one grid per prompt.
   const fs::path figures = store.dir / "report";
   const ImageBatch plot = read_png(figures / "timing.png");
-  BOOST_TEST(plot.width == kTimingPlotWidth);
-  BOOST_TEST(plot.height == kTimingPlotHeight);
+  BOOST_TEST(plot.width == kLineChartWidth);
+  BOOST_TEST(plot.height == kLineChartHeight);
   BOOST_TEST(read_text(figures / "timing.svg").find("<svg") != std::string::npos);
   if (have("python3")) BOOST_TEST(xml_well_formed(figures / "timing.svg"));
   BOOST_TEST(md.find((figures / "grid-1-in-the-fire.png").string()) != std::string::npos, md);
+  // A chart per metric table (two rows, 5 and 50 images): one line per column, in Markdown too.
+  const fs::path chart = figures / "chart-1-clip-score-in-the-fire.png";
+  BOOST_TEST(read_png(chart).width == kLineChartWidth);
+  BOOST_TEST(md.find("![clip\\_score vs train\\_images](" + (figures / "chart-1-clip-score-in-the-fire.svg").string() + ")") !=
+                 std::string::npos,
+             md);
+  const std::string chart_svg = read_text(figures / "chart-1-clip-score-in-the-fire.svg");
+  BOOST_TEST(chart_svg.find("<svg") != std::string::npos);
   BOOST_TEST(md.find((figures / "grid-2-fire.png").string()) != std::string::npos, md);
 
-  // The grid: 8 px images enlarged to 96 px cells (or wider for labels), each cell's first image.
+  // The grid: each cell's two 8 px images side by side (grid_samples = 4, two there), enlarged
+  // 6x to a 96 x 48 block; the first coloured by the cell, the second black.
   ReportData data = collect_report(request.dir, "hanok-test", scan, &fixture.plan, fixture.document.settings);
   std::vector<std::string> notes;
   if (const char* keep = std::getenv("TUNEGRID_KEEP_REPORT")) fs::copy(figures, keep, fs::copy_options::overwrite_existing | fs::copy_options::recursive);
   const GridLayout layout = write_image_grid(data.grids[1], data.settings.report, store.dir / "grid.png", notes);
   BOOST_TEST(notes.empty());
   BOOST_TEST(layout.images == 4);
-  BOOST_TEST(layout.cell_height == 96);
+  BOOST_TEST(layout.samples == 2);
+  BOOST_TEST(layout.cell_height == 48);
   BOOST_TEST(layout.cell_width >= 96);
   const ImageBatch grid = read_png(store.dir / "grid.png");
   BOOST_TEST(grid.width == layout.width);
   BOOST_TEST(grid.height == layout.height);
+  auto pixel_at = [&](int x, int y) { return grid.pixels.data() + (static_cast<std::size_t>(y) * grid.width + x) * 3; };
   for (int r = 0; r < 2; ++r)
     for (int c = 0; c < 2; ++c) {
-      const int x = layout.x0 + c * layout.pitch_x + layout.cell_width / 2, y = layout.y0 + r * layout.pitch_y + 48;
-      const std::uint8_t* pixel = grid.pixels.data() + (static_cast<std::size_t>(y) * grid.width + x) * 3;
+      const int middle = layout.x0 + c * layout.pitch_x + layout.cell_width / 2, y = layout.y0 + r * layout.pitch_y + 24;
       // Columns: textual_inversion, lora; rows: 5, 50; table 2: "{}, fire".
-      BOOST_TEST(int(pixel[0]) == 40 + 100 * c);
-      BOOST_TEST(int(pixel[1]) == 40 + 100 * r);
-      BOOST_TEST(int(pixel[2]) == 140);
+      const std::uint8_t* first = pixel_at(middle - 24, y);
+      BOOST_TEST(int(first[0]) == 40 + 100 * c);
+      BOOST_TEST(int(first[1]) == 40 + 100 * r);
+      BOOST_TEST(int(first[2]) == 140);
+      const std::uint8_t* second = pixel_at(middle + 24, y);
+      BOOST_TEST(int(second[0]) + int(second[1]) + int(second[2]) == 0);
     }
+  // grid_samples = 1: one image per cell, 96 px.
+  data.settings.report.grid_samples = 1;
+  const GridLayout single = write_image_grid(data.grids[1], data.settings.report, store.dir / "grid1.png", notes);
+  BOOST_TEST(single.samples == 1);
+  BOOST_TEST(single.cell_height == 96);
 }
 
 // [report] baseline: the base model's jobs (prompt and seed only) fill a first column with

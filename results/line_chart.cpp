@@ -1,6 +1,8 @@
-// timing_plot.cpp — the training-time figure (see report_figures.h): a line chart with
-// markers and ±1 std error bars, x = the `rows` values (a linear axis from 0 when they are
-// all non-negative numbers, else evenly spaced categories), y = seconds from 0.
+// line_chart.cpp — the report's line charts (see report_figures.h): markers and ±1 std error
+// bars, x = the `rows` values (a linear axis from 0 when they are all non-negative numbers,
+// else evenly spaced categories), y from 0 (training time) or over the values' range (a
+// metric such as clip_score, whose values lie between 0.2 and 0.3), one line per series with
+// a legend on the right.
 #include <cairo.h>
 
 #include <fmt/format.h>
@@ -8,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 
 #include "core/atomic_file.h"
 #include "core/image_io.h"
@@ -35,15 +38,41 @@ std::string tick_label(double value, double step) {
   return fmt::format("{:.{}f}", value, decimals);
 }
 
-void draw(cairo_t* cr, const ReportData& data) {
-  const ReportConfig& config = data.settings.report;
-  const double W = kTimingPlotWidth, H = kTimingPlotHeight;
+// The y axis: [bottom, top] with a tick every `step`.
+struct YAxis {
+  double bottom = 0, top = 1, step = 1;
+};
+
+YAxis y_axis(const LineChart& chart) {
+  double low = std::numeric_limits<double>::infinity(), high = -low;
+  for (const auto& series : chart.series)
+    for (const auto& cell : series.y)
+      if (cell.n) {
+        low = std::min(low, cell.mean - cell.std);
+        high = std::max(high, cell.mean + cell.std);
+      }
+  YAxis axis;
+  if (chart.y_from_zero || !std::isfinite(low)) {
+    const double top = high > 0 ? high * 1.05 : 1;
+    axis.step = tick_step(top, 5);
+    axis.top = std::ceil(top / axis.step) * axis.step;
+    return axis;
+  }
+  const double span = std::max(high - low, std::max(std::abs(high), 1e-9) * 0.02);
+  axis.step = tick_step(span * 1.2, 5);
+  axis.bottom = std::floor((low - span * 0.1) / axis.step) * axis.step;
+  axis.top = std::ceil((high + span * 0.1) / axis.step) * axis.step;
+  return axis;
+}
+
+void draw(cairo_t* cr, const LineChart& chart) {
+  const double W = kLineChartWidth, H = kLineChartHeight;
   const double left = 70, right = W - 170, top = 44, bottom = H - 56;
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_paint(cr);
 
   // x positions: numeric axis when every value is a non-negative number.
-  const auto& xs = data.timing_x;
+  const auto& xs = chart.x;
   std::vector<double> numeric(xs.size());
   bool is_numeric = !xs.empty();
   for (std::size_t i = 0; i < xs.size(); ++i) {
@@ -56,19 +85,13 @@ void draw(cairo_t* cr, const ReportData& data) {
     if (is_numeric) return left + (right - left) * numeric[i] / x_max;
     return left + (right - left) * (i + 0.5) / xs.size();
   };
-  double y_top = 0;
-  for (const auto& series : data.timing)
-    for (const auto& cell : series.y)
-      if (cell.n) y_top = std::max(y_top, cell.mean + cell.std);
-  if (y_top <= 0) y_top = 1;
-  const double step = tick_step(y_top * 1.05, 5);
-  y_top = std::ceil(y_top * 1.05 / step) * step;
-  auto y_of = [&](double seconds) { return bottom - (bottom - top) * seconds / y_top; };
+  const YAxis axis = y_axis(chart);
+  auto y_of = [&](double value) { return bottom - (bottom - top) * (value - axis.bottom) / (axis.top - axis.bottom); };
 
   // Axes, grid lines and ticks.
   cairo_set_line_width(cr, 1);
   cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
-  for (double v = step; v <= y_top + step * 1e-6; v += step) {
+  for (double v = axis.bottom + axis.step; v <= axis.top + axis.step * 1e-6; v += axis.step) {
     cairo_move_to(cr, left, y_of(v));
     cairo_line_to(cr, right, y_of(v));
   }
@@ -78,30 +101,29 @@ void draw(cairo_t* cr, const ReportData& data) {
   cairo_line_to(cr, left, bottom);
   cairo_line_to(cr, right, bottom);
   cairo_stroke(cr);
-  for (double v = 0; v <= y_top + step * 1e-6; v += step) {
+  for (double v = axis.bottom; v <= axis.top + axis.step * 1e-6; v += axis.step) {
     cairo_move_to(cr, left - 4, y_of(v));
     cairo_line_to(cr, left, y_of(v));
     cairo_stroke(cr);
-    canvas::text(cr, tick_label(v, step), left - 7, y_of(v) + 4, 11, 1);
+    canvas::text(cr, tick_label(v, axis.step), left - 7, y_of(v) + 4, 11, 1);
   }
   for (std::size_t i = 0; i < xs.size(); ++i) {
     cairo_move_to(cr, x_of(i), bottom);
     cairo_line_to(cr, x_of(i), bottom + 4);
     cairo_stroke(cr);
-    canvas::text(cr, config.label(xs[i]), x_of(i), bottom + 17, 11, 0.5);
+    canvas::text(cr, chart.x_labels.empty() ? xs[i] : chart.x_labels[i], x_of(i), bottom + 17, 11, 0.5);
   }
-  canvas::text(cr, config.label(config.rows), (left + right) / 2, H - 16, 12, 0.5);
+  canvas::text(cr, chart.x_title, (left + right) / 2, H - 16, 12, 0.5);
   cairo_save(cr);
   cairo_translate(cr, 18, (top + bottom) / 2);
   cairo_rotate(cr, -M_PI / 2);
-  canvas::text(cr, fmt::format("{} time (s)", config.timing_phase), 0, 0, 12, 0.5);
+  canvas::text(cr, chart.y_title, 0, 0, 12, 0.5);
   cairo_restore(cr);
-  canvas::text(cr, fmt::format("Training time ({}) vs {}", config.timing_phase, config.label(config.rows)),
-               (left + right) / 2, 26, 14, 0.5, true);
+  canvas::text(cr, chart.title, (left + right) / 2, 26, 14, 0.5, true);
 
   // Series: error bars, line, markers; legend on the right.
-  for (std::size_t s = 0; s < data.timing.size(); ++s) {
-    const auto& series = data.timing[s];
+  for (std::size_t s = 0; s < chart.series.size(); ++s) {
+    const auto& series = chart.series[s];
     const Rgb colour = kPalette[s % (sizeof kPalette / sizeof kPalette[0])];
     cairo_set_source_rgb(cr, colour.r, colour.g, colour.b);
     cairo_set_line_width(cr, 1.2);
@@ -137,34 +159,62 @@ void draw(cairo_t* cr, const ReportData& data) {
     cairo_arc(cr, right + 26, ly, 3.5, 0, 2 * M_PI);
     cairo_fill(cr);
     cairo_set_source_rgb(cr, 0, 0, 0);
-    canvas::text(cr, config.label(series.stage), right + 44, ly + 4, 11);
+    canvas::text(cr, series.name, right + 44, ly + 4, 11);
   }
 }
 
 }  // namespace
 
-bool write_timing_plot(const ReportData& data, const std::filesystem::path& png, const std::filesystem::path& svg) {
+bool write_line_chart(const LineChart& chart, const std::filesystem::path& png, const std::filesystem::path& svg) {
   bool any = false;
-  for (const auto& series : data.timing)
+  for (const auto& series : chart.series)
     for (const auto& cell : series.y) any = any || cell.n > 0;
   if (!any) return false;
   {
-    canvas::Surface surface = canvas::image_surface(kTimingPlotWidth, kTimingPlotHeight);
+    canvas::Surface surface = canvas::image_surface(kLineChartWidth, kLineChartHeight);
     canvas::Context context = canvas::context_for(surface.get());
-    draw(context.get(), data);
+    draw(context.get(), chart);
     write_png(png, canvas::to_image(surface.get()));
   }
   std::string text;
   {
-    canvas::Surface surface = canvas::svg_surface(kTimingPlotWidth, kTimingPlotHeight, text);
+    canvas::Surface surface = canvas::svg_surface(kLineChartWidth, kLineChartHeight, text);
     {
       canvas::Context context = canvas::context_for(surface.get());
-      draw(context.get(), data);
+      draw(context.get(), chart);
     }
     cairo_surface_finish(surface.get());
   }
   write_file_atomically(svg, text);
   return true;
+}
+
+LineChart timing_chart(const ReportData& data) {
+  const ReportConfig& config = data.settings.report;
+  LineChart chart;
+  chart.title = fmt::format("Training time ({}) vs {}", config.timing_phase, config.label(config.rows));
+  chart.x_title = config.label(config.rows);
+  chart.y_title = fmt::format("{} time (s)", config.timing_phase);
+  chart.x = data.timing_x;
+  for (const auto& x : data.timing_x) chart.x_labels.push_back(config.label(x));
+  for (const auto& series : data.timing) chart.series.push_back({config.label(series.stage), series.y});
+  return chart;
+}
+
+LineChart metric_chart(const MetricTable& table, const ReportConfig& config) {
+  LineChart chart;
+  chart.title = fmt::format("{} — {}", table.metric, config.table_title(table.table));
+  chart.x_title = config.label(config.rows);
+  chart.y_title = table.metric;
+  chart.y_from_zero = false;
+  chart.x = table.rows;
+  for (const auto& x : table.rows) chart.x_labels.push_back(config.label(x));
+  for (std::size_t c = 0; c < table.columns.size(); ++c) {
+    LineSeries series{config.label(table.columns[c]), {}};
+    for (std::size_t r = 0; r < table.rows.size(); ++r) series.y.push_back(table.cells[r][c]);
+    chart.series.push_back(std::move(series));
+  }
+  return chart;
 }
 
 }  // namespace tunegrid
