@@ -30,13 +30,13 @@
 #include "core/stop_request.h"
 #include "core/text.h"
 #include "orchestrator/run_command.h"
-#include "orchestrator/sample_command.h"
 #include "orchestrator/slurm_command.h"
+#include "orchestrator/torch_plugin.h"
 #include "orchestrator/version_report.h"
 #include "results/report.h"
 #include "results/status_report.h"
-#include "workers/jobs/job_kind.h"
-#include "workers/parallel/compute_threads.h"
+#include "workers/jobs/job_specs.h"
+#include "workers/jobs/sample_command.h"
 
 using namespace tunegrid;
 
@@ -126,9 +126,9 @@ int report_command(const ReportRequest& request) {
 }
 
 int kinds_command() {
-  for (const auto& kind : job_kinds()) {
-    std::fputs(fmt::format("{} — {}\n", kind.spec.name, kind.spec.doc).c_str(), stdout);
-    for (const auto& p : kind.spec.params)
+  for (const auto& kind : job_kind_specs()) {
+    std::fputs(fmt::format("{} — {}\n", kind.name, kind.doc).c_str(), stdout);
+    for (const auto& p : kind.params)
       std::fputs(fmt::format("  {:<16} {:<22} default {:<16} {}\n", p.name, param_type_name(p.type),
                              display_text(p.default_value), p.doc)
                      .c_str(),
@@ -148,9 +148,10 @@ void add_experiment_options(CLI::App& command, RunRequest& request) {
 
 // Stop signals are recorded from the start. The launcher blocked SIGUSR2 and SIGTERM before
 // it executed this program (launcher.cpp); the dynamic linker runs DT_PREINIT_ARRAY before any
-// shared library's initialisers (libtorch's take a few hundred milliseconds), and there the
-// handlers are installed and the signals unblocked: one that arrived while the libraries were
-// loading is delivered now and asks the run to stop (exit 3) instead of killing it.
+// shared library's initialisers (MPI's, HDF5's; libtorch's, loaded later by the first torch
+// job, take longer), and there the handlers are installed and the signals unblocked: one that
+// arrived while the libraries were loading is delivered now and asks the run to stop (exit 3)
+// instead of killing it.
 void record_stop_signals_from_the_start(int, char**, char**) {
   install_stop_signal_handlers();
   sigset_t stop_signals;
@@ -167,7 +168,8 @@ __attribute__((section(".preinit_array"), used)) void (*const early_signal_handl
 int main(int argc, char** argv) {
   CLI::App app{"tunegrid — fine-tuning studies of text-to-image diffusion models as one MPI batch"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", version_report, "print the versions of tunegrid and its libraries");
+  app.set_version_flag("--version", [] { return version_report().text; }, "print the versions of tunegrid and its libraries");
+  if (argc == 2 && std::string(argv[1]) == "--version") return version_command();
   if (unknown_command(argc, argv)) return static_cast<int>(ExitCode::bad_input);
   RunRequest request;
   std::string status_dir;
@@ -239,14 +241,13 @@ int main(int argc, char** argv) {
     const int code = app.exit(error);
     return code == 0 ? 0 : static_cast<int>(ExitCode::bad_input);
   }
-  request.compute_threads = use_available_cpus();  // before any job: see workers/parallel/compute_threads.h
   try {
     if (*plan) return plan_command(request);
     if (*run) return run_command(request);
     if (*status) return status_command(status_dir, rebuild);
     if (*report) return report_command(report_request);
     if (*kinds) return kinds_command();
-    if (*sample) return sample_command(sample_request);
+    if (*sample) return torch_plugin().sample_command(sample_request);
     if (*slurm) return slurm_command(slurm_request);
   } catch (const InputError& error) {
     std::fputs(fmt::format("tunegrid: error: {}\n", error.what()).c_str(), stderr);

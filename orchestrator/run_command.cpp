@@ -35,8 +35,7 @@
 #include "orchestrator/scheduler.h"
 #include "orchestrator/stop_protocol.h"
 #include "orchestrator/worker_loop.h"
-#include "workers/jobs/job_kind.h"
-#include "workers/parallel/devices.h"
+#include "workers/jobs/job_specs.h"
 
 namespace tunegrid {
 
@@ -265,8 +264,7 @@ int run_command(const RunRequest& request) {
   RankGroups groups = make_rank_groups(rank, mpi.size(), experiment->run.ranks_per_job);
   const DuplicateComm scheduler_comm(MPI_COMM_WORLD);
   StopProtocol stop_protocol(MPI_COMM_WORLD, rank, mpi.size());  // one stop signal on any rank stops all
-  const std::string device = device_for_local_rank(environment.local_rank);
-  log::debug("run", "{}; device {}; {}", environment.describe(), device, request.compute_threads);
+  log::debug("run", "{}", environment.describe());
 
   // 3. Rank 0 schedules on a thread; every rank works.
   std::thread scheduler_thread;
@@ -275,7 +273,6 @@ int run_command(const RunRequest& request) {
   if (rank == 0) {
     log::info("run", "{}: {} jobs in {} stages; {} ranks in {} groups of {}; {}", experiment->name, plan->jobs.size(),
               plan->stage_order.size(), mpi.size(), groups.groups, groups.group_size, environment.describe());
-    log::debug("run", "GPU support: {}", gpu_support_description());
     log::debug("store", "HDF5 {} thread-safe; store calls are serialised on one process-wide lock",
                hdf5::library_threadsafe() ? "is" : "is not");
     for (const auto& stage : plan->empty_stages)
@@ -296,9 +293,8 @@ int run_command(const RunRequest& request) {
     });
   }
   try {
-    auto facts = environment.facts();
-    facts["device"] = device;
-    run_worker_loop({*plan, scheduler_comm.get(), groups, out, device, facts, experiment->run.job_timeout});
+    run_worker_loop({*plan, scheduler_comm.get(), groups, out, environment.local_rank, environment.facts(),
+                     experiment->run.job_timeout});
   } catch (const std::exception& error) {
     log::error("worker", "{}; aborting the run (finished jobs are kept)", error.what());
     MPI_Abort(MPI_COMM_WORLD, static_cast<int>(ExitCode::aborted));

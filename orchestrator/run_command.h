@@ -16,7 +16,6 @@ struct RunRequest {
   ExperimentOptions options;
   std::string out;  // empty: [run] out, else runs/<experiment name>
   bool verbose = false;
-  std::string compute_threads;  // how this process computes (use_available_cpus), for the log
 };
 
 int run_command(const RunRequest& request);

@@ -11,9 +11,9 @@
 #include "core/shard_writer.h"
 #include "core/stop_request.h"
 #include "core/text.h"
+#include "orchestrator/job_runners.h"
 #include "orchestrator/messages.h"
 #include "orchestrator/mpi_session.h"
-#include "workers/jobs/job_kind.h"
 
 namespace tunegrid {
 
@@ -53,7 +53,8 @@ class ProgressForwarder {
   Clock::time_point phase_start_, last_sent_;
 };
 
-JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispatch_seconds, std::int64_t& notes_sent) {
+JobReport execute(const WorkerSetup& setup, JobRunners& runners, const JobOrder& order, double dispatch_seconds,
+                  std::int64_t& notes_sent) {
   const Job& job = setup.plan.jobs.at(static_cast<std::size_t>(order.job));
   const RankGroups& groups = setup.groups;
   JobContext context(job);
@@ -61,7 +62,6 @@ JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispat
   context.group = groups.comm;
   context.group_rank = groups.group_rank;
   context.group_size = groups.group_size;
-  context.device = setup.device;
   context.artifacts = setup.store / "artifacts" / job.id;
   for (const std::size_t need : job.needs) {
     const Job& upstream = setup.plan.jobs.at(need);
@@ -86,11 +86,9 @@ JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispat
   std::optional<ProgressForwarder> progress;
   if (groups.leader()) progress.emplace(setup.scheduler_comm, order.job, notes_sent);
   try {
-    const JobKind* kind = find_job_kind(job.kind);
-    if (!kind) throw std::runtime_error("unknown job kind " + job.kind);
     log::debug("worker", "job {} {} [{}] attempt {} starts", job.id, job.kind, job.coordinates_text(), order.attempt);
     JobDeadline deadline(setup.job_timeout);
-    kind->run(context);
+    runners.run(context);
   } catch (const Preempted& stop) {
     ok = false;
     preempted = true;
@@ -138,6 +136,7 @@ JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispat
   }
   if (ok || order.last_attempt) {
     header.finished_at = utc_timestamp_now();
+    header.environment["device"] = context.device;
     header.status = ok ? JobStatus::done : JobStatus::failed;
     header.error = error;
     context.outputs.timings["total"] = seconds;
@@ -159,6 +158,7 @@ JobReport execute(const WorkerSetup& setup, const JobOrder& order, double dispat
 
 void run_worker_loop(const WorkerSetup& setup) {
   const RankGroups& groups = setup.groups;
+  JobRunners runners(setup.local_rank);
   JobReport last;
   std::int64_t notes_sent = 0;
   while (true) {
@@ -176,7 +176,7 @@ void run_worker_loop(const WorkerSetup& setup) {
     if (groups.group_size > 1) broadcast_bytes(groups.comm, bytes);
     const JobOrder order = decode_order(bytes);
     if (order.stop) break;
-    last = execute(setup, order, dispatch_seconds, notes_sent);
+    last = execute(setup, runners, order, dispatch_seconds, notes_sent);
   }
 }
 

@@ -21,8 +21,8 @@ struct WorkerSetup {
   MPI_Comm scheduler_comm;  // to world rank 0's scheduler
   const RankGroups& groups;
   std::filesystem::path store;
-  std::string device;
-  std::map<std::string, std::string> environment;  // recorded in shards
+  int local_rank = 0;                              // picks this rank's GPU (job_runners.h)
+  std::map<std::string, std::string> environment;  // recorded in shards, with the job's device
   double job_timeout = 0;                          // seconds ([run] job_timeout; 0: none)
 };
 

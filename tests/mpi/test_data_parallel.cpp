@@ -13,7 +13,6 @@
 
 #include <ATen/ATen.h>
 
-#include "core/blas_threads.h"
 #include "workers/methods/dreambooth.h"
 #include "workers/methods/lora.h"
 #include "workers/methods/training_loop.h"
@@ -22,6 +21,7 @@
 #include "workers/parallel/compute_threads.h"
 #include "workers/parallel/data_parallel.h"
 #include "workers/parallel/devices.h"
+#include "workers/parallel/torch_libraries.h"
 
 using namespace tunegrid;
 
@@ -121,7 +121,7 @@ void check_two_ranks_equal_one(const std::string& method_name) {
 
 boost::test_tools::assertion_result gpu_present(boost::unit_test::test_unit_id) {
   boost::test_tools::assertion_result result(visible_gpu_count() > 0);
-  result.message() << "no GPU visible (" << gpu_support_description() << "): the NCCL backend is not exercised";
+  result.message() << "no GPU visible (" << describe_torch_libraries() << "): the NCCL backend is not exercised";
   return result;
 }
 
@@ -214,7 +214,6 @@ BOOST_AUTO_TEST_SUITE_END()
 
 int main(int argc, char* argv[]) {
   MPI_Init(&argc, &argv);
-  use_single_threaded_blas();
   use_available_cpus();
   int size = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &size);

@@ -1,6 +1,6 @@
 // compute_threads_fixture.cpp — test executables that link the workers compute like
-// `tunegrid` does (workers/parallel/compute_threads.h): libtorch on the allowed CPUs,
-// OpenBLAS on one thread. Added by tests/CMakeLists.txt to every such executable.
+// `tunegrid` does (workers/parallel/compute_threads.h): libtorch on the allowed CPUs. Added
+// by tests/CMakeLists.txt to every such executable.
 #include <boost/test/unit_test.hpp>
 
 #include "workers/parallel/compute_threads.h"

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 
@@ -13,9 +14,11 @@
 #include "core/plan.h"
 #include "tests/input_error.h"
 #include "workers/jobs/job_kind.h"
+#include "workers/jobs/job_specs.h"
 #include "workers/jobs/upstream_artifacts.h"
 #include "workers/models/weights.h"
 #include "workers/parallel/devices.h"
+#include "workers/parallel/torch_libraries.h"
 
 using namespace tunegrid;
 
@@ -29,7 +32,7 @@ Plan plan_of(const std::string& text) {
 struct GpuPresent {
   boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
     boost::test_tools::assertion_result result(visible_gpu_count() > 0);
-    result.message() << "no GPU visible (" << gpu_support_description() << ")";
+    result.message() << "no GPU visible (" << describe_torch_libraries() << ")";
     return result;
   }
 };
@@ -119,8 +122,51 @@ BOOST_AUTO_TEST_CASE(upstream_artifacts_needs_exactly_one_job_of_the_stage) {
   BOOST_TEST(two.find("merge y: this job needs 2 job(s) of stage 'ti'") != std::string::npos, two);
 }
 
+// The libraries loaded are the pinned ones the build compiled against, from the build's wheel
+// (issue #21): not a libtorch or NCCL found elsewhere on the library path.
+BOOST_AUTO_TEST_CASE(loads_the_pinned_libtorch_and_nccl) {
+  std::ifstream pins(std::string(TUNEGRID_SOURCE_DIR) + "/cluster/libtorch-requirements.txt");
+  std::string line, pinned;
+  while (std::getline(pins, line))
+    if (line.rfind("torch==", 0) == 0) pinned = line.substr(7);
+  BOOST_TEST_REQUIRE(!pinned.empty());
+  BOOST_CHECK_NO_THROW(check_torch_library_versions());
+  bool nccl_seen = false;
+  for (const LibraryVersion& library : torch_library_versions()) {
+    BOOST_TEST_INFO(library.name << " " << library.loaded << " from " << library.file);
+    if (library.name == "libtorch") {
+      BOOST_TEST(library.loaded == pinned);
+      BOOST_TEST(library.file == std::filesystem::weakly_canonical(TUNEGRID_TORCH_LIB_DIR "/libtorch_cpu.so").string());
+    }
+#ifdef TUNEGRID_WITH_NCCL
+    if (library.name == "NCCL") {
+      nccl_seen = true;
+      BOOST_TEST(library.file == std::filesystem::weakly_canonical(TUNEGRID_NCCL_LIB_DIR "/libnccl.so.2").string());
+    }
+#endif
+  }
+#ifdef TUNEGRID_WITH_NCCL
+  BOOST_TEST(nccl_seen);
+#endif
+}
+
+BOOST_AUTO_TEST_CASE(a_library_other_than_the_builds_is_refused) {
+  const std::vector<LibraryVersion> versions = {{"libtorch", "2.15.0", "2.15.0", "/venv/torch/lib/libtorch_cpu.so"},
+                                                {"cuDNN", "9.26.0", "9.27.0", "", false},
+                                                {"NCCL", "2.30.7", "2.28.9", "/usr/local/cuda/lib/libnccl.so.2"}};
+  try {
+    check_library_versions(versions);
+    BOOST_FAIL("expected the NCCL 2.28.9 to be refused");
+  } catch (const std::runtime_error& error) {
+    BOOST_TEST(std::string(error.what()).find("this process loaded NCCL 2.28.9 from /usr/local/cuda/lib/libnccl.so.2, "
+                                              "but tunegrid was built against NCCL 2.30.7") == 0,
+               error.what());
+  }
+  BOOST_CHECK_NO_THROW(check_library_versions({versions[0], versions[1]}));  // cuDNN is libtorch's business
+}
+
 BOOST_AUTO_TEST_CASE(cpu_when_no_gpu_is_visible) {
-  std::cout << "GPU support: " << gpu_support_description() << "\n";
+  std::cout << describe_torch_libraries();
   if (visible_gpu_count() == 0) {
     BOOST_TEST(device_for_local_rank(0) == "cpu");
     BOOST_TEST(device_for_local_rank(5) == "cpu");

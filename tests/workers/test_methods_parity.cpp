@@ -2,9 +2,8 @@
 // tunegrid with the outputs diffusers computes (fixtures: tests/reference/make_finetune_fixtures.py):
 // a peft/diffusers LoRA (pytorch_lora_weights.safetensors), a kohya-ss LoRA with alpha, a
 // LoRA on the UNet and the text encoder (peft keys; the text encoder's also in kohya-ss keys)
-// and a diffusers textual-inversion embedding. (AUTOMATIC1111 .pt embeddings written by Python's
-// torch.save use the SETITEM pickle opcode, which libtorch 1.13's unpickler lacks: only .pt
-// files written by libtorch, such as tunegrid's own, are read so far.)
+// and a diffusers textual-inversion embedding (AUTOMATIC1111 .pt files: files_people_bring_draw_
+// diffusers_images below and core/test_torch_pickle.cpp).
 #include <boost/test/unit_test.hpp>
 
 #include <ATen/ATen.h>

@@ -2,6 +2,7 @@
 #include "workers/builtin/pretrain_recipe.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/errors.h"
 #include "core/text.h"

@@ -12,19 +12,9 @@
 #include "core/shard.h"
 #include "workers/diffusion/sampling_scheduler.h"
 #include "workers/models/stable_diffusion.h"
+#include "workers/diffusion/txt2img_options.h"
 
 namespace tunegrid {
-
-struct Txt2ImgOptions {
-  std::string prompt;
-  std::string negative_prompt;  // "" is diffusers' default unconditional prompt
-  int steps = 25;
-  double guidance = 7.5;
-  std::uint64_t seed = 0;
-  std::string sampler = "ddim";  // "ddim" | "euler" | "ddpm"
-  int num_images = 1;
-  int height = 0, width = 0;     // 0: the model's default size
-};
 
 // [N, 77, hidden] last hidden states of the text encoder for each prompt.
 at::Tensor encode_prompts(StableDiffusion& model, const std::vector<std::string>& prompts);

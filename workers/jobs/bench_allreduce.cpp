@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "workers/jobs/job_kind.h"
+#include "workers/jobs/job_specs.h"
 #include "workers/parallel/communicator.h"
 #include "workers/parallel/data_parallel.h"
 
@@ -54,15 +55,7 @@ void run_allreduce(JobContext& context) {
 
 JobKind bench_allreduce_kind() {
   JobKind kind;
-  kind.spec.name = "bench.allreduce";
-  kind.spec.doc = "All-reduce bandwidth over the job's group (nccl-tests' algbw and busbw) per message size.";
-  Value::List sizes;
-  for (std::int64_t bytes = 1024; bytes <= (256ll << 20); bytes *= 4) sizes.push_back(Value(bytes));
-  kind.spec.params = {
-      {"sizes", ParamType::integer_list, Value(sizes), "message sizes in bytes (float32 elements)", 4.0, {}},
-      {"iterations", ParamType::integer, Value(20), "timed all-reduces per size (the median counts)", 1.0, {}},
-      {"warmup", ParamType::integer, Value(3), "untimed all-reduces per size first", 0.0, {}},
-  };
+  kind.spec = bench_allreduce_spec();
   kind.run = run_allreduce;
   return kind;
 }

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "workers/jobs/job_kind.h"
+#include "workers/jobs/job_specs.h"
 #include "workers/jobs/thread_count_guard.h"
 
 namespace tunegrid {
@@ -33,8 +34,7 @@ void run_matmul(JobContext& context) {
   const at::Device device(context.device);
   if (dtype == "float16" && device.is_cpu())
     throw std::runtime_error("bench.matmul: float16 matrix products need a GPU; use float32, float64 or bfloat16 on CPU");
-  // A matrix product alone keeps both pools busy without contention: OpenBLAS gets `threads` too.
-  const ThreadCountGuard thread_guard(threads, threads);
+  const ThreadCountGuard thread_guard(threads);
   const auto options = at::TensorOptions().dtype(scalar_type(dtype)).device(device);
   at::manual_seed(static_cast<std::uint64_t>(job.param("seed").as_integer()));
 
@@ -56,25 +56,13 @@ void run_matmul(JobContext& context) {
     context.outputs.timings[fmt::format("matmul_{}", n)] = best;
   }
   context.outputs.metrics["threads"] = at::get_num_threads();
-  if (const int blas = blas_threads(); blas > 0) context.outputs.metrics["blas_threads"] = blas;
 }
 
 }  // namespace
 
 JobKind bench_matmul_kind() {
   JobKind kind;
-  kind.spec.name = "bench.matmul";
-  kind.spec.doc = "Times libtorch matrix products; records GFLOP/s per size.";
-  kind.spec.params = {
-      {"sizes", ParamType::integer_list, Value(Value::List{Value(128), Value(256), Value(512)}),
-       "square matrix sizes n (n×n · n×n)", 1.0, {}},
-      {"dtype", ParamType::string, Value("float32"), "element type", std::nullopt,
-       {"float32", "float64", "bfloat16", "float16"}},
-      {"repeats", ParamType::integer, Value(5), "timed products per size (the best counts)", 1.0, {}},
-      {"warmup", ParamType::integer, Value(1), "untimed products per size first", 0.0, {}},
-      {"threads", ParamType::integer, Value(0), "intra-op threads (0: leave libtorch's setting)", 0.0, {}},
-      {"seed", ParamType::integer, Value(0), "seed of the random matrices", 0.0, {}},
-  };
+  kind.spec = bench_matmul_spec();
   kind.run = run_matmul;
   return kind;
 }

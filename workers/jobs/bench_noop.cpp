@@ -1,7 +1,8 @@
 // bench_noop.cpp — `bench.noop`: does nothing, so a run of them measures the scheduler's
 // own cost (dispatch, shard writing). Two parameters make it a test double for the
 // scheduler's fault handling: `sleep_ms` holds the job for a while (kill tests),
-// `fail_attempts` makes its first N attempts throw (retry tests).
+// `fail_attempts` makes its first N attempts throw (retry tests). No torch: a run of them never
+// loads libtorch.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -9,27 +10,29 @@
 #include <thread>
 
 #include "workers/jobs/job_kind.h"
+#include "workers/jobs/job_specs.h"
 
 namespace tunegrid {
 
-JobKind bench_noop_kind() {
-  JobKind kind;
-  kind.spec.name = "bench.noop";
-  kind.spec.doc = "Does nothing; measures scheduler overhead.";
-  kind.spec.params = {
+KindSpec bench_noop_spec() {
+  KindSpec spec;
+  spec.name = "bench.noop";
+  spec.doc = "Does nothing; measures scheduler overhead.";
+  spec.params = {
       {"sleep_ms", ParamType::number, Value(0.0), "milliseconds to sleep before finishing (at most a day)", 0.0, {},
        86400000.0},
       {"fail_attempts", ParamType::integer, Value(0), "the first N attempts throw (tests retries)", 0.0, {}},
   };
-  kind.run = [](JobContext& context) {
-    const double sleep_ms = context.job.param("sleep_ms").as_number();
-    const auto fail_attempts = context.job.param("fail_attempts").as_integer();
-    if (sleep_ms > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(sleep_ms));
-    if (context.attempt <= fail_attempts)
-      throw std::runtime_error(fmt::format("bench.noop: attempt {} fails on purpose (fail_attempts = {})",
-                                           context.attempt, fail_attempts));
-  };
-  return kind;
+  return spec;
+}
+
+void run_bench_noop(JobContext& context) {
+  const double sleep_ms = context.job.param("sleep_ms").as_number();
+  const auto fail_attempts = context.job.param("fail_attempts").as_integer();
+  if (sleep_ms > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(sleep_ms));
+  if (context.attempt <= fail_attempts)
+    throw std::runtime_error(
+        fmt::format("bench.noop: attempt {} fails on purpose (fail_attempts = {})", context.attempt, fail_attempts));
 }
 
 }  // namespace tunegrid

@@ -25,6 +25,7 @@
 
 #include "core/stopwatch.h"
 #include "workers/jobs/job_kind.h"
+#include "workers/jobs/job_specs.h"
 #include "workers/jobs/thread_count_guard.h"
 #include "workers/models/unet_2d_condition.h"
 
@@ -75,8 +76,7 @@ void run_unet_step(JobContext& context) {
   const auto batch = job.param("batch").as_integer();
   const auto steps = job.param("steps").as_integer();
   const auto warmup = job.param("warmup").as_integer();
-  // libtorch's threads only: OpenBLAS stays on the process-wide setting (core/blas_threads.h).
-  const ThreadCountGuard thread_guard(job.param("threads").as_integer(), 0);
+  const ThreadCountGuard thread_guard(job.param("threads").as_integer());
   const at::Device device(context.device);
   const bool synchronize = !device.is_cpu();
 
@@ -125,7 +125,6 @@ void run_unet_step(JobContext& context) {
   context.outputs.metrics["params"] = static_cast<double>(params);
   context.outputs.metrics["latent_size"] = static_cast<double>(latent);
   context.outputs.metrics["threads"] = at::get_num_threads();
-  if (const int blas = blas_threads(); blas > 0) context.outputs.metrics["blas_threads"] = blas;
   context.outputs.timings["forward"] = median(forward_s);
   context.outputs.timings["backward"] = median(backward_s);
   context.outputs.timings["optimizer"] = median(optimizer_s);
@@ -136,19 +135,7 @@ void run_unet_step(JobContext& context) {
 
 JobKind bench_unet_step_kind() {
   JobKind kind;
-  kind.spec.name = "bench.unet_step";
-  kind.spec.doc = "Times a UNet training step (forward, MSE loss, backward, AdamW); records step_ms.";
-  kind.spec.params = {
-      {"config", ParamType::string, Value("tiny"),
-       "tiny: the tiny-sd fixture UNet (16, 32); small: block_out_channels (64, 128, 256)", std::nullopt,
-       {"tiny", "small"}},
-      {"batch", ParamType::integer, Value(1), "latents per step", 1.0, {}},
-      {"latent_size", ParamType::integer, Value(0), "latent height and width (0: 16 for tiny, 32 for small)", 0.0, {}},
-      {"steps", ParamType::integer, Value(10), "timed steps (the median counts)", 1.0, {}},
-      {"warmup", ParamType::integer, Value(2), "untimed steps first", 0.0, {}},
-      {"threads", ParamType::integer, Value(0), "intra-op threads (0: leave libtorch's setting)", 0.0, {}},
-      {"seed", ParamType::integer, Value(0), "seed of the weights and the random batch", 0.0, {}},
-  };
+  kind.spec = bench_unet_step_spec();
   kind.run = run_unet_step;
   return kind;
 }

@@ -19,6 +19,7 @@
 #include "workers/eval/metric_names.h"
 #include "workers/eval/zero_shot.h"
 #include "workers/jobs/job_kind.h"
+#include "workers/jobs/job_specs.h"
 #include "workers/models/conv_classifier.h"
 
 namespace tunegrid {
@@ -89,17 +90,7 @@ void run_evaluate_classifier(JobContext& context) {
 
 JobKind evaluate_classifier_kind() {
   JobKind kind;
-  kind.spec.name = "evaluate.classifier";
-  kind.spec.doc = "Top-1 accuracy of a classifier (conv classifier or zero-shot CLIP) on labelled builtin images.";
-  kind.spec.params = {
-      {"classifier", ParamType::string, Value("builtin:scene-oracle"),
-       "conv classifier folder, or a CLIP folder for zero-shot", std::nullopt, {}},
-      {"data", ParamType::string, Value("builtin:scenes?count=600&seed=77"), "labelled test images (data reference)",
-       std::nullopt, {}},
-      {"label", ParamType::string, Value("style"), "the label to predict", std::nullopt,
-       {"style", "disaster", "terrain", "time", "class"}},
-      {"size", ParamType::integer, Value(32), "image size", 16.0, {}},
-  };
+  kind.spec = evaluate_classifier_spec();
   kind.run = run_evaluate_classifier;
   return kind;
 }

@@ -1,12 +1,12 @@
 // external_adapter_params.h — the `loras` and `embeddings` parameters, declared once for every
 // kind that takes them (sample, the finetune.* kinds): lists of "FILE[:SCALE]" and
-// "FILE[:TOKEN]" (workers/methods/external_adapters.h), read from a job into references.
+// "FILE[:TOKEN]" (workers/methods/external_adapters.h), read from a job into references. No torch.
 #pragma once
 #include <vector>
 
 #include "core/kind_spec.h"
 #include "core/plan.h"
-#include "workers/methods/external_adapters.h"
+#include "workers/methods/adapter_reference.h"
 
 namespace tunegrid {
 

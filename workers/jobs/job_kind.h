@@ -36,13 +36,17 @@ struct JobKind {
   std::function<void(JobContext&)> run;
 };
 
-// Every job kind tunegrid knows, in name order.
+// Every job kind tunegrid knows, in name order, with its runner (job_specs.h has the specs
+// alone, without libtorch). In libtunegrid_torch.so.
 const std::vector<JobKind>& job_kinds();
 const JobKind* find_job_kind(const std::string& name);
-KindCatalog kind_catalog();
+
+// The kinds whose runners need no libtorch (a scheduler benchmark never loads it); in the
+// torch-free library, so that the `tunegrid` program runs them itself.
+const std::vector<JobKind>& torch_free_job_kinds();
+void run_bench_noop(JobContext& context);
 
 // Kinds, one file each (job_registry.cpp lists them).
-JobKind bench_noop_kind();
 JobKind bench_allreduce_kind();
 JobKind bench_matmul_kind();
 JobKind bench_unet_step_kind();

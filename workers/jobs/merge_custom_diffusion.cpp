@@ -20,6 +20,7 @@
 #include "workers/data/data_reference.h"
 #include "workers/diffusion/txt2img_pipeline.h"
 #include "workers/jobs/job_kind.h"
+#include "workers/jobs/job_specs.h"
 #include "workers/jobs/upstream_artifacts.h"
 #include "workers/methods/custom_diffusion.h"
 #include "workers/methods/custom_diffusion_merge.h"
@@ -162,16 +163,7 @@ void run_merge(JobContext& context) {
 
 JobKind merge_custom_diffusion_kind() {
   JobKind kind;
-  kind.spec.name = "merge.custom_diffusion";
-  kind.spec.doc = "Custom Diffusion's closed-form merge of several single-concept results.";
-  kind.spec.params = {
-      {"concepts", ParamType::string_list, Value(Value::List{}), "finetune.custom_diffusion stages to merge (>= 2)",
-       std::nullopt, {}},
-      {"regularization_data", ParamType::string, Value("builtin:scenes?count=200&seed=5"),
-       "data whose captions give the regularization features", std::nullopt, {}},
-      {"target_prompts", ParamType::string_list, Value(Value::List{Value("photo of a {}"), Value("a {}")}),
-       "prompts whose features each concept must keep ({} is the concept)", std::nullopt, {}},
-  };
+  kind.spec = merge_custom_diffusion_spec();
   kind.run = run_merge;
   return kind;
 }

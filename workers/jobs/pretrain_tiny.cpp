@@ -10,21 +10,15 @@
 #include "workers/builtin/builtin_models.h"
 #include "workers/builtin/pretrain_tiny_models.h"
 #include "workers/jobs/job_kind.h"
+#include "workers/jobs/job_specs.h"
 
 namespace tunegrid {
 
 namespace {
 
-JobKind pretrain_kind(const std::string& name, BuiltinModel model, const std::string& doc) {
+JobKind pretrain_kind(KindSpec spec, BuiltinModel model) {
   JobKind kind;
-  kind.spec.name = name;
-  kind.spec.doc = doc;
-  kind.spec.params = {
-      {"recipe", ParamType::string, Value("default"), "pretraining recipe: default (builtin:*), long (the UNet 3x longer) or test (tiny budgets)",
-       std::nullopt, pretrain_recipe_names()},
-      {"seed", ParamType::integer, Value(0),
-       "pretraining seed (data draws and initialisation): the models builtin:<model>?seed=N names", 0.0, {}},
-  };
+  kind.spec = std::move(spec);
   kind.run = [model](JobContext& context) {
     PretrainRecipe recipe = pretrain_recipe(context.job.param("recipe").as_string());
     recipe.seed = static_cast<std::uint64_t>(context.job.param("seed").as_integer());
@@ -42,20 +36,9 @@ JobKind pretrain_kind(const std::string& name, BuiltinModel model, const std::st
 
 }  // namespace
 
-JobKind pretrain_clip_kind() {
-  return pretrain_kind("pretrain.clip", BuiltinModel::tiny_clip,
-                       "Builds builtin:tiny-clip (contrastive text + vision on scene and aerial captions).");
-}
-JobKind pretrain_vae_kind() {
-  return pretrain_kind("pretrain.vae", BuiltinModel::tiny_vae, "Builds builtin:tiny-vae (AutoencoderKL, f = 4).");
-}
-JobKind pretrain_unet_kind() {
-  return pretrain_kind("pretrain.unet", BuiltinModel::tiny_sd,
-                       "Builds builtin:tiny-sd (latent UNet on the frozen tiny CLIP, scenes without hanok + aerial).");
-}
-JobKind pretrain_oracle_kind() {
-  return pretrain_kind("pretrain.oracle", BuiltinModel::scene_oracle,
-                       "Builds builtin:scene-oracle (style and disaster classifier of the scene world).");
-}
+JobKind pretrain_clip_kind() { return pretrain_kind(pretrain_clip_spec(), BuiltinModel::tiny_clip); }
+JobKind pretrain_vae_kind() { return pretrain_kind(pretrain_vae_spec(), BuiltinModel::tiny_vae); }
+JobKind pretrain_unet_kind() { return pretrain_kind(pretrain_unet_spec(), BuiltinModel::tiny_sd); }
+JobKind pretrain_oracle_kind() { return pretrain_kind(pretrain_oracle_spec(), BuiltinModel::scene_oracle); }
 
 }  // namespace tunegrid

@@ -1,7 +1,7 @@
 // adamw.h — AdamW (Loshchilov & Hutter 2019) over named tensors, step for step what
 // torch.optim.AdamW (single-tensor path, amsgrad off) computes, with its state exposed by
 // name so a fine-tuning checkpoint can store and restore it exactly (libtorch's optimizer
-// state is keyed by tensor address and its serialization differs between 1.13 and 2.x).
+// state is keyed by tensor address and its serialization differs between libtorch versions).
 // Tensors without a gradient at a step are skipped, as torch does.
 #pragma once
 #include <map>

@@ -9,31 +9,16 @@
 //   FILE[:TOKEN]  an embedding file (textual_inversion.h's read_embedding_file) added under
 //                 TOKEN, by default the token(s) AUTOMATIC1111 or diffusers would use; a
 //                 prompt's token then stands for all its vectors ("hanok" -> "hanok hanok_1").
-// A ':' splits off SCALE or TOKEN only when what precedes it is an existing file, so paths
-// with ':' still work.
 #pragma once
 #include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "workers/methods/adapter_reference.h"
 #include "workers/models/stable_diffusion.h"
 
 namespace tunegrid {
-
-struct LoRAReference {
-  std::filesystem::path file;
-  double scale = 1.0;
-};
-
-struct EmbeddingReference {
-  std::filesystem::path file;
-  std::string token;  // empty: default_embedding_tokens
-};
-
-// InputError naming `what` (e.g. "--lora") for a missing file or a scale that is no number.
-LoRAReference parse_lora_reference(const std::string& text, const std::string& what);
-EmbeddingReference parse_embedding_reference(const std::string& text, const std::string& what);
 
 // What the files did to the model: how a prompt's words expand (token -> "token token_1"),
 // and one line per file for the log.

@@ -3,6 +3,7 @@
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <functional>
@@ -101,16 +102,6 @@ void check_targets(const std::vector<std::string>& targets, const std::vector<st
 
 const char* lora_component_name(LoRAComponent component) {
   return component == LoRAComponent::unet ? "unet" : "text_encoder";
-}
-
-const std::vector<std::string>& lora_target_names() {
-  static const std::vector<std::string> names = {"to_q", "to_k", "to_v", "to_out.0"};
-  return names;
-}
-
-const std::vector<std::string>& lora_text_encoder_target_names() {
-  static const std::vector<std::string> names = {"q_proj", "k_proj", "v_proj", "out_proj"};
-  return names;
 }
 
 std::vector<std::string> lora_modules(StableDiffusion& model, LoRAComponent component) {

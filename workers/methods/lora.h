@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "workers/methods/finetune_method.h"
+#include "workers/methods/lora_target_names.h"
 
 namespace tunegrid {
 
@@ -33,10 +34,6 @@ struct LoRAConfig {
 enum class LoRAComponent { unet, text_encoder };
 const char* lora_component_name(LoRAComponent component);
 
-// The projections LoRA can adapt, as peft names them: the UNet attention's (to_q, to_k,
-// to_v, to_out.0) and the text encoder's CLIPAttention's (q_proj, k_proj, v_proj, out_proj).
-const std::vector<std::string>& lora_target_names();
-const std::vector<std::string>& lora_text_encoder_target_names();
 
 // Every module path of `component` LoRA can adapt, sorted: UNet
 // "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q", text encoder

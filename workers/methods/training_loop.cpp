@@ -3,6 +3,7 @@
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <cmath>
@@ -410,8 +411,9 @@ FineTuneRun run_finetune(StableDiffusion& model, FineTuneMethod& method, const F
       }
       if (ranks > 1) value = group_sum(*settings.communicator, value);
       if (!std::isfinite(value))
-        throw std::runtime_error(fmt::format("{}: the loss is {} at step {} (micro-step {}); stopping", what, value,
-                                             step + 1, micro + 1));
+        throw std::runtime_error(fmt::format("{}: the loss is {} at step {} (micro-step {}); stopping", what,
+                                             std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf", step + 1,
+                                             micro + 1));
       step_loss += value / settings.gradient_accumulation;
     }
     if (ranks > 1) all_reduce_gradients(trainable, *group, ReduceOp::sum, settings.bucket_bytes);

@@ -17,6 +17,7 @@
 #include "core/shard.h"
 #include "workers/data/rng.h"
 #include "workers/models/stable_diffusion.h"
+#include "workers/methods/prompt_templates.h"
 
 namespace tunegrid {
 
@@ -39,8 +40,6 @@ struct TrainingSet {
   int size() const { return images.count; }
 };
 
-// Templates of diffusers' textual_inversion.py (imagenet_templates_small): "a photo of a {}", ...
-const std::vector<std::string>& object_prompt_templates();
 
 // Loads, checks and encodes; `what` names the job for messages.
 TrainingSet make_training_set(StableDiffusion& model, const TrainingSetOptions& options, const std::string& what);

@@ -1,7 +1,6 @@
 // transformer_2d.cpp — see transformer_2d.h.
 #include "workers/models/transformer_2d.h"
 
-#include <cmath>
 
 #include <torch/version.h>
 
@@ -44,15 +43,8 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const at::Tensor& context
   q = q.view({batch, queries, heads, head_dim}).transpose(1, 2);  // [B, h, N, d]
   k = k.view({batch, keys, heads, head_dim}).transpose(1, 2);     // [B, h, M, d]
   v = v.view({batch, keys, heads, head_dim}).transpose(1, 2);     // [B, h, M, d]
-#if TORCH_VERSION_MAJOR >= 2
-  // libtorch 2.x: the fused kernel diffusers uses too (no [B, h, N, M] score tensor kept).
+  // The fused kernel diffusers uses too (no [B, h, N, M] score tensor kept).
   at::Tensor out = at::scaled_dot_product_attention(q, k, v);  // [B, h, N, d]
-#else
-  // Scaling q ([B, h, N, d]) instead of the scores ([B, h, N, M]) saves a pass over the
-  // largest tensor; the values agree with diffusers to fp32 rounding.
-  const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
-  at::Tensor out = at::matmul(at::softmax(at::matmul(q * scale, k.transpose(-1, -2)), -1), v);  // [B, h, N, d]
-#endif
   out = out.transpose(1, 2).reshape({batch, queries, inner});  // [B, N, inner]
   if (to_out_delta) return out_projection->forward(out) + to_out_delta(out);
   return out_projection->forward(out);

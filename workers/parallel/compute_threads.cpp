@@ -10,8 +10,6 @@
 #include <string_view>
 #include <thread>
 
-#include "core/blas_threads.h"
-
 namespace tunegrid {
 
 namespace {
@@ -34,9 +32,8 @@ int ranks_on_this_node() {
 }  // namespace
 
 std::string use_available_cpus() {
-  const std::string blas = use_single_threaded_blas();
   if (const char* env = std::getenv("OMP_NUM_THREADS"); env && *env)
-    return fmt::format("libtorch on {} thread(s) (OMP_NUM_THREADS={}); {}", at::get_num_threads(), env, blas);
+    return fmt::format("libtorch on {} thread(s) (OMP_NUM_THREADS={})", at::get_num_threads(), env);
   cpu_set_t set;
   CPU_ZERO(&set);
   int allowed = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 0;
@@ -47,8 +44,7 @@ std::string use_available_cpus() {
   // Unbound ranks all see the whole machine: share it instead of oversubscribing it.
   if (ranks > 1 && allowed >= machine) threads = std::max(1, allowed / ranks);
   at::set_num_threads(threads);
-  return fmt::format("libtorch on {} thread(s) ({} CPU(s) allowed, {} rank(s) on this node); {}", threads, allowed,
-                     ranks, blas);
+  return fmt::format("libtorch on {} thread(s) ({} CPU(s) allowed, {} rank(s) on this node)", threads, allowed, ranks);
 }
 
 }  // namespace tunegrid

@@ -1,6 +1,6 @@
 // devices.h — which device a rank computes on: the local rank modulo the visible GPUs
-// (issue #7), or the CPU when there are none. The GPU side (CUDA runtime, NCCL) is compiled
-// only with TUNEGRID_WITH_NCCL and never entered when no GPU is present.
+// (issue #7), or the CPU when there are none. The GPU side (CUDA runtime) is compiled only
+// with TUNEGRID_WITH_NCCL and never entered when no GPU is present.
 #pragma once
 #include <string>
 
@@ -10,11 +10,5 @@ int visible_gpu_count();
 
 // "cuda:<local_rank % gpus>" when GPUs are visible and libtorch was built with CUDA, else "cpu".
 std::string device_for_local_rank(int local_rank);
-
-// e.g. "CUDA runtime 13000, NCCL 2.27.7, 0 GPUs visible" or "built without GPU support".
-std::string gpu_support_description();
-
-// The libtorch this binary was built against, e.g. "libtorch 1.13.1 (CPU only)".
-std::string libtorch_description();
 
 }  // namespace tunegrid

@@ -1,8 +1,7 @@
 // nccl_communicator.cpp — the NCCL backend of communicator.h (CUDA tensors), compiled with
 // TUNEGRID_WITH_NCCL. The ncclUniqueId is made on the group's rank 0 and broadcast over the
 // group's MPI communicator; ncclCommInitRank joins the clique. Collectives run on the current
-// stream (libtorch's, when it was built with CUDA — TUNEGRID_TORCH_CUDA — else the legacy
-// default stream, which orders against all other work), and each waits for its stream while
+// stream of libtorch's CUDA device, and each waits for its stream while
 // polling ncclCommGetAsyncError: an asynchronous error (a peer died, a network failure) or a
 // wait longer than TUNEGRID_NCCL_TIMEOUT seconds (default 600) aborts the communicator with
 // ncclCommAbort and throws, so the job fails instead of hanging.
@@ -16,9 +15,7 @@
 #include <cstdlib>
 #include <thread>
 
-#ifdef TUNEGRID_TORCH_CUDA
 #include <c10/cuda/CUDAStream.h>
-#endif
 
 #include "workers/parallel/communicator.h"
 
@@ -96,11 +93,7 @@ class NCCLCommunicator : public Communicator {
 
  private:
   cudaStream_t stream() const {
-#ifdef TUNEGRID_TORCH_CUDA
     return c10::cuda::getCurrentCUDAStream(static_cast<c10::DeviceIndex>(device_)).stream();
-#else
-    return cudaStreamLegacy;
-#endif
   }
 
   // Waits for the collective while watching for asynchronous NCCL errors and the timeout.

@@ -2,13 +2,14 @@
 // [--steps N] [--guidance G] [--seed S] [--sampler ddim|euler] [--num N]
 // [--lora FILE[:SCALE]]... [--embedding FILE[:TOKEN]]... --out x.png`: text to image with a
 // Stable Diffusion folder, with LoRA and embedding files people bring
-// (workers/methods/external_adapters.h); several images are tiled into one PNG.
+// (workers/methods/external_adapters.h); several images are tiled into one PNG. The request is
+// torch-free: the command line fills it, libtunegrid_torch.so runs it (torch_plugin_api.h).
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "workers/diffusion/txt2img_pipeline.h"
+#include "workers/diffusion/txt2img_options.h"
 
 namespace tunegrid {
 

@@ -1,5 +1,5 @@
 // sample_command.cpp — see sample_command.h.
-#include "orchestrator/sample_command.h"
+#include "workers/jobs/sample_command.h"
 
 #include <fmt/format.h>
 
@@ -9,6 +9,7 @@
 #include "core/errors.h"
 #include "core/image_io.h"
 #include "workers/builtin/builtin_models.h"
+#include "workers/diffusion/txt2img_pipeline.h"
 #include "workers/methods/external_adapters.h"
 
 namespace tunegrid {

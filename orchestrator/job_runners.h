@@ -1,0 +1,31 @@
+// job_runners.h — how a rank runs a job of each kind: the torch-free kinds (bench.noop) in the
+// program itself; every other kind from libtunegrid_torch.so (torch_plugin.h), loaded and set
+// up (library versions checked, compute threads, this rank's device) the first time the rank
+// runs one. The load is one-off work (core/job_progress.h): the run's ETA leaves it out.
+#pragma once
+#include <string>
+
+#include "workers/jobs/job_kind.h"
+
+namespace tunegrid {
+
+class JobRunners {
+ public:
+  explicit JobRunners(int local_rank) : local_rank_(local_rank) {}
+
+  // Sets context.device and runs the job. Throws what the job throws, and std::runtime_error
+  // for a kind no library knows or a libtorch that cannot be loaded.
+  void run(JobContext& context);
+
+  // "cpu" or "cuda:N" once libtorch is loaded; "cpu" before.
+  const std::string& device() const { return device_; }
+
+ private:
+  void load_torch();
+
+  int local_rank_;
+  bool torch_loaded_ = false;
+  std::string device_ = "cpu";
+};
+
+}  // namespace tunegrid

@@ -1,0 +1,41 @@
+// pretrain_spec.cpp — the parameters of `pretrain.clip`, `pretrain.vae`, `pretrain.unet` and
+// `pretrain.oracle` (no torch: the command line checks experiment files against them without
+// loading libtorch); the kinds run in pretrain_tiny.cpp.
+#include "workers/builtin/pretrain_recipe.h"
+#include "workers/jobs/job_specs.h"
+
+namespace tunegrid {
+
+namespace {
+
+KindSpec pretrain_spec(const std::string& name, const std::string& doc) {
+  KindSpec spec;
+  spec.name = name;
+  spec.doc = doc;
+  spec.params = {
+      {"recipe", ParamType::string, Value("default"),
+       "pretraining recipe: default (builtin:*), long (the UNet 3x longer) or test (tiny budgets)", std::nullopt,
+       pretrain_recipe_names()},
+      {"seed", ParamType::integer, Value(0),
+       "pretraining seed (data draws and initialisation): the models builtin:<model>?seed=N names", 0.0, {}},
+  };
+  return spec;
+}
+
+}  // namespace
+
+KindSpec pretrain_clip_spec() {
+  return pretrain_spec("pretrain.clip", "Builds builtin:tiny-clip (contrastive text + vision on scene and aerial captions).");
+}
+KindSpec pretrain_vae_spec() {
+  return pretrain_spec("pretrain.vae", "Builds builtin:tiny-vae (AutoencoderKL, f = 4).");
+}
+KindSpec pretrain_unet_spec() {
+  return pretrain_spec("pretrain.unet",
+                       "Builds builtin:tiny-sd (latent UNet on the frozen tiny CLIP, scenes without hanok + aerial).");
+}
+KindSpec pretrain_oracle_spec() {
+  return pretrain_spec("pretrain.oracle", "Builds builtin:scene-oracle (style and disaster classifier of the scene world).");
+}
+
+}  // namespace tunegrid
