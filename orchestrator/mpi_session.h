@@ -40,7 +40,7 @@ class DuplicateComm {
 void check_mpi(int code, const char* expression);
 #define TUNEGRID_MPI(call) ::tunegrid::check_mpi((call), #call)
 
-// Polls cheaply at first, then sleeps longer and longer (up to ~0.13 ms) while nothing comes.
+// Polls cheaply at first, then sleeps longer and longer (up to 2 ms) while nothing comes.
 class PollBackoff {
  public:
   void wait();
