@@ -57,8 +57,6 @@ site_packages=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_pat
 
 [ "${1:-}" = "--no-build" ] && exit 0
 
-# ccache hits across clones of the repository (paths relative to the checkout).
-export CCACHE_BASEDIR="$PWD"
 build_dir=${BUILD_DIR:-build}
 jobs=${JOBS:-$(nproc)}
 configure_args=(-DTUNEGRID_TORCH_DIR="$site_packages/torch")

@@ -4,7 +4,7 @@
 # Imported targets are made here from TUNEGRID_TORCH_DIR instead of calling the wheel's
 # find_package(Torch): that one resolves libtorch.so / libc10.so through the system library
 # path first (Debian's libtorch-dev 1.13 when it is installed) and links the CUDA toolkit's
-# older NCCL (issue #21). Every library below is named by its full path inside the wheel, so
+# older NCCL. Every library below is named by its full path inside the wheel, so
 # the linker records it and CMake's build-tree RPATH finds it at run time, without
 # LD_LIBRARY_PATH. CUDA headers come from the wheel too (never /usr/local/cuda), so that the
 # versions compiled against are the versions loaded.

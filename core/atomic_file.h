@@ -1,4 +1,4 @@
-// atomic_file.h — files that appear whole or not at all (DESIGN.md "Atomic files", after
+// atomic_file.h — files that appear whole or not at all (docs/design.md "Atomic files", after
 // LevelDB's SetCurrentFile): write beside the target under a hidden temporary name, fsync,
 // rename over the target, fsync the directory.
 #pragma once

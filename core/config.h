@@ -1,4 +1,4 @@
-// config.h — loading an experiment file (DESIGN.md "Contracts"; issue #2 "config").
+// config.h — loading an experiment file (docs/experiments-and-store.md).
 //
 // An experiment TOML has these tables:
 //   [experiment]  name, description

@@ -98,6 +98,18 @@ ImageBatch read_png(const std::filesystem::path& path) {
   return image;
 }
 
+ImageBatch image_at(const ImageBatch& batch, std::int64_t index) {
+  ImageBatch one;
+  one.key = batch.key;
+  one.count = 1;
+  one.height = batch.height;
+  one.width = batch.width;
+  const std::size_t bytes = static_cast<std::size_t>(batch.height) * batch.width * 3;
+  one.pixels.assign(batch.pixels.begin() + static_cast<std::ptrdiff_t>(bytes * index),
+                    batch.pixels.begin() + static_cast<std::ptrdiff_t>(bytes * (index + 1)));
+  return one;
+}
+
 ImageBatch make_grid(const ImageBatch& batch, int columns, int gap, std::uint8_t background) {
   if (columns <= 0) columns = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(batch.count))));
   columns = std::max(1, std::min(columns, batch.count));

@@ -30,8 +30,9 @@ struct ParamSpec {
 constexpr std::int64_t kMaxIntegerParam = 2147483647;
 
 struct KindSpec {
-  std::string name;  // e.g. "bench.matmul"
-  std::string doc;
+  std::string name;     // e.g. "bench.matmul"
+  std::string doc;      // one sentence: what a job of this kind does
+  std::string outputs;  // what its shard holds: metrics, timings, loss, images (docs/job-kinds.md)
   std::vector<ParamSpec> params;
 
   const ParamSpec* find(const std::string& param) const;

@@ -1,4 +1,4 @@
-// plan.h — an experiment expanded into its jobs (issue #2 "plan").
+// plan.h — an experiment expanded into its jobs (docs/experiments-and-store.md).
 //
 // Each stage `[jobs.S]` expands over its axes: independent axes form a cartesian product,
 // zipped axes advance together. A job's parameters are the kind's defaults, overridden by

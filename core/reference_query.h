@@ -1,5 +1,5 @@
 // reference_query.h — the `?key=value&key=value` part of a builtin reference
-// (DESIGN.md "Model and data references"): builtin:scenes?style=hanok&count=50 for data,
+// (docs/design.md "Model and data references"): builtin:scenes?style=hanok&count=50 for data,
 // builtin:tiny-sd?recipe=long&seed=1 for models. Parsed strictly: every key must be known
 // (did-you-mean otherwise), given once and with a value; values are checked as they are read.
 // Every error names the reference (`subject`), the key and what was expected.

@@ -1,4 +1,4 @@
-// shard.h — what one finished job leaves in the result store (DESIGN.md "Result store"):
+// shard.h — what one finished job leaves in the result store (docs/experiments-and-store.md):
 // DIR/jobs/<job_id>.h5 with root attributes job_id, kind, status (done|failed), attempt,
 // started_at, finished_at, host, ranks, spec, format_version; /params attributes (the grid
 // coordinates); /metrics/<name> and /timings/<phase> float64 scalars; /loss float32 per

@@ -73,6 +73,12 @@ std::string path_component_problem(std::string_view name) {
   return "";
 }
 
+std::string with_article(const std::string& noun) {
+  if (noun.empty()) return noun;
+  const bool vowel = std::string_view("aeiou").find(noun[0]) != std::string_view::npos;
+  return (vowel ? "an " : "a ") + noun;
+}
+
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
   std::string out;
   for (std::size_t i = 0; i < parts.size(); ++i) {

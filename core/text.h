@@ -12,6 +12,10 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 // " (did you mean 'x'?)" for the closest candidate within a sensible distance, else "".
 std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates);
 
+// "a hanok", "an apartment building": the noun with its indefinite article (by its first
+// letter; "" stays "").
+std::string with_article(const std::string& noun);
+
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
 // The pieces between separators, empty ones included: split("a+b", '+') = {"a", "b"},

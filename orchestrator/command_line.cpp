@@ -5,10 +5,10 @@
 //   tunegrid status DIR [--rebuild]                           what the store holds
 //   tunegrid report DIR [--format md|csv|tex|html] [--out PATH]  the paper-style report
 //   tunegrid sample --model DIR|builtin:tiny-sd --prompt "..." [...] --out x.png   text to image
-//   tunegrid kinds                                           job kinds and their parameters
+//   tunegrid kinds [--format text|md]                        job kinds and their parameters
 //   tunegrid slurm EXP.toml [resources] [--site F] [--dry-run | --submit]   a Slurm batch script
 //   tunegrid --version                                        versions of tunegrid and its libraries
-// Exit codes: core/errors.h (ExitCode) and the README's "Command line".
+// Exit codes: core/errors.h (ExitCode) and docs/command-line.md.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -24,6 +24,7 @@
 
 #include "core/errors.h"
 #include "core/input_file.h"
+#include "core/kind_docs.h"
 #include "core/plan.h"
 #include "core/result_index.h"
 #include "core/shard_reader.h"
@@ -125,15 +126,9 @@ int report_command(const ReportRequest& request) {
   return 0;
 }
 
-int kinds_command() {
-  for (const auto& kind : job_kind_specs()) {
-    std::fputs(fmt::format("{} — {}\n", kind.name, kind.doc).c_str(), stdout);
-    for (const auto& p : kind.params)
-      std::fputs(fmt::format("  {:<16} {:<22} default {:<16} {}\n", p.name, param_type_name(p.type),
-                             display_text(p.default_value), p.doc)
-                     .c_str(),
-                 stdout);
-  }
+int kinds_command(const std::string& format) {
+  const std::string text = format == "md" ? kinds_markdown(job_kind_specs()) : kinds_text(job_kind_specs());
+  std::fputs(text.c_str(), stdout);
   return 0;
 }
 
@@ -163,92 +158,124 @@ void record_stop_signals_from_the_start(int, char**, char**) {
 __attribute__((section(".preinit_array"), used)) void (*const early_signal_handlers)(int, char**, char**) =
     record_stop_signals_from_the_start;
 
-}  // namespace
+// The footer of `tunegrid --help`: kExitCodes (core/errors.h), one line each.
+std::string exit_codes_help() {
+  std::string text = "Exit codes:";
+  for (const auto& exit_code : kExitCodes)
+    text += fmt::format("\n  {}  {}", static_cast<int>(exit_code.code), exit_code.meaning);
+  return text;
+}
 
-int main(int argc, char** argv) {
-  CLI::App app{"tunegrid — fine-tuning studies of text-to-image diffusion models as one MPI batch"};
-  app.require_subcommand(1);
-  app.set_version_flag("--version", [] { return version_report().text; }, "print the versions of tunegrid and its libraries");
-  if (argc == 2 && std::string(argv[1]) == "--version") return version_command();
-  if (unknown_command(argc, argv)) return static_cast<int>(ExitCode::bad_input);
-  RunRequest request;
+// What the command line asked for: the chosen command's options.
+struct Requests {
+  RunRequest run;  // plan and run
   std::string status_dir;
   bool rebuild = false;
+  ReportRequest report;
+  std::string kinds_format = "text";
+  SlurmRequest slurm;
+  SampleRequest sample;
+};
 
-  CLI::App* plan = app.add_subcommand("plan", "resolve the experiment and print its job DAG; runs nothing");
-  add_experiment_options(*plan, request);
-  CLI::App* run = app.add_subcommand("run", "run the experiment (alone, or under mpirun / srun); resumes in DIR");
-  add_experiment_options(*run, request);
-  run->add_flag("-v,--verbose", request.verbose, "log every job");
-  CLI::App* status = app.add_subcommand("status", "summarise an output directory");
-  status->add_option("dir", status_dir, "output directory")->required();
-  status->add_flag("--rebuild", rebuild, "rebuild results.h5 from the shards");
-  ReportRequest report_request;
+struct Commands {
+  CLI::App *plan, *run, *status, *report, *kinds, *slurm, *sample;
+};
+
+CLI::App* add_report_command(CLI::App& app, ReportRequest& request) {
   CLI::App* report = app.add_subcommand("report", "paper-style tables, figures and image grids from an output directory");
-  report->add_option("dir", report_request.dir, "output directory")->required();
-  report->add_option("--format", report_request.format, "md (default), csv, tex or html")
+  report->add_option("dir", request.dir, "output directory")->required();
+  report->add_option("--format", request.format, "md (default), csv, tex or html")
       ->check(CLI::IsMember({"md", "markdown", "csv", "tex", "latex", "html"}));
-  report->add_option("--out", report_request.out, "write the report here (default: stdout); figures go beside it, "
-                                                  "else into DIR/report/")
+  report->add_option("--out", request.out, "write the report here (default: stdout); figures go beside it, "
+                                           "else into DIR/report/")
       ->check(non_empty_path);
-  CLI::App* kinds = app.add_subcommand("kinds", "list job kinds and their parameters");
-  SlurmRequest slurm_request;
+  return report;
+}
+
+CLI::App* add_slurm_command(CLI::App& app, SlurmRequest& request) {
   CLI::App* slurm = app.add_subcommand("slurm", "write (--dry-run: print; --submit: submit) DIR/submit.sbatch");
-  add_experiment_options(*slurm, slurm_request.run);
-  slurm->add_option("--nodes", slurm_request.nodes, "nodes (default: the site's)")->check(CLI::Range(1, 100000));
-  slurm->add_option("--gpus-per-node", slurm_request.gpus_per_node, "GPUs per node, one rank each")
+  add_experiment_options(*slurm, request.run);
+  slurm->add_option("--nodes", request.nodes, "nodes (default: the site's)")->check(CLI::Range(1, 100000));
+  slurm->add_option("--gpus-per-node", request.gpus_per_node, "GPUs per node, one rank each")
       ->check(CLI::Range(0, 1024));
-  slurm->add_option("--tasks-per-node", slurm_request.tasks_per_node, "ranks per node without GPUs")
+  slurm->add_option("--tasks-per-node", request.tasks_per_node, "ranks per node without GPUs")
       ->check(CLI::Range(1, 100000));
-  slurm->add_option("--cpus-per-task", slurm_request.cpus_per_task, "CPUs per rank")->check(CLI::Range(1, 100000));
-  slurm->add_option("--time", slurm_request.time, "time limit, e.g. 04:00:00");
-  slurm->add_option("--partition", slurm_request.partition, "partition");
-  slurm->add_option("--account", slurm_request.account, "account");
-  slurm->add_option("--qos", slurm_request.qos, "quality of service");
-  slurm->add_option("--site", slurm_request.site, "site defaults (default: $TUNEGRID_SITE, else cluster/site.toml)");
-  auto* dry_run = slurm->add_flag("--dry-run", slurm_request.dry_run, "print the script, write nothing");
-  slurm->add_flag("--submit", slurm_request.submit, "write the script and submit it; prints the job id")
-      ->excludes(dry_run);
-  SampleRequest sample_request;
+  slurm->add_option("--cpus-per-task", request.cpus_per_task, "CPUs per rank")->check(CLI::Range(1, 100000));
+  slurm->add_option("--time", request.time, "time limit, e.g. 04:00:00");
+  slurm->add_option("--partition", request.partition, "partition");
+  slurm->add_option("--account", request.account, "account");
+  slurm->add_option("--qos", request.qos, "quality of service");
+  slurm->add_option("--site", request.site, "site defaults (default: $TUNEGRID_SITE, else cluster/site.toml)");
+  auto* dry_run = slurm->add_flag("--dry-run", request.dry_run, "print the script, write nothing");
+  slurm->add_flag("--submit", request.submit, "write the script and submit it; prints the job id")->excludes(dry_run);
+  return slurm;
+}
+
+CLI::App* add_sample_command(CLI::App& app, SampleRequest& request) {
   CLI::App* sample = app.add_subcommand("sample", "text to image with a Stable Diffusion model folder");
-  sample->add_option("--model", sample_request.model, "diffusers-layout Stable Diffusion folder, or builtin:tiny-sd (built on first use)")->required();
-  sample->add_option("--prompt", sample_request.options.prompt, "the prompt")->required();
-  sample->add_option("--negative", sample_request.options.negative_prompt, "negative prompt (default: empty)");
-  sample->add_option("--steps", sample_request.options.steps, "sampling steps")->check(CLI::Range(1, 1000));
-  sample->add_option("--guidance", sample_request.options.guidance, "classifier-free guidance scale")
+  sample->add_option("--model", request.model,
+                     "diffusers-layout Stable Diffusion folder, or builtin:tiny-sd (built on first use)")
+      ->required();
+  sample->add_option("--prompt", request.options.prompt, "the prompt")->required();
+  sample->add_option("--negative", request.options.negative_prompt, "negative prompt (default: empty)");
+  sample->add_option("--steps", request.options.steps, "sampling steps")->check(CLI::Range(1, 1000));
+  sample->add_option("--guidance", request.options.guidance, "classifier-free guidance scale")
       ->check(CLI::Range(0.0, 100.0));
-  sample->add_option("--seed", sample_request.options.seed, "seed of the initial noise");
-  sample->add_option("--sampler", sample_request.options.sampler, "ddim or euler")
+  sample->add_option("--seed", request.options.seed, "seed of the initial noise");
+  sample->add_option("--sampler", request.options.sampler, "ddim or euler")
       ->check(CLI::IsMember({"ddim", "euler", "ddpm"}));
-  sample->add_option("--num", sample_request.options.num_images, "images (several are tiled into one PNG)")
+  sample->add_option("--num", request.options.num_images, "images (several are tiled into one PNG)")
       ->check(CLI::Range(1, 64));
-  sample->add_option("--height", sample_request.options.height, "image height (default: the model's)");
-  sample->add_option("--width", sample_request.options.width, "image width (default: the model's)");
-  sample->add_option("--lora", sample_request.loras,
+  sample->add_option("--height", request.options.height, "image height (default: the model's)");
+  sample->add_option("--width", request.options.width, "image width (default: the model's)");
+  sample->add_option("--lora", request.loras,
                      "LoRA file (peft / diffusers or kohya-ss keys) merged at its alpha / rank, times SCALE; repeatable")
       ->type_name("FILE[:SCALE]")
       ->allow_extra_args(false);
-  sample->add_option("--embedding", sample_request.embeddings,
+  sample->add_option("--embedding", request.embeddings,
                      "textual inversion file (diffusers .safetensors, AUTOMATIC1111 .pt / .safetensors) under TOKEN "
                      "(default: the file's stem for AUTOMATIC1111 files, its own token for diffusers'); repeatable")
       ->type_name("FILE[:TOKEN]")
       ->allow_extra_args(false);
-  sample->add_option("--out", sample_request.out, "output PNG")->required();
+  sample->add_option("--out", request.out, "output PNG")->required();
+  return sample;
+}
 
+Commands add_commands(CLI::App& app, Requests& requests) {
+  Commands commands{};
+  commands.plan = app.add_subcommand("plan", "resolve the experiment and print its job DAG; runs nothing");
+  add_experiment_options(*commands.plan, requests.run);
+  commands.run = app.add_subcommand("run", "run the experiment (alone, or under mpirun / srun); resumes in DIR");
+  add_experiment_options(*commands.run, requests.run);
+  commands.run->add_flag("-v,--verbose", requests.run.verbose, "log every job");
+  commands.status = app.add_subcommand("status", "summarise an output directory");
+  commands.status->add_option("dir", requests.status_dir, "output directory")->required();
+  commands.status->add_flag("--rebuild", requests.rebuild, "rebuild results.h5 from the shards");
+  commands.report = add_report_command(app, requests.report);
+  commands.kinds = app.add_subcommand("kinds", "list job kinds and their parameters");
+  commands.kinds->add_option("--format", requests.kinds_format, "text (default) or md (the page docs/job-kinds.md)")
+      ->check(CLI::IsMember({"text", "md"}));
+  commands.slurm = add_slurm_command(app, requests.slurm);
+  commands.sample = add_sample_command(app, requests.sample);
+  return commands;
+}
+
+int run_chosen_command(const Commands& commands, const Requests& requests) {
+  if (*commands.plan) return plan_command(requests.run);
+  if (*commands.run) return run_command(requests.run);
+  if (*commands.status) return status_command(requests.status_dir, requests.rebuild);
+  if (*commands.report) return report_command(requests.report);
+  if (*commands.kinds) return kinds_command(requests.kinds_format);
+  if (*commands.sample) return torch_plugin().sample_command(requests.sample);
+  if (*commands.slurm) return slurm_command(requests.slurm);
+  return 0;
+}
+
+// Every error that reaches the top becomes its exit code and one line on stderr: never
+// std::terminate.
+int exit_code_of_error() {
   try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& error) {
-    const int code = app.exit(error);
-    return code == 0 ? 0 : static_cast<int>(ExitCode::bad_input);
-  }
-  try {
-    if (*plan) return plan_command(request);
-    if (*run) return run_command(request);
-    if (*status) return status_command(status_dir, rebuild);
-    if (*report) return report_command(report_request);
-    if (*kinds) return kinds_command();
-    if (*sample) return torch_plugin().sample_command(sample_request);
-    if (*slurm) return slurm_command(slurm_request);
+    throw;
   } catch (const InputError& error) {
     std::fputs(fmt::format("tunegrid: error: {}\n", error.what()).c_str(), stderr);
     return static_cast<int>(ExitCode::bad_input);
@@ -258,9 +285,32 @@ int main(int argc, char** argv) {
   } catch (const Preempted& stop) {
     std::fputs(fmt::format("tunegrid: stopped: {}\n", stop.what()).c_str(), stderr);
     return static_cast<int>(ExitCode::stopped);
-  } catch (const std::exception& error) {  // never std::terminate: say what went wrong
+  } catch (const std::exception& error) {
     std::fputs(fmt::format("tunegrid: internal error: {}\n", error.what()).c_str(), stderr);
     return static_cast<int>(ExitCode::aborted);
   }
-  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tunegrid — fine-tuning studies of text-to-image diffusion models as one MPI batch"};
+  app.require_subcommand(1);
+  app.footer(exit_codes_help());
+  app.set_version_flag("--version", [] { return version_report().text; }, "print the versions of tunegrid and its libraries");
+  if (argc == 2 && std::string(argv[1]) == "--version") return version_command();
+  if (unknown_command(argc, argv)) return static_cast<int>(ExitCode::bad_input);
+  Requests requests;
+  const Commands commands = add_commands(app, requests);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? 0 : static_cast<int>(ExitCode::bad_input);
+  }
+  try {
+    return run_chosen_command(commands, requests);
+  } catch (...) {
+    return exit_code_of_error();
+  }
 }

@@ -3,7 +3,8 @@
 // blocked signal stays pending across exec while tunegrid-main's libraries (libtorch, MPI,
 // HDF5) load, and is delivered once tunegrid-main has installed its handlers
 // (command_line.cpp): Slurm's preemption signal can come at any moment, even at start-up, and
-// must make the run stop with exit 3, never kill it. This program links nothing but libc.
+// must make the run stop with exit 3, never kill it. This program links nothing but libc (and
+// the C++ runtime).
 #include <signal.h>
 #include <unistd.h>
 
@@ -12,6 +13,8 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+
+#include "core/errors.h"
 
 int main(int argc, char** argv) {
   (void)argc;
@@ -30,5 +33,5 @@ int main(int argc, char** argv) {
   }
   execv(program.c_str(), argv);
   std::fprintf(stderr, "tunegrid: internal error: cannot execute %s: %s\n", program.c_str(), std::strerror(errno));
-  return 4;  // ExitCode::aborted (core/errors.h)
+  return static_cast<int>(tunegrid::ExitCode::aborted);
 }

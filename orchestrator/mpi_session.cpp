@@ -34,12 +34,36 @@ MpiSession::~MpiSession() {
   if (!finalized) MPI_Finalize();
 }
 
-DuplicateComm::DuplicateComm(MPI_Comm parent) { TUNEGRID_MPI(MPI_Comm_dup(parent, &comm_)); }
+OwnedComm OwnedComm::duplicate(MPI_Comm parent) {
+  OwnedComm owned;
+  TUNEGRID_MPI(MPI_Comm_dup(parent, &owned.comm_));
+  return owned;
+}
 
-DuplicateComm::~DuplicateComm() {
+OwnedComm OwnedComm::split(MPI_Comm parent, int color, int key) {
+  OwnedComm owned;
+  TUNEGRID_MPI(MPI_Comm_split(parent, color, key, &owned.comm_));
+  return owned;
+}
+
+OwnedComm::~OwnedComm() { free(); }
+
+OwnedComm::OwnedComm(OwnedComm&& other) noexcept : comm_(other.comm_) { other.comm_ = MPI_COMM_NULL; }
+
+OwnedComm& OwnedComm::operator=(OwnedComm&& other) noexcept {
+  if (this != &other) {
+    free();
+    comm_ = other.comm_;
+    other.comm_ = MPI_COMM_NULL;
+  }
+  return *this;
+}
+
+void OwnedComm::free() {
   int finalized = 0;
   MPI_Finalized(&finalized);
-  if (!finalized && comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
+  if (!finalized && comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);  // a destructor: nothing to throw to
+  comm_ = MPI_COMM_NULL;
 }
 
 void check_mpi(int code, const char* expression) {
@@ -54,16 +78,18 @@ void check_mpi(int code, const char* expression) {
 }
 
 void PollBackoff::wait() {
-  ++polls_;
+  using namespace std::chrono_literals;
+  if (polls_++ == 0) quiet_since_ = std::chrono::steady_clock::now();
   if (polls_ < 50) {
     sched_yield();
     return;
   }
-  // 8 µs doubling to 2 ms: a busy scheduler answers within microseconds, and an idle one —
-  // waiting out a long job — wakes 500 times a second instead of 8,000 (each wake-up took time
-  // from the job computing on the same node: README "Performance").
-  const int exponent = std::min(polls_ - 50, 8);
-  std::this_thread::sleep_for(std::chrono::microseconds(8 << exponent));
+  if (std::chrono::steady_clock::now() - quiet_since_ > 20ms) {
+    std::this_thread::sleep_for(2ms);
+    return;
+  }
+  const int exponent = std::min(polls_ - 50, 4);
+  std::this_thread::sleep_for(std::chrono::microseconds(8 << exponent));  // 8 µs … 128 µs
 }
 
 void send_bytes(MPI_Comm comm, int destination, int tag, const std::string& bytes) {

@@ -19,12 +19,8 @@ RankGroups make_rank_groups(int world_rank, int world_size, int ranks_per_job) {
   groups.group_size = ranks_per_job;
   groups.groups = world_size / ranks_per_job;
   for (int g = 0; g < groups.groups; ++g) groups.leaders.push_back(g * ranks_per_job);
-  TUNEGRID_MPI(MPI_Comm_split(MPI_COMM_WORLD, groups.group, groups.group_rank, &groups.comm));
+  groups.group_comm = OwnedComm::split(MPI_COMM_WORLD, groups.group, groups.group_rank);
   return groups;
-}
-
-void free_rank_groups(RankGroups& groups) {
-  if (groups.comm != MPI_COMM_NULL) MPI_Comm_free(&groups.comm);
 }
 
 }  // namespace tunegrid

@@ -6,6 +6,8 @@
 
 #include <vector>
 
+#include "orchestrator/mpi_session.h"
+
 namespace tunegrid {
 
 struct RankGroups {
@@ -13,14 +15,15 @@ struct RankGroups {
   int group_rank = 0;       // rank inside the group
   int group_size = 1;
   int groups = 1;
-  MPI_Comm comm = MPI_COMM_NULL;  // this rank's group
+  OwnedComm group_comm;           // this rank's group, freed with this object
   std::vector<int> leaders;       // world rank of every group's leader
+
+  MPI_Comm comm() const { return group_comm.get(); }
 
   bool leader() const { return group_rank == 0; }
 };
 
 // Throws InputError when the world size is not a multiple of ranks_per_job.
 RankGroups make_rank_groups(int world_rank, int world_size, int ranks_per_job);
-void free_rank_groups(RankGroups& groups);
 
 }  // namespace tunegrid

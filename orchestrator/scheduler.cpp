@@ -149,76 +149,75 @@ void Scheduler::begin_stop(const std::string& why) {
   if (notify_ranks_) notify_ranks_();
 }
 
+bool Scheduler::receive_request() {
+  int from = -1;
+  if (!try_receive_bytes(comm_, MPI_ANY_SOURCE, kTagRequest, request_bytes_, &from)) return false;
+  const int group = from / groups_.group_size;
+  handle_report(request_bytes_, from, group);
+  waiting_.push_back({from, group, Clock::now(), true});
+  return true;
+}
+
+void Scheduler::release_waiting() {
+  for (const auto& idle : waiting_) {
+    receive_notes_of(idle.leader);  // none may be left unreceived at the end
+    JobOrder stop;
+    stop.stop = true;
+    send_bytes(comm_, idle.leader, kTagReply, encode(stop));
+    ++stopped_groups_;
+  }
+  waiting_.clear();
+}
+
+void Scheduler::check_stop() {
+  if (!stopping_ && (stop_requested() || stop_asked_)) {
+    begin_stop(stop_requested() ? stop_signal_name() : "a stop request on another rank");
+    stop_since_ = Clock::now();
+  }
+  if (!stopping_) return;
+  release_waiting();
+  if (stopped_groups_ < groups_.groups && seconds_since(stop_since_) > stop_timeout_) {
+    log::error("sched", "{} job(s) still running {:g} s after the stop request ([run] stop_timeout); ending the "
+               "run now — finished jobs are kept, those rerun from their last checkpoint",
+               queue_.running(), stop_timeout_);
+    index_.write_now();
+    log::close_file();
+    MPI_Abort(MPI_COMM_WORLD, static_cast<int>(ExitCode::stopped));
+  }
+}
+
+void Scheduler::assign_ready_jobs() {
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    const auto assignment = queue_.next_for(it->group);
+    if (!assignment) {
+      it->fresh = false;
+      ++it;
+      continue;
+    }
+    JobOrder order;
+    order.job = static_cast<std::int64_t>(assignment->job);
+    order.attempt = assignment->attempt;
+    order.last_attempt = assignment->last_attempt;
+    order.held_seconds = it->fresh ? 0.0 : seconds_since(it->since);
+    running_.at(static_cast<std::size_t>(it->group)) = {order.job, Clock::now(), std::nullopt, {}};
+    send_bytes(comm_, it->leader, kTagReply, encode(order));
+    it = waiting_.erase(it);
+  }
+}
+
 RunStats Scheduler::run() {
   const auto start = Clock::now();
   stats_.total = queue_.total();
   stats_.kept = queue_.kept();
   Progress progress(queue_.total(), queue_.kept());
-
-  struct Waiting {
-    int leader;
-    int group;
-    Clock::time_point since;
-    bool fresh;  // arrived in this loop iteration
-  };
-  std::vector<Waiting> waiting;
-  int stopped = 0;
   PollBackoff backoff;
-  std::string bytes;
-  Clock::time_point stop_since;
-  // Tells every group leader waiting for work that there is none left: it stops.
-  auto release_waiting = [&] {
-    for (const auto& idle : waiting) {
-      receive_notes_of(idle.leader);  // none may be left unreceived at the end
-      JobOrder stop;
-      stop.stop = true;
-      send_bytes(comm_, idle.leader, kTagReply, encode(stop));
-      ++stopped;
-    }
-    waiting.clear();
-  };
-  while (stopped < groups_.groups) {
-    int from = -1;
-    const bool got = try_receive_bytes(comm_, MPI_ANY_SOURCE, kTagRequest, bytes, &from);
-    if (got) {
-      const int group = from / groups_.group_size;
-      handle_report(bytes, from, group);
-      waiting.push_back({from, group, Clock::now(), true});
-      backoff.reset();
-    }
-    if (!stopping_ && (stop_requested() || stop_asked_)) {
-      begin_stop(stop_requested() ? stop_signal_name() : "a stop request on another rank");
-      stop_since = Clock::now();
-    }
-    if (stopping_) {
-      release_waiting();
-      if (stopped < groups_.groups && seconds_since(stop_since) > stop_timeout_) {
-        log::error("sched", "{} job(s) still running {:g} s after the stop request ([run] stop_timeout); ending the "
-                   "run now — finished jobs are kept, those rerun from their last checkpoint",
-                   queue_.running(), stop_timeout_);
-        index_.write_now();
-        log::close_file();
-        MPI_Abort(MPI_COMM_WORLD, static_cast<int>(ExitCode::stopped));
-      }
-    }
-    for (auto it = waiting.begin(); it != waiting.end();) {
-      const auto assignment = queue_.next_for(it->group);
-      if (!assignment) {
-        it->fresh = false;
-        ++it;
-        continue;
-      }
-      JobOrder order;
-      order.job = static_cast<std::int64_t>(assignment->job);
-      order.attempt = assignment->attempt;
-      order.last_attempt = assignment->last_attempt;
-      order.held_seconds = it->fresh ? 0.0 : seconds_since(it->since);
-      running_.at(static_cast<std::size_t>(it->group)) = {order.job, Clock::now(), std::nullopt, {}};
-      send_bytes(comm_, it->leader, kTagReply, encode(order));
-      it = waiting.erase(it);
-    }
+  while (stopped_groups_ < groups_.groups) {
+    const bool got = receive_request();
+    if (got) backoff.reset();
+    check_stop();
+    assign_ready_jobs();
     if (queue_.settled()) release_waiting();
-    for (auto& idle : waiting) idle.fresh = false;
+    for (auto& idle : waiting_) idle.fresh = false;
     receive_progress_notes();
     progress.update(queue_.count(JobState::done), queue_.running(), queue_.count(JobState::failed), progress_detail());
     if (!got) backoff.wait();

@@ -65,6 +65,22 @@ class Scheduler {
   void receive_progress_notes();
   void receive_notes_of(int leader);  // every note the leader said it sent
   ProgressDetail progress_detail();
+  bool receive_request();             // a leader's report and request for work, if one came
+  void check_stop();                  // a stop signal or request: begin stopping; past the timeout, abort
+  void assign_ready_jobs();           // a ready job to each waiting group that has one
+  void release_waiting();             // tells every waiting leader there is no more work
+
+  // A group leader waiting for its next job.
+  struct Waiting {
+    int leader;
+    int group;
+    std::chrono::steady_clock::time_point since;
+    bool fresh;  // arrived in this loop iteration
+  };
+  std::vector<Waiting> waiting_;
+  int stopped_groups_ = 0;
+  std::string request_bytes_;
+  std::chrono::steady_clock::time_point stop_since_;
 
 
   const Plan& plan_;

@@ -35,11 +35,9 @@ std::string trimmed(std::string text) {
   return text;
 }
 
-}  // namespace
-
-int slurm_command(const SlurmRequest& request) {
-  const KindCatalog kinds = kind_catalog();
-  const Experiment experiment = load_experiment(request.run.experiment, request.run.options, kinds);
+// The site's defaults (cluster/site.toml, --site, $TUNEGRID_SITE) with the command line's
+// resources over them, checked.
+SiteConfig site_for(const SlurmRequest& request) {
   SiteConfig site = request.site.empty() ? default_site_config(TUNEGRID_SOURCE_DIR) : load_site_config(request.site);
   if (request.nodes >= 0) site.nodes = request.nodes;
   if (request.gpus_per_node >= 0) site.gpus_per_node = request.gpus_per_node;
@@ -50,21 +48,27 @@ int slurm_command(const SlurmRequest& request) {
   if (!request.account.empty()) site.account = request.account;
   if (!request.qos.empty()) site.qos = request.qos;
   check_site_config(site, site.file.empty() ? "tunegrid slurm" : "tunegrid slurm (site " + site.file + ")");
+  return site;
+}
 
-  const std::filesystem::path out =
-      std::filesystem::absolute(request.run.out.empty() ? default_output_dir(experiment) : request.run.out)
-          .lexically_normal();
+// The `tunegrid` launcher beside this program (orchestrator/launcher.cpp), which keeps the
+// stop signals from killing a rank while it starts.
+std::filesystem::path tunegrid_launcher() {
+  std::error_code error;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) throw InputError(fmt::format("cannot find this tunegrid binary: {}", error.message()));
+  return std::filesystem::exists(self.parent_path() / "tunegrid", error) ? self.parent_path() / "tunegrid" : self;
+}
+
+// What the batch script runs: `tunegrid run EXP --out DIR` with the same profile and --set.
+SbatchInput sbatch_input(const SlurmRequest& request, const Experiment& experiment, const SiteConfig& site,
+                         const std::filesystem::path& out) {
   SbatchInput input;
   input.site = site;
   input.job_name = "tunegrid-" + experiment.name;
   input.out = out;
   input.workdir = std::filesystem::current_path();
-  std::error_code error;
-  // The `tunegrid` launcher beside this program (orchestrator/launcher.cpp), which keeps the
-  // stop signals from killing a rank while it starts.
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (error) throw InputError(fmt::format("cannot find this tunegrid binary: {}", error.message()));
-  input.tunegrid = std::filesystem::exists(self.parent_path() / "tunegrid", error) ? self.parent_path() / "tunegrid" : self;
+  input.tunegrid = tunegrid_launcher();
   input.run_args = {"run", std::filesystem::absolute(request.run.experiment).lexically_normal().string(), "--out",
                     out.string()};
   if (!request.run.options.profile.empty()) {
@@ -77,23 +81,23 @@ int slurm_command(const SlurmRequest& request) {
   }
   input.origin = fmt::format("`tunegrid slurm {}`{}", request.run.experiment,
                              site.file.empty() ? " (built-in site defaults)" : " with site " + site.file);
-  const std::string script = sbatch_script(input);
-  if (request.dry_run) {
-    std::fputs(script.c_str(), stdout);
-    return 0;
-  }
+  return input;
+}
 
+// Writes DIR/submit.sbatch (executable; DIR/logs/ made for Slurm's log); returns its path.
+std::filesystem::path write_script(const std::filesystem::path& out, const std::string& script) {
   const auto file = out / "submit.sbatch";
+  std::error_code error;
   std::filesystem::create_directories(out / "logs", error);  // Slurm does not create the log's folder
   if (error) throw InputError(fmt::format("--out {}: cannot create {}: {}", out.string(), (out / "logs").string(),
                                           error.message()));
   write_file_atomically(file, script);
   ::chmod(file.c_str(), 0755);
-  if (!request.submit) {
-    std::fputs(fmt::format("wrote {}; submit it with: sbatch {}\n", file.string(), shell_quote(file.string())).c_str(),
-               stdout);
-    return 0;
-  }
+  return file;
+}
+
+// `sbatch --parsable FILE`; prints the job id on stdout and where its log goes on stderr.
+void submit(const std::filesystem::path& file, const std::filesystem::path& out) {
   std::string output;
   const int status = run_shell("sbatch --parsable " + shell_quote(file.string()), output);
   output = trimmed(output);
@@ -106,6 +110,29 @@ int slurm_command(const SlurmRequest& request) {
                          (out / "logs" / fmt::format("slurm-{}.out", job_id)).string())
                  .c_str(),
              stderr);
+}
+
+}  // namespace
+
+int slurm_command(const SlurmRequest& request) {
+  const KindCatalog kinds = kind_catalog();
+  const Experiment experiment = load_experiment(request.run.experiment, request.run.options, kinds);
+  const SiteConfig site = site_for(request);
+  const std::filesystem::path out =
+      std::filesystem::absolute(request.run.out.empty() ? default_output_dir(experiment) : request.run.out)
+          .lexically_normal();
+  const std::string script = sbatch_script(sbatch_input(request, experiment, site, out));
+  if (request.dry_run) {
+    std::fputs(script.c_str(), stdout);
+    return 0;
+  }
+  const auto file = write_script(out, script);
+  if (request.submit) {
+    submit(file, out);
+  } else {
+    std::fputs(fmt::format("wrote {}; submit it with: sbatch {}\n", file.string(), shell_quote(file.string())).c_str(),
+               stdout);
+  }
   return 0;
 }
 

@@ -12,7 +12,7 @@ namespace {
 constexpr auto kWatchInterval = std::chrono::milliseconds(20);
 }  // namespace
 
-StopProtocol::StopProtocol(MPI_Comm world, int rank, int size) : comm_(world), rank_(rank), size_(size) {
+StopProtocol::StopProtocol(MPI_Comm world, int rank, int size) : comm_(OwnedComm::duplicate(world)), rank_(rank), size_(size) {
   if (rank_ == 0) {
     set_stop_poller([this] { return poll_rank0_requests() ? kStopFromAnotherRank : 0; });
   } else {

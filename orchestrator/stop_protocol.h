@@ -1,4 +1,4 @@
-// stop_protocol.h — how one stop signal stops a whole run (README "Stopping"). A stop signal
+// stop_protocol.h — how one stop signal stops a whole run (docs/running.md, "Stopping"). A stop signal
 // (SIGUSR2, SIGTERM) may reach any rank: mpirun forwards it to every rank, but Slurm's
 // `scancel --signal` or an operator's `kill` can reach just one. Then:
 //   - a rank other than 0 tells rank 0 (one message, sent by a watcher thread within ~20 ms
@@ -44,7 +44,7 @@ class StopProtocol {
   bool poll_rank0_requests();    // rank 0's poller: a stop request from some rank?
   bool poll_notice();            // other ranks' poller: rank 0's notice?
 
-  DuplicateComm comm_;
+  OwnedComm comm_;
   int rank_, size_;
   std::mutex mutex_;             // guards the counters below (the poller runs on two threads)
   int requests_received_ = 0;    // rank 0

@@ -2,7 +2,7 @@
 // needs libtorch, `tunegrid sample`, the libtorch set-up) from the folder of the running
 // program, once per process and only when something needs it: `plan`, `status`, `report`,
 // `kinds`, `slurm` and ranks that run only torch-free kinds never load libtorch, and start in a
-// fraction of the time (issue #21; README "Performance").
+// fraction of the time (docs/benchmarks.md, "Start-up").
 #pragma once
 #include <string>
 

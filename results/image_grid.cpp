@@ -19,22 +19,6 @@
 
 namespace tunegrid {
 
-namespace {
-
-// Image k of a batch as a batch of one.
-ImageBatch image_of(const ImageBatch& batch, int k) {
-  ImageBatch one;
-  one.count = 1;
-  one.height = batch.height;
-  one.width = batch.width;
-  const std::size_t size = static_cast<std::size_t>(batch.height) * batch.width * 3;
-  one.pixels.assign(batch.pixels.begin() + static_cast<std::ptrdiff_t>(size * k),
-                    batch.pixels.begin() + static_cast<std::ptrdiff_t>(size * (k + 1)));
-  return one;
-}
-
-}  // namespace
-
 GridLayout write_image_grid(const ImageGridData& grid, const ReportConfig& config, const std::filesystem::path& png,
                             std::vector<std::string>& notes) {
   GridLayout layout;
@@ -119,7 +103,7 @@ GridLayout write_image_grid(const ImageGridData& grid, const ReportConfig& confi
       const double block_x = x + std::floor((cell_width - drawn_width) / 2),
                    block_y = y + std::floor((cell_height - drawn_height) / 2);
       for (int k = 0; k < batch.count; ++k) {
-        canvas::Surface picture = canvas::from_image(image_of(batch, k));
+        canvas::Surface picture = canvas::from_image(image_at(batch, k));
         cairo_save(cr);
         cairo_translate(cr, block_x + (k % block_columns) * batch.width * scale,
                         block_y + (k / block_columns) * batch.height * scale);

@@ -1,4 +1,4 @@
-// report.h — `tunegrid report DIR [--format md|csv|tex|html] [--out PATH]` (README
+// report.h — `tunegrid report DIR [--format md|csv|tex|html] [--out PATH]` (docs/reports.md
 // "Reports"): tables shaped like the papers' (per `tables` value and metric: rows ×
 // columns of mean ± std over seeds, an Average row, the published values and the
 // difference) each with its chart (the metric against `rows`, one line per column), the

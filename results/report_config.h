@@ -1,5 +1,5 @@
 // report_config.h — the experiment's [report] and [reference] tables, which shape
-// `tunegrid report DIR` (README "Reports"): which jobs fill the tables, which coordinates
+// `tunegrid report DIR` (docs/reports.md): which jobs fill the tables, which coordinates
 // make tables, rows and columns, which metrics, the image key of the grids, the timing
 // figure (the Hanok paper's Fig. 6), display labels, and the published numbers to set
 // beside ours. Both tables are optional; every key has the default written below.

@@ -1,7 +1,9 @@
 // tolerance.h — how close a tensor must be to its reference in the tests: elementwise
 // |actual − expected| ≤ atol + rtol · |expected|, the rule of torch.testing.assert_close, with
 // the per-dtype defaults in one place (assert_close's own). Different CPUs run different BLAS
-// and ATen kernels (AVX-512, AVX2, the scalar `default`), which sum in different orders, so an
+// and ATen kernels (AVX-512, AVX2, the scalar `default`; MKL picks its code path by CPU too),
+// which sum in different orders — CTest runs every parity suite again under
+// ATEN_CPU_CAPABILITY=default / avx2 and MKL_CBWR=COMPATIBLE to show it on one machine — so an
 // absolute bound chosen on one machine is luck on another: a test that needs more than the
 // default says why next to it, from the size of the computation (terms reduced, layers
 // stacked, magnitude of the values), not from what one machine happened to give.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# data_parallel.sh — issue #7's benchmark, in one script so the ratios come from one machine
+# data_parallel.sh — the data-parallel benchmark, in one script so the ratios come from one machine
 # state: (1) all-reduce bandwidth of the MPI Communicator at 2 ranks over 1 KB – 256 MB
 # (experiments/bench/allreduce.toml; nccl-tests' algbw and busbw = algbw · 2(n−1)/n);
 # (2) the data-parallel speedup of a small LoRA job (experiments/bench/data-parallel-lora.toml)

@@ -3,7 +3,7 @@
 # (experiments/bench/noop-throughput.toml, 2,000 jobs that do nothing), at 1 rank (the
 # baseline, same script) and 2, 4 and 8 ranks. Prints jobs/s, the ratio to the 1-rank
 # baseline, and the median / p90 per-job dispatch overhead (request to order, less time
-# spent waiting for a ready job). Target (issue #2): >= 1,000 jobs/s and <= 1 ms median
+# spent waiting for a ready job). Target: >= 1,000 jobs/s and <= 1 ms median
 # overhead at 4 ranks. For scale: Slurm documents ~500 simple batch jobs/s; Ray Tune's
 # many-tasks benchmark ~440 tasks/s.
 # Usage: bash cluster/bench/scheduler_throughput.sh [RANKS...]   (default: 1 2 4 8)

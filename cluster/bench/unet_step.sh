@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# unet_step.sh — UNet training-step benchmark (issues #3, #21): forward + MSE loss + backward +
+# unet_step.sh — UNet training-step benchmark: forward + MSE loss + backward +
 # AdamW step of tunegrid's UNet2DConditionModel (`bench.unet_step`,
 # experiments/bench/unet-step.toml: stages `tiny` and `small` × batch 1/4/8) against the same
 # step in PyTorch + diffusers (cluster/bench/unet_step_diffusers.py, given each stage's

@@ -24,6 +24,7 @@
 
 #include "core/errors.h"
 #include "core/safetensors.h"
+#include "tests/temp_dir.h"
 
 using namespace tunegrid;
 namespace fs = std::filesystem;
@@ -32,17 +33,8 @@ namespace {
 
 const fs::path fixtures = fs::path(TUNEGRID_SOURCE_DIR) / "tests" / "fixtures" / "safetensors";
 
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    char pattern[] = "/tmp/tunegrid-safetensors-XXXXXX";
-    dir = mkdtemp(pattern);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(dir, ignored);
-  }
-  fs::path operator/(const std::string& name) const { return dir / name; }
+struct TempDir : tunegrid::testing::TempDir {
+  TempDir() : tunegrid::testing::TempDir("safetensors") {}
 };
 
 std::string read_bytes(const fs::path& path) {
@@ -184,7 +176,7 @@ BOOST_AUTO_TEST_CASE(round_trip_of_every_dtype_with_metadata_is_bit_exact) {
   for (int i = 7; i >= 0; --i) header_length = (header_length << 8) | static_cast<unsigned char>(bytes[i]);
   BOOST_TEST(header_length % 8 == 0);
   BOOST_TEST(bytes.size() == 8 + header_length + previous_end);
-  BOOST_TEST(std::distance(fs::directory_iterator(temp.dir), fs::directory_iterator()) == 1);  // no temporary left
+  BOOST_TEST(std::distance(fs::directory_iterator(temp.path), fs::directory_iterator()) == 1);  // no temporary left
 }
 
 BOOST_AUTO_TEST_CASE(reads_golden_file_written_by_python_reference) {
@@ -331,7 +323,7 @@ BOOST_AUTO_TEST_CASE(header_length_must_fit_the_file_and_the_limit) {
   write_bytes(path, std::string(7, '\0'));
   check_refused(path, {"file has 7 bytes"});
   check_refused(temp / "missing.safetensors", {"cannot open"});
-  check_refused(temp.dir, {"regular"});
+  check_refused(temp.path, {"regular"});
 }
 
 BOOST_AUTO_TEST_CASE(header_must_be_a_json_object) {
@@ -512,7 +504,7 @@ BOOST_AUTO_TEST_CASE(writer_refuses_inconsistent_input) {
     } catch (const InputError& error) {
       BOOST_TEST(std::string(error.what()).find(fragment) != std::string::npos, error.what());
     }
-    BOOST_TEST(fs::is_empty(temp.dir));  // neither the file nor a temporary is left
+    BOOST_TEST(fs::is_empty(temp.path));  // neither the file nor a temporary is left
   };
   check_write_refused({{"a", DType::F32, {1}, four.data()}, {"a", DType::F32, {1}, four.data()}},
                       "tensor 'a' is given twice");

@@ -30,20 +30,16 @@
 #include "core/run_lock.h"
 #include "core/shard_reader.h"
 #include "core/shard_writer.h"
+#include "tests/temp_dir.h"
 
 using namespace tunegrid;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempStore {
-  fs::path dir;
-  TempStore() {
-    char pattern[] = "/tmp/tunegrid-store-XXXXXX";
-    dir = mkdtemp(pattern);
-    fs::create_directories(dir / "jobs");
-  }
-  ~TempStore() { fs::remove_all(dir); }
+struct TempStore : tunegrid::testing::TempDir {  // an empty store: DIR/jobs/
+  TempStore() : tunegrid::testing::TempDir("store") { fs::create_directories(path / "jobs"); }
+  const fs::path& dir = path;
 };
 
 ShardHeader header_for(const std::string& id, JobStatus status = JobStatus::done) {

@@ -1,5 +1,5 @@
 """check_store.py — opens a tunegrid store with h5py, as a user would, and checks that the
-index lists every job with the shard attributes, params, metrics and timings DESIGN.md
+index lists every job with the shard attributes, params, metrics and timings docs/design.md
 promises. Usage: check_store.py DIR EXPECTED_JOBS"""
 import sys
 

@@ -1,6 +1,6 @@
 # hostile_input.sh — inputs that used to crash tunegrid or change an experiment silently
 # (SIGFPE, std::terminate, SIGSEGV, an unbounded grid, a name that writes outside runs/),
-# each ending as the README's exit codes say: exit 2 with the file and key (or line) and what
+# each ending as docs/command-line.md's exit codes say: exit 2 with the file and key (or line) and what
 # was expected, nothing written; a job's bad base model fails that job only (exit 1), also
 # under mpirun with another rank's work done.
 source "$(dirname "$0")/../lib.sh"

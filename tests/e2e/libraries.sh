@@ -1,4 +1,4 @@
-# libraries.sh — the libraries `tunegrid` runs on (issue #21): --version names the pinned
+# libraries.sh — the libraries `tunegrid` runs on: --version names the pinned
 # libtorch and the NCCL of its wheel, loaded from the build's virtual environment; a process
 # that loads another NCCL than the build's refuses to compute; and the commands that need no
 # model never load libtorch.
@@ -36,7 +36,7 @@ if grep -q '^NCCL ' "$WORK/version.out"; then
   fi
 fi
 
-# plan, kinds, status and report do not load libtorch (start-up; issue #21).
+# plan, kinds, status and report do not load libtorch (start-up: docs/benchmarks.md).
 cat >"$WORK/noop.toml" <<TOML
 [grid]
 n = [1, 2]

@@ -1,5 +1,5 @@
 # store_opens_in_h5py.sh — a store written by `mpirun -np 3 tunegrid run` opens in h5py and
-# lists every job with its metrics and timings (issue #2's "done when"). Skips (exit 77)
+# lists every job with its metrics and timings (docs/experiments-and-store.md). Skips (exit 77)
 # when no Python with h5py is found (cluster/setup.sh installs Debian's python3-h5py).
 source "$(dirname "$0")/../lib.sh"
 python=""

@@ -1,4 +1,4 @@
-# data_parallel.sh — issue #7: data-parallel training inside a rank group.
+# data_parallel.sh — data-parallel training inside a rank group.
 #  1. test_data_parallel under mpirun -np 2 (one group of 2) and -np 4 (two groups of 2 side by
 #     side): 2-rank LoRA and DreamBooth equal 1-rank training, replicas identical after the
 #     broadcast, the MPI collectives; the NCCL test skips without a GPU.

@@ -1,4 +1,4 @@
-// test_data_parallel.cpp — data-parallel training inside a rank group (issue #7), run under
+// test_data_parallel.cpp — data-parallel training inside a rank group (docs/running.md), run under
 // mpirun by tests/mpi/data_parallel.sh (CTest label mpi): the ranks are split into groups of
 // two; in each group a 2-rank LoRA and DreamBooth (+ prior preservation, gradient
 // accumulation, an uneven global batch of 3) training ends with the parameters a 1-rank

@@ -22,20 +22,15 @@
 #include "results/report.h"
 #include "results/report_figures.h"
 #include "tests/input_error.h"
+#include "tests/temp_dir.h"
 
 using namespace tunegrid;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    char pattern[] = "/tmp/tunegrid-report-XXXXXX";
-    dir = mkdtemp(pattern);
-    fs::create_directories(dir / "jobs");
-  }
-  ~TempDir() { fs::remove_all(dir); }
+struct TempDir : tunegrid::testing::TempDir {  // an empty store: DIR/jobs/
+  TempDir() : tunegrid::testing::TempDir("report") { fs::create_directories(path / "jobs"); }
 };
 
 const char* kExperiment = R"(
@@ -175,8 +170,8 @@ BOOST_AUTO_TEST_CASE(images_read_back_whole_or_limited) {
   header.kind = "sample";
   JobOutputs outputs;
   outputs.images.push_back(cell_images(1, 0, 1));
-  write_shard(store.dir, header, outputs);
-  const fs::path shard = shard_path(store.dir, header.job_id);
+  write_shard(store.path, header, outputs);
+  const fs::path shard = shard_path(store.path, header.job_id);
   const ImageBatch all = read_shard_images(shard, "samples");
   BOOST_TEST(all.count == 2);
   BOOST_TEST(all.height == 8);
@@ -187,7 +182,7 @@ BOOST_AUTO_TEST_CASE(images_read_back_whole_or_limited) {
   BOOST_TEST(std::vector<std::uint8_t>(first.pixels.begin(), first.pixels.end()) ==
              std::vector<std::uint8_t>(all.pixels.begin(), all.pixels.begin() + 8 * 8 * 3));
   BOOST_CHECK_THROW(read_shard_images(shard, "nope"), StoreError);
-  BOOST_CHECK_THROW(read_shard_images(store.dir / "jobs" / "missing.h5", "samples"), StoreError);
+  BOOST_CHECK_THROW(read_shard_images(store.path / "jobs" / "missing.h5", "samples"), StoreError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -235,10 +230,10 @@ BOOST_AUTO_TEST_CASE(settings_defaults_and_errors) {
 BOOST_AUTO_TEST_CASE(full_store_gives_the_known_tables) {
   TempDir store;
   Fixture fixture;
-  for (const auto& job : fixture.plan.jobs) write_job(store.dir, fixture.plan, job);
+  for (const auto& job : fixture.plan.jobs) write_job(store.path, fixture.plan, job);
   ReportRequest request;
-  request.dir = store.dir.string();
-  const StoreScan scan = scan_store(store.dir);
+  request.dir = store.path.string();
+  const StoreScan scan = scan_store(store.path);
   const std::string md = make_report(request, scan, &fixture.plan, fixture.document.settings, "hanok-test");
 
   BOOST_TEST(md.find("36 of 36 planned jobs done, 0 failed, 0 not run yet; 36 shard(s), 0 unreadable") != std::string::npos, md);
@@ -264,7 +259,7 @@ BOOST_AUTO_TEST_CASE(full_store_gives_the_known_tables) {
   BOOST_TEST(md.find("Failed jobs") == std::string::npos);
 
   // Figures under DIR/report/: the timing plot as PNG and SVG, one grid per prompt.
-  const fs::path figures = store.dir / "report";
+  const fs::path figures = store.path / "report";
   const ImageBatch plot = read_png(figures / "timing.png");
   BOOST_TEST(plot.width == kLineChartWidth);
   BOOST_TEST(plot.height == kLineChartHeight);
@@ -286,13 +281,13 @@ BOOST_AUTO_TEST_CASE(full_store_gives_the_known_tables) {
   ReportData data = collect_report(request.dir, "hanok-test", scan, &fixture.plan, fixture.document.settings);
   std::vector<std::string> notes;
   if (const char* keep = std::getenv("TUNEGRID_KEEP_REPORT")) fs::copy(figures, keep, fs::copy_options::overwrite_existing | fs::copy_options::recursive);
-  const GridLayout layout = write_image_grid(data.grids[1], data.settings.report, store.dir / "grid.png", notes);
+  const GridLayout layout = write_image_grid(data.grids[1], data.settings.report, store.path / "grid.png", notes);
   BOOST_TEST(notes.empty());
   BOOST_TEST(layout.images == 4);
   BOOST_TEST(layout.samples == 2);
   BOOST_TEST(layout.cell_height == 48);
   BOOST_TEST(layout.cell_width >= 96);
-  const ImageBatch grid = read_png(store.dir / "grid.png");
+  const ImageBatch grid = read_png(store.path / "grid.png");
   BOOST_TEST(grid.width == layout.width);
   BOOST_TEST(grid.height == layout.height);
   auto pixel_at = [&](int x, int y) { return grid.pixels.data() + (static_cast<std::size_t>(y) * grid.width + x) * 3; };
@@ -309,7 +304,7 @@ BOOST_AUTO_TEST_CASE(full_store_gives_the_known_tables) {
     }
   // grid_samples = 1: one image per cell, 96 px.
   data.settings.report.grid_samples = 1;
-  const GridLayout single = write_image_grid(data.grids[1], data.settings.report, store.dir / "grid1.png", notes);
+  const GridLayout single = write_image_grid(data.grids[1], data.settings.report, store.path / "grid1.png", notes);
   BOOST_TEST(single.samples == 1);
   BOOST_TEST(single.cell_height == 96);
 }
@@ -324,10 +319,10 @@ BOOST_AUTO_TEST_CASE(baseline_column_repeats_the_base_model_in_every_row) {
   BOOST_TEST(document.settings.report.baseline == "base");
   const Plan plan = build_plan(parse_experiment(document.experiment_toml, "plan.toml", {}, catalog()), catalog());
   TempDir store;
-  for (const auto& job : plan.jobs) write_job(store.dir, plan, job);
+  for (const auto& job : plan.jobs) write_job(store.path, plan, job);
   ReportRequest request;
-  request.dir = store.dir.string();
-  const std::string md = make_report(request, scan_store(store.dir), &plan, document.settings, "t");
+  request.dir = store.path.string();
+  const std::string md = make_report(request, scan_store(store.path), &plan, document.settings, "t");
   BOOST_TEST(md.find("42 of 42 planned jobs done") != std::string::npos, md);
   BOOST_TEST(md.find("## clip\\_score — prompt = {}, fire\n\n"
                      "| train\\_images | base | Textual Inversion | lora |\n"
@@ -338,14 +333,14 @@ BOOST_AUTO_TEST_CASE(baseline_column_repeats_the_base_model_in_every_row) {
   BOOST_TEST(md.find("| 5 | 0.1000 ± 0.0100 (n=3) | — | — | 0.2500 ± 0.0100 (n=3) | 0.2600 | -0.0100 |") !=
                  std::string::npos, md);
   // The grid has the base model's first image in every row of the first column.
-  ReportData data = collect_report(request.dir, "t", scan_store(store.dir), &plan, document.settings);
+  ReportData data = collect_report(request.dir, "t", scan_store(store.path), &plan, document.settings);
   BOOST_TEST(data.columns.front() == "base");
   BOOST_TEST(data.grids[0].cells[0][0].shard == data.grids[0].cells[1][0].shard);
   BOOST_TEST(!data.grids[0].cells[0][0].shard.empty());
 
   ReportSettings missing = document.settings;
   missing.report.baseline = "base_model";
-  const std::string without = make_report(request, scan_store(store.dir), &plan, missing, "t");
+  const std::string without = make_report(request, scan_store(store.path), &plan, missing, "t");
   BOOST_TEST(without.find("no 'sample' jobs in the baseline stage 'base\\_model'") != std::string::npos, without);
   BOOST_TEST(without.find("| train\\_images | Textual Inversion | published | Δ | lora |") != std::string::npos, without);
 }
@@ -361,14 +356,14 @@ BOOST_AUTO_TEST_CASE(partial_store_shows_missing_cells_and_failures) {
     const bool fail = job.kind == "sample" && text_of(job, "finetuned") == "textual_inversion" &&
                       text_of(job, "train_images") == "5" && text_of(job, "prompt") == "{} in the fire" &&
                       text_of(job, "seed") == "3";
-    write_job(store.dir, fixture.plan, job, fail ? "CUDA out of memory | at step 3" : "");
+    write_job(store.path, fixture.plan, job, fail ? "CUDA out of memory | at step 3" : "");
     failed += fail;
   }
   BOOST_TEST(failed == 1);
-  std::ofstream(store.dir / "jobs" / "ffffffffffffffff.h5") << "not hdf5";
+  std::ofstream(store.path / "jobs" / "ffffffffffffffff.h5") << "not hdf5";
   ReportRequest request;
-  request.dir = store.dir.string();
-  const std::string md = make_report(request, scan_store(store.dir), &fixture.plan, fixture.document.settings, "t");
+  request.dir = store.path.string();
+  const std::string md = make_report(request, scan_store(store.path), &fixture.plan, fixture.document.settings, "t");
   BOOST_TEST(md.find("32 of 36 planned jobs done, 1 failed, 3 not run yet; 33 shard(s), 1 unreadable") != std::string::npos, md);
   // TI at 5 images: seeds 1 and 2 only, mean 0.245, std 0.00707; LoRA at 50: missing.
   BOOST_TEST(md.find("| 5 | 0.2450 ± 0.0071 (n=2 of 3, 1 failed) | 0.2600 | -0.0150 | 0.2700 ± 0.0100 (n=3) | — | — |\n"
@@ -381,28 +376,28 @@ BOOST_AUTO_TEST_CASE(partial_store_shows_missing_cells_and_failures) {
   BOOST_TEST(md.find("ffffffffffffffff.h5") != std::string::npos, md);
 
   // Without a plan: the same numbers from the shards alone, no expected counts.
-  const std::string alone = make_report(request, scan_store(store.dir), nullptr, fixture.document.settings, "t");
+  const std::string alone = make_report(request, scan_store(store.path), nullptr, fixture.document.settings, "t");
   BOOST_TEST(alone.find("no plan") != std::string::npos, alone);
   BOOST_TEST(alone.find("| 0.2450 ± 0.0071 (n=2, 1 failed) |") != std::string::npos, alone);
 
   // The grid shows the missing cell as missing and still has the other three.
-  ReportData data = collect_report(request.dir, "t", scan_store(store.dir), &fixture.plan, fixture.document.settings);
+  ReportData data = collect_report(request.dir, "t", scan_store(store.path), &fixture.plan, fixture.document.settings);
   std::vector<std::string> notes;
-  BOOST_TEST(write_image_grid(data.grids[0], data.settings.report, store.dir / "g.png", notes).images == 3);
+  BOOST_TEST(write_image_grid(data.grids[0], data.settings.report, store.path / "g.png", notes).images == 3);
 }
 
 BOOST_AUTO_TEST_CASE(every_format_parses) {
   TempDir store;
   Fixture fixture;
   for (const auto& job : fixture.plan.jobs)
-    write_job(store.dir, fixture.plan, job, job.kind == "finetune.lora" && text_of(job, "seed") == "1" ? "diverged" : "");
-  const StoreScan scan = scan_store(store.dir);
-  const fs::path out = store.dir / "out";
+    write_job(store.path, fixture.plan, job, job.kind == "finetune.lora" && text_of(job, "seed") == "1" ? "diverged" : "");
+  const StoreScan scan = scan_store(store.path);
+  const fs::path out = store.path / "out";
   fs::create_directories(out);
 
   // CSV: the header, one row per cell and Average, then the timings; fields parse back.
   ReportRequest request;
-  request.dir = store.dir.string();
+  request.dir = store.path.string();
   request.format = "csv";
   request.out = (out / "report.csv").string();
   make_report(request, scan, &fixture.plan, fixture.document.settings, "t");

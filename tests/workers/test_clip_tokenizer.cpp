@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.h"
+#include "tests/temp_dir.h"
 #include "workers/models/clip_tokenizer.h"
 
 namespace fs = std::filesystem;
@@ -52,20 +53,8 @@ const json& fixtures() {
 
 Ids ids_of(const json& array) { return array.get<Ids>(); }
 
-// A fresh folder under the system temp dir, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device random;
-    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    path = fs::temp_directory_path() / ("tunegrid-clip-tokenizer-" + std::to_string(stamp) + "-" +
-                                        std::to_string(random()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
+struct TempDir : tunegrid::testing::TempDir {
+  TempDir() : tunegrid::testing::TempDir("clip-tokenizer") {}
 };
 
 // Copies the tiny tokenizer's vocabulary and merges into `dir` (configs left to the caller).

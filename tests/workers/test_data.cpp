@@ -26,6 +26,7 @@
 #include "core/errors.h"
 #include "core/image_io.h"
 #include "tests/input_error.h"
+#include "tests/temp_dir.h"
 #include "workers/data/aerial_world.h"
 #include "workers/data/data_reference.h"
 #include "workers/data/image_folder.h"
@@ -86,13 +87,8 @@ ImageBatch solid(int width, int height, Pixel colour) {
   return image;
 }
 
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    char pattern[] = "/tmp/tunegrid-data-XXXXXX";
-    dir = mkdtemp(pattern);
-  }
-  ~TempDir() { fs::remove_all(dir); }
+struct TempDir : tunegrid::testing::TempDir {
+  TempDir() : tunegrid::testing::TempDir("data") {}
 };
 
 void write_text(const fs::path& file, const std::string& text) { std::ofstream(file) << text; }
@@ -239,7 +235,7 @@ BOOST_AUTO_TEST_CASE(hanok_is_less_saturated_than_chinese) {
 // The western gable is blue-grey slate, unlike the japanese charcoal roof and the flames, and
 // it keeps that colour in the fire: world versions 3-5 drew it dark brown or grey (taken for
 // japanese), terracotta (lost in the flames) or under a glow that turned it brown, and the
-// base model's western houses in the fire were not recognised (README, "World check").
+// base model's western houses in the fire were not recognised (docs/builtin-world.md, "World check").
 BOOST_AUTO_TEST_CASE(western_roof_is_slate_blue_in_the_fire_too) {
   struct Count {
     int fewest = 1 << 30;
@@ -448,8 +444,8 @@ BOOST_AUTO_TEST_SUITE(image_folder)
 
 BOOST_AUTO_TEST_CASE(reads_sorted_images_with_captions) {
   TempDir temp;
-  make_folder(temp.dir);
-  const auto images = read_image_folder(temp.dir, 32);
+  make_folder(temp.path);
+  const auto images = read_image_folder(temp.path, 32);
   BOOST_REQUIRE(images.size() == 3u);
   BOOST_TEST(images[0].file.filename() == "a.jpg");
   BOOST_TEST(images[1].file.filename() == "b.png");
@@ -512,12 +508,12 @@ BOOST_AUTO_TEST_CASE(flips_horizontally) {
 
 BOOST_AUTO_TEST_CASE(errors_name_the_folder_or_file) {
   TempDir temp;
-  const fs::path missing = temp.dir / "missing";
+  const fs::path missing = temp.path / "missing";
   std::string message = input_error_of([&] { read_image_folder(missing, 32); });
   BOOST_TEST(message.find(missing.string()) != std::string::npos, message);
   BOOST_TEST(message.find("does not exist") != std::string::npos, message);
 
-  const fs::path empty = temp.dir / "empty";
+  const fs::path empty = temp.path / "empty";
   fs::create_directories(empty);
   write_text(empty / "readme.txt", "no images here");
   message = input_error_of([&] { read_image_folder(empty, 32); });
@@ -527,7 +523,7 @@ BOOST_AUTO_TEST_CASE(errors_name_the_folder_or_file) {
   message = input_error_of([&] { read_image_folder(empty / "readme.txt", 32); });
   BOOST_TEST(message.find("is not a folder") != std::string::npos, message);
 
-  const fs::path corrupt = temp.dir / "corrupt";
+  const fs::path corrupt = temp.path / "corrupt";
   fs::create_directories(corrupt);
   write_jpeg(corrupt / "good.jpg", solid(8, 8, {1, 2, 3}));
   write_text(corrupt / "bad.png", "this is not a PNG");
@@ -626,14 +622,14 @@ BOOST_AUTO_TEST_CASE(aerial_classes_cycle) {
 
 BOOST_AUTO_TEST_CASE(folders_are_paths) {
   TempDir temp;
-  make_folder(temp.dir);
-  const DataSet set = load_data_reference(temp.dir.string(), 24);
+  make_folder(temp.path);
+  const DataSet set = load_data_reference(temp.path.string(), 24);
   BOOST_REQUIRE(set.items.size() == 3u);
   BOOST_TEST(set.items[0].caption == "a hanok in the fire");
   BOOST_TEST(set.items[0].image.width == 24);
   BOOST_TEST(set.items[0].labels.empty());
-  const std::string message = input_error_of([&] { load_data_reference((temp.dir / "nope").string(), 32); });
-  BOOST_TEST(message.find((temp.dir / "nope").string()) != std::string::npos, message);
+  const std::string message = input_error_of([&] { load_data_reference((temp.path / "nope").string(), 32); });
+  BOOST_TEST(message.find((temp.path / "nope").string()) != std::string::npos, message);
 }
 
 BOOST_AUTO_TEST_CASE(bad_references_name_the_parameter) {

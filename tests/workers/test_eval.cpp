@@ -19,6 +19,7 @@
 
 #include "core/errors.h"
 #include "tests/input_error.h"
+#include "tests/temp_dir.h"
 #include "tests/tolerance.h"
 #include "workers/data/data_reference.h"
 #include "workers/diffusion/txt2img_pipeline.h"
@@ -52,13 +53,8 @@ double max_abs_error(const at::Tensor& a, const at::Tensor& b) {
   return (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>();
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char pattern[] = "/tmp/tunegrid-eval-XXXXXX";
-    path = mkdtemp(pattern);
-  }
-  ~TempDir() { fs::remove_all(path); }
+struct TempDir : tunegrid::testing::TempDir {
+  TempDir() : tunegrid::testing::TempDir("eval") {}
 };
 
 at::Tensor rows(std::vector<std::vector<double>> values) {

@@ -123,7 +123,7 @@ BOOST_AUTO_TEST_CASE(upstream_artifacts_needs_exactly_one_job_of_the_stage) {
 }
 
 // The libraries loaded are the pinned ones the build compiled against, from the build's wheel
-// (issue #21): not a libtorch or NCCL found elsewhere on the library path.
+// : not a libtorch or NCCL found elsewhere on the library path.
 BOOST_AUTO_TEST_CASE(loads_the_pinned_libtorch_and_nccl) {
   std::ifstream pins(std::string(TUNEGRID_SOURCE_DIR) + "/cluster/libtorch-requirements.txt");
   std::string line, pinned;

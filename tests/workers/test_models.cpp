@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 
 #include "core/errors.h"
+#include "tests/temp_dir.h"
 #include "workers/diffusion/txt2img_pipeline.h"
 #include "workers/models/autoencoder_kl.h"
 #include "workers/models/clip_text_model.h"
@@ -45,13 +46,8 @@ double max_abs_error(const at::Tensor& a, const at::Tensor& b) {
 
 using testing::input_error_of;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char pattern[] = "/tmp/tunegrid-models-XXXXXX";
-    path = mkdtemp(pattern);
-  }
-  ~TempDir() { fs::remove_all(path); }
+struct TempDir : tunegrid::testing::TempDir {
+  TempDir() : tunegrid::testing::TempDir("models") {}
 };
 
 }  // namespace

@@ -1,4 +1,4 @@
-// builtin_models.h — `builtin:` model references (DESIGN.md "Model and data references"):
+// builtin_models.h — `builtin:` model references (docs/design.md "Model and data references"):
 //   builtin:tiny-sd        a Stable Diffusion pipeline folder (diffusers layout) pretrained on
 //                          the scene world without hanok and on the aerial world
 //   builtin:tiny-clip      a CLIPModel folder (transformers layout, tokenizer files beside it)

@@ -10,6 +10,7 @@
 
 #include "core/atomic_file.h"
 #include "core/errors.h"
+#include "core/json_file.h"
 #include "core/log.h"
 #include "workers/builtin/pretrain_tiny_models.h"
 #include "workers/eval/train_classifier.h"
@@ -53,11 +54,9 @@ void write_training_report(const std::filesystem::path& dir, const PretrainRecip
 
 PretrainReport read_training_report(const std::filesystem::path& dir) {
   const auto file = dir / "training.json";
-  std::ifstream in(file);
-  if (!in) throw InputError(file.string() + ": cannot be read (a builtin model folder carries it)");
+  const nlohmann::json document = read_json_file(file, "training report (a builtin model folder carries it)");
   PretrainReport report;
   try {
-    const nlohmann::json document = nlohmann::json::parse(in);
     report.seconds = document.at("seconds").get<double>();
     report.metrics = document.at("metrics").get<std::map<std::string, double>>();
     report.loss = document.at("loss").get<std::vector<float>>();

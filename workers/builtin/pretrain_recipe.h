@@ -33,16 +33,16 @@ struct PretrainRecipe {
   std::vector<int> vae_channels = {16, 32, 64};
   int vae_images = 8000;
   // Batch 12 (was 16; PSNR 25.1 -> 24.9 dB) and the UNet's 1,400 steps (were 1,600): the world
-  // check stays within its targets and the pretraining under 15 minutes on a slow day (README).
+  // check stays within its targets and the pretraining under 15 minutes on a slow day (docs/builtin-world.md).
   int vae_steps = 1600, vae_batch = 12;
   double vae_lr = 2e-3, vae_kl_weight = 1e-6;
 
   // UNet (latent, conditioned on the frozen CLIP text tower; scenes WITHOUT hanok + aerial)
   std::vector<int> unet_channels = {32, 64};
-  // One resnet + transformer per level and one attention head: on a 2-core CPU the step is
-  // dominated by per-op overhead (libtorch 1.13's CPU bmm loops over batch × heads), so
-  // this shape takes 1,600 steps in the time two layers and four heads took 1,000, and
-  // learns the prompts better for it (README, "World check").
+  // One resnet + transformer per level and one attention head: chosen when the step was
+  // dominated by per-op overhead (the libtorch of that time looped over batch × heads in its
+  // CPU bmm); this shape took 1,600 steps in the time two layers and four heads took 1,000,
+  // and learned the prompts better for it (docs/builtin-world.md).
   int unet_layers_per_block = 1, unet_heads = 1;
   int unet_scene_images = 12000, unet_aerial_images = 2000;
   int unet_steps = 1400, unet_batch = 32;

@@ -71,11 +71,6 @@ std::string phrase(int class_index) {
   return text;
 }
 
-std::string with_article(const std::string& noun) {
-  const bool vowel = std::string("aeiou").find(noun[0]) != std::string::npos;
-  return (vowel ? "an " : "a ") + noun;
-}
-
 }  // namespace
 
 const std::vector<std::string>& aerial_class_names() {

@@ -1,4 +1,4 @@
-// data_reference.h — what a `data = "..."` value in an experiment names (DESIGN.md "Model
+// data_reference.h — what a `data = "..."` value in an experiment names (docs/design.md "Model
 // and data references"): a path to an image folder (image_folder.h), or a builtin world
 // with parameters in query form:
 //   builtin:scenes?style=hanok&disaster=fire&count=50&seed=3&size=32

@@ -172,7 +172,7 @@ BuildingBox western(Painter& p, const SceneFrame& f, Rng& rng) {
   const float w = 0.46f * u, x0 = cx - w / 2, x1 = cx + w / 2;
   const Rgb brick = jitter({170, 82, 60}, rng, 12, 4), trim = jitter({236, 234, 228}, rng, 5, 2);
   // Blue-grey slate: a dark brown or grey gable was drawn like the japanese charcoal roof
-  // and a terracotta one merged with the flames (world versions 3 and 4, README).
+  // and a terracotta one merged with the flames (world versions 3 and 4, docs/builtin-world.md).
   const Rgb roof = jitter({76, 100, 150}, rng, 10, 4);
   const Rgb glass{140, 176, 206}, door{92, 58, 38};
   const float wall_top = gy - 0.23f * u * rng.uniform(0.95f, 1.05f);

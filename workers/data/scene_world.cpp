@@ -37,12 +37,6 @@ int parse_name(const std::string& name, const std::vector<std::string>& names, c
                                did_you_mean(name, names), join(names, ", ")));
 }
 
-// "a hanok", "an apartment building".
-std::string with_article(const std::string& noun) {
-  const bool vowel = !noun.empty() && std::string("aeiou").find(noun[0]) != std::string::npos;
-  return (vowel ? "an " : "a ") + noun;
-}
-
 const char* terrain_phrase(SceneTerrain terrain) {
   switch (terrain) {
     case SceneTerrain::mountain: return "on a mountain";

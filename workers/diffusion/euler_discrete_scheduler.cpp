@@ -31,16 +31,6 @@ double interp_on_index(double x, const std::vector<float>& values) {
   return result;
 }
 
-double python_pow(double base, double exponent) {
-  volatile double y = exponent;
-  return std::pow(base, y);
-}
-
-at::Tensor float_tensor(const std::vector<float>& values) {
-  return at::from_blob(const_cast<float*>(values.data()), {static_cast<std::int64_t>(values.size())}, at::kFloat)
-      .clone();  // [n] float32
-}
-
 }  // namespace
 
 EulerDiscreteScheduler::EulerDiscreteScheduler(SchedulerConfig config) : config_(std::move(config)) {

@@ -14,17 +14,6 @@ namespace tunegrid {
 
 namespace {
 
-at::Tensor to_tensor(const std::vector<float>& values) {
-  return at::from_blob(const_cast<float*>(values.data()), {static_cast<std::int64_t>(values.size())}, at::kFloat)
-      .clone();  // [T] float32
-}
-
-// CPython's float ** float is libm pow(); keep the compiler from folding pow(x, 2.0) into x·x.
-double python_pow(double base, double exponent) {
-  volatile double y = exponent;
-  return std::pow(base, y);
-}
-
 // torch.cumprod on a CPU float32 tensor: the running product is kept in double.
 std::vector<float> cumprod_float32(const std::vector<float>& values) {
   std::vector<float> out(values.size());
@@ -44,9 +33,20 @@ std::vector<float> one_minus(const std::vector<float>& values) {
 
 }  // namespace
 
-at::Tensor NoiseSchedule::betas_tensor() const { return to_tensor(betas); }
-at::Tensor NoiseSchedule::alphas_tensor() const { return to_tensor(alphas); }
-at::Tensor NoiseSchedule::alphas_cumprod_tensor() const { return to_tensor(alphas_cumprod); }
+// CPython's float ** float is libm pow(); keep the compiler from folding pow(x, 2.0) into x·x.
+double python_pow(double base, double exponent) {
+  volatile double y = exponent;
+  return std::pow(base, y);
+}
+
+at::Tensor float_tensor(const std::vector<float>& values) {
+  return at::from_blob(const_cast<float*>(values.data()), {static_cast<std::int64_t>(values.size())}, at::kFloat)
+      .clone();  // [n] float32
+}
+
+at::Tensor NoiseSchedule::betas_tensor() const { return float_tensor(betas); }
+at::Tensor NoiseSchedule::alphas_tensor() const { return float_tensor(alphas); }
+at::Tensor NoiseSchedule::alphas_cumprod_tensor() const { return float_tensor(alphas_cumprod); }
 
 std::vector<float> torch_linspace_float32(double start, double end, std::int64_t steps) {
   std::vector<float> out(static_cast<std::size_t>(std::max<std::int64_t>(steps, 0)));

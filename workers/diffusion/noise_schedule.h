@@ -37,6 +37,11 @@ struct NoiseSchedule {
 // The schedule of `config` (beta_schedule or trained_betas, then rescale_betas_zero_snr).
 NoiseSchedule make_noise_schedule(const SchedulerConfig& config);
 
+// Python's float ** float (libm pow, never folded by the compiler into x·x for an exponent of 2).
+double python_pow(double base, double exponent);
+// A [n] float32 CPU tensor holding `values` (copied).
+at::Tensor float_tensor(const std::vector<float>& values);
+
 // torch.linspace(start, end, steps, dtype=float32) as computed by torch's CPU kernel (see above).
 std::vector<float> torch_linspace_float32(double start, double end, std::int64_t steps);
 // diffusers' betas_for_alpha_bar with the "cosine" transform (squaredcos_cap_v2).

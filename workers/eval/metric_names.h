@@ -1,5 +1,5 @@
 // metric_names.h — the names under which evaluation results land in the result store
-// (/metrics/<name>, DESIGN.md "Result store"). They are a contract: reports, tables and
+// (/metrics/<name>, docs/experiments-and-store.md). They are a contract: reports, tables and
 // tests read them back, so change them only together with results/.
 #pragma once
 

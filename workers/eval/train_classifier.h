@@ -69,7 +69,7 @@ struct SceneOracleOptions {
   std::uint64_t data_seed = 1;         // the renders' seed (held-out sets use another)
   // train.seed also seeds the initial weights. Blur up to σ = 2 px (not 1.2): the oracle
   // judges the tiny generator's samples, which are blurrier than σ = 1.2, and at σ 1.5–2 an
-  // oracle trained on σ <= 1.2 lost japanese houses in the fire (0.84 / 0.78, README "World
+  // oracle trained on σ <= 1.2 lost japanese houses in the fire (0.84 / 0.78, docs/builtin-world.md "World
   // check") while keeping every other style.
   ClassifierTrainOptions train = [] {
     ClassifierTrainOptions defaults;

@@ -8,6 +8,7 @@ KindSpec bench_allreduce_spec() {
   KindSpec spec;
   spec.name = "bench.allreduce";
   spec.doc = "All-reduce bandwidth over the job's group (nccl-tests' algbw and busbw) per message size.";
+  spec.outputs = "metrics `algbw_gbs_<bytes>`, `busbw_gbs_<bytes>`, `ranks`; timings `allreduce_<bytes>`";
   Value::List sizes;
   for (std::int64_t bytes = 1024; bytes <= (256ll << 20); bytes *= 4) sizes.push_back(Value(bytes));
   spec.params = {

@@ -8,6 +8,7 @@ KindSpec bench_matmul_spec() {
   KindSpec spec;
   spec.name = "bench.matmul";
   spec.doc = "Times libtorch matrix products; records GFLOP/s per size.";
+  spec.outputs = "metrics `gflops_<n>`; timings `matmul_<n>`";
   spec.params = {
       {"sizes", ParamType::integer_list, Value(Value::List{Value(128), Value(256), Value(512)}),
        "square matrix sizes n (n×n · n×n)", 1.0, {}},

@@ -18,6 +18,7 @@ KindSpec bench_noop_spec() {
   KindSpec spec;
   spec.name = "bench.noop";
   spec.doc = "Does nothing; measures scheduler overhead.";
+  spec.outputs = "nothing (`sleep_ms` and `fail_attempts` make it a test double)";
   spec.params = {
       {"sleep_ms", ParamType::number, Value(0.0), "milliseconds to sleep before finishing (at most a day)", 0.0, {},
        86400000.0},

@@ -8,6 +8,7 @@ KindSpec bench_unet_step_spec() {
   KindSpec spec;
   spec.name = "bench.unet_step";
   spec.doc = "Times a UNet training step (forward, MSE loss, backward, AdamW); records step_ms.";
+  spec.outputs = "metrics `step_ms` (median), `step_ms_min`, `params`, `threads`; timings `forward`, `backward`, `optimizer`, `step`";
   spec.params = {
       {"config", ParamType::string, Value("tiny"),
        "tiny: the tiny-sd fixture UNet (16, 32); small: block_out_channels (64, 128, 256)", std::nullopt,

@@ -8,6 +8,7 @@ KindSpec evaluate_classifier_spec() {
   KindSpec spec;
   spec.name = "evaluate.classifier";
   spec.doc = "Top-1 accuracy of a classifier (conv classifier or zero-shot CLIP) on labelled builtin images.";
+  spec.outputs = "metrics `accuracy`, `test_images`";
   spec.params = {
       {"classifier", ParamType::string, Value("builtin:scene-oracle"),
        "conv classifier folder, or a CLIP folder for zero-shot", std::nullopt, {}},

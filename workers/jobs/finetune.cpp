@@ -207,14 +207,71 @@ TrainingSets training_sets(const Job& job, StableDiffusion& model, const FineTun
 
 using MethodFactory = std::function<std::unique_ptr<FineTuneMethod>(const Job&)>;
 
+// Fine-tuning has no accelerator path yet: a job placed on one says so and trains on the CPU.
+void warn_if_not_on_cpu(const JobContext& context, const std::string& what) {
+  if (context.device != "cpu")
+    log::warn("finetune", "{}: fine-tuning runs on the CPU in this version; device {} is left unused", what,
+              context.device);
+}
+
+// Merges the job's `loras` into the base model before training (each logged); returns them for the manifest.
+std::vector<LoRAReference> apply_base_loras(StableDiffusion& model, const Job& job, const std::string& what) {
+  const std::vector<LoRAReference> base_loras = external_loras(job);
+  for (const auto& line : apply_external_adapters(model, base_loras, {}).summary)
+    log::info("finetune", "{}: {}", what, line);
+  return base_loras;
+}
+
+// The settings the loop runs with: `settings` with steps from num_train_epochs (when set), the group's
+// communicator, the gradient bucket size, rescale augmentation and (with class images) the prior loss weight.
+FineTuneSettings run_settings_of(const Job& job, const FineTuneSettings& settings, const TrainingSet& instances,
+                                 bool with_prior, Communicator* communicator) {
+  FineTuneSettings run_settings = settings;
+  if (const auto epochs = job.param("num_train_epochs").as_integer(); epochs > 0) {
+    const int per_step = settings.batch_size * settings.gradient_accumulation;
+    run_settings.steps = static_cast<int>(epochs) * ((instances.size() + per_step - 1) / per_step);
+  }
+  run_settings.communicator = communicator;
+  run_settings.bucket_bytes = static_cast<std::int64_t>(job.param("bucket_size_mb").as_number() * (1 << 20));
+  run_settings.rescale_augmentation = job.params.count("augment") && job.param("augment").as_bool();
+  if (with_prior) run_settings.prior_loss_weight = job.param("prior_loss_weight").as_number();
+  return run_settings;
+}
+
+// Writes finetune.json beside the method's files: what was trained, on which base (and base LoRAs), and the files.
+void write_manifest(const std::filesystem::path& artifacts, const FineTuneMethod& method, const std::string& base,
+                    const std::vector<LoRAReference>& base_loras, int steps) {
+  FineTuneManifest manifest;
+  manifest.method = method.name();
+  manifest.base_model = base;
+  manifest.concept_text = method.concept_text();
+  manifest.tokens = method.new_tokens();
+  manifest.steps = steps;
+  for (const auto& lora : base_loras)
+    manifest.base_loras.push_back(fmt::format("{}:{}", std::filesystem::absolute(lora.file).string(), lora.scale));
+  for (const auto& entry : std::filesystem::directory_iterator(artifacts))
+    if (entry.is_regular_file()) manifest.files.push_back(entry.path().filename().string());
+  write_finetune_manifest(artifacts, manifest);
+}
+
+// The leader's outputs of a finished run: the loss curve, the metrics and the validation images.
+void record_run_outputs(JobOutputs& outputs, FineTuneRun& run, std::int64_t trainable, int steps) {
+  outputs.loss = run.loss;
+  outputs.metrics["trainable_parameters"] = static_cast<double>(trainable);
+  outputs.metrics["resumed_from_step"] = run.resumed_from;
+  outputs.metrics["final_loss"] = run.loss.empty() ? 0.0 : run.loss.back();
+  outputs.metrics["train_steps"] = steps;
+  if (steps > run.resumed_from) outputs.metrics["step_seconds"] = run.train_seconds / (steps - run.resumed_from);
+  outputs.metrics["peak_rss_mb"] = peak_resident_megabytes();
+  for (auto& images : run.samples) outputs.images.push_back(std::move(images));
+}
+
 void run_finetune_job(JobContext& context, const MethodFactory& make_method) {
   const Job& job = context.job;
   const std::string what = fmt::format("{} job {}", job.kind, job.id);
   auto start = std::chrono::steady_clock::now();
   reset_peak_resident_memory();
-  if (context.device != "cpu")
-    log::warn("finetune", "{}: fine-tuning runs on the CPU in this version; device {} is left unused", what,
-              context.device);
+  warn_if_not_on_cpu(context, what);
   // Data parallelism over the job's group: every rank trains on its share of each batch;
   // the group's rank 0 alone writes artifacts (class images, checkpoints, the method's files).
   const bool writer = context.group_rank == 0;
@@ -222,11 +279,11 @@ void run_finetune_job(JobContext& context, const MethodFactory& make_method) {
   if (context.group_size > 1) group = make_communicator(context.group, "cpu");
   const std::string base = job.param("model").as_string();
   StableDiffusion model = load_stable_diffusion(resolve_model_reference(base, job.kind + " param 'model'"));
-  const std::vector<LoRAReference> base_loras = external_loras(job);
-  for (const auto& line : apply_external_adapters(model, base_loras, {}).summary) log::info("finetune", "{}: {}", what, line);
+  const std::vector<LoRAReference> base_loras = apply_base_loras(model, job, what);
   const FineTuneSettings settings = settings_of(job);
   std::unique_ptr<FineTuneMethod> method = make_method(job);
-  const TrainingSets sets = training_sets(job, model, settings, writer ? context.artifacts : std::filesystem::path(), what);
+  const TrainingSets sets =
+      training_sets(job, model, settings, writer ? context.artifacts : std::filesystem::path(), what);
   const TrainingSet& instances = sets.instances;
   const TrainingSet* prior = sets.prior ? &*sets.prior : nullptr;
   method->attach(model);
@@ -234,15 +291,7 @@ void run_finetune_job(JobContext& context, const MethodFactory& make_method) {
   context.outputs.timings["load"] = seconds_since(start);
 
   if (writer) std::filesystem::create_directories(context.artifacts);
-  FineTuneSettings run_settings = settings;
-  if (const auto epochs = job.param("num_train_epochs").as_integer(); epochs > 0) {
-    const int per_step = settings.batch_size * settings.gradient_accumulation;
-    run_settings.steps = static_cast<int>(epochs) * ((instances.size() + per_step - 1) / per_step);
-  }
-  run_settings.communicator = group.get();
-  run_settings.bucket_bytes = static_cast<std::int64_t>(job.param("bucket_size_mb").as_number() * (1 << 20));
-  run_settings.rescale_augmentation = job.params.count("augment") && job.param("augment").as_bool();
-  if (prior) run_settings.prior_loss_weight = job.param("prior_loss_weight").as_number();
+  const FineTuneSettings run_settings = run_settings_of(job, settings, instances, prior != nullptr, group.get());
   // Always a checkpoint folder: a stopped job (preemption, job_timeout) checkpoints there even
   // without checkpointing_steps, and is removed once such a job finishes.
   const auto checkpoints = context.artifacts / "checkpoints";
@@ -253,27 +302,8 @@ void run_finetune_job(JobContext& context, const MethodFactory& make_method) {
 
   if (!writer) return;  // the leader's outputs go into the shard
   method->save(context.artifacts, run_settings.steps);
-  FineTuneManifest manifest;
-  manifest.method = method->name();
-  manifest.base_model = base;
-  manifest.concept_text = method->concept_text();
-  manifest.tokens = method->new_tokens();
-  manifest.steps = run_settings.steps;
-  for (const auto& lora : base_loras)
-    manifest.base_loras.push_back(fmt::format("{}:{}", std::filesystem::absolute(lora.file).string(), lora.scale));
-  for (const auto& entry : std::filesystem::directory_iterator(context.artifacts))
-    if (entry.is_regular_file()) manifest.files.push_back(entry.path().filename().string());
-  write_finetune_manifest(context.artifacts, manifest);
-
-  context.outputs.loss = run.loss;
-  context.outputs.metrics["trainable_parameters"] = static_cast<double>(trainable);
-  context.outputs.metrics["resumed_from_step"] = run.resumed_from;
-  context.outputs.metrics["final_loss"] = run.loss.empty() ? 0.0 : run.loss.back();
-  context.outputs.metrics["train_steps"] = run_settings.steps;
-  if (run_settings.steps > run.resumed_from)
-    context.outputs.metrics["step_seconds"] = run.train_seconds / (run_settings.steps - run.resumed_from);
-  context.outputs.metrics["peak_rss_mb"] = peak_resident_megabytes();
-  for (auto& images : run.samples) context.outputs.images.push_back(std::move(images));
+  write_manifest(context.artifacts, *method, base, base_loras, run_settings.steps);
+  record_run_outputs(context.outputs, run, trainable, run_settings.steps);
 }
 
 JobKind finetune_kind(KindSpec spec, MethodFactory make_method) {

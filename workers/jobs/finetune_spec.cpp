@@ -77,6 +77,10 @@ KindSpec finetune_spec(const std::string& method, const std::string& doc, const 
   KindSpec spec;
   spec.name = "finetune." + method;
   spec.doc = doc;
+  spec.outputs =
+      "metrics `trainable_parameters`, `final_loss`, `resumed_from_step`, `step_seconds`, `peak_rss_mb`; loss per "
+      "step; timings `load`, `train`, `sample`; validation images `sample_step_<N>`; the method's files in its "
+      "artifact folder (docs/methods.md)";
   spec.params = shared_params(defaults);
   for (auto& p : method_params) spec.params.push_back(std::move(p));
   return spec;

@@ -60,92 +60,128 @@ at::Tensor prompt_features(StableDiffusion& model, const std::vector<std::string
   return at::cat(rows);
 }
 
-
-void run_merge(JobContext& context) {
-  const Job& job = context.job;
-  const auto start = std::chrono::steady_clock::now();
+// The finetune.custom_diffusion stages being merged: their artifact folders and manifests, in `concepts` order.
+struct MergeInputs {
   std::vector<std::string> stages;
-  for (const auto& v : job.param("concepts").as_list()) stages.push_back(v.as_string());
-  if (stages.size() < 2) throw InputError("merge.custom_diffusion param 'concepts': name at least two stages");
   std::vector<std::filesystem::path> dirs;
   std::vector<FineTuneManifest> manifests;
-  for (const auto& stage : stages) {
-    dirs.push_back(upstream_artifacts(context, stage, "merge.custom_diffusion param 'concepts'"));
-    manifests.push_back(read_finetune_manifest(dirs.back()));
+};
+
+// The `concepts` stages' artifacts, checked to be at least two custom_diffusion results on one base model.
+MergeInputs read_merge_inputs(const JobContext& context) {
+  MergeInputs inputs;
+  for (const auto& v : context.job.param("concepts").as_list()) inputs.stages.push_back(v.as_string());
+  if (inputs.stages.size() < 2) throw InputError("merge.custom_diffusion param 'concepts': name at least two stages");
+  auto& manifests = inputs.manifests;
+  for (const auto& stage : inputs.stages) {
+    inputs.dirs.push_back(upstream_artifacts(context, stage, "merge.custom_diffusion param 'concepts'"));
+    manifests.push_back(read_finetune_manifest(inputs.dirs.back()));
     if (manifests.back().method != "custom_diffusion")
       throw InputError(fmt::format("merge.custom_diffusion: stage '{}' is a {} result, not custom_diffusion", stage,
                                    manifests.back().method));
     if (manifests.back().base_model != manifests.front().base_model)
       throw InputError(fmt::format("merge.custom_diffusion: stage '{}' was trained on '{}', stage '{}' on '{}'", stage,
-                                   manifests.back().base_model, stages.front(), manifests.front().base_model));
+                                   manifests.back().base_model, inputs.stages.front(), manifests.front().base_model));
   }
-  StableDiffusion model = load_stable_diffusion(
-      resolve_model_reference(manifests.front().base_model, "merge.custom_diffusion base model"));
-  // Every concept's modifier token(s), into the base text encoder (a token twice is an error).
+  return inputs;
+}
+
+// Adds every concept's modifier token(s) to the base text encoder (a token twice is an error); returns their
+// embedding files, in order.
+std::vector<std::filesystem::path> load_concept_tokens(StableDiffusion& model, const MergeInputs& inputs) {
   std::vector<std::filesystem::path> token_files;
-  for (std::size_t i = 0; i < dirs.size(); ++i) {
-    if (manifests[i].tokens.empty())
+  for (std::size_t i = 0; i < inputs.dirs.size(); ++i) {
+    if (inputs.manifests[i].tokens.empty())
       throw InputError(fmt::format("{}: a custom_diffusion manifest without \"tokens\"",
-                                   (dirs[i] / "finetune.json").string()));
-    for (const auto& token : manifests[i].tokens) {
-      token_files.push_back(dirs[i] / (token + ".safetensors"));
+                                   (inputs.dirs[i] / "finetune.json").string()));
+    for (const auto& token : inputs.manifests[i].tokens) {
+      token_files.push_back(inputs.dirs[i] / (token + ".safetensors"));
       load_textual_inversion(model, token_files.back(), token);
     }
   }
+  return token_files;
+}
 
+// R: the text features of the captions of `regularization_data`.
+at::Tensor regularization_features(StableDiffusion& model, const Job& job) {
   std::vector<std::string> captions;
   for (const auto& item : load_data_reference(job.param("regularization_data").as_string(), 32).items)
     captions.push_back(item.caption);
-  const at::Tensor regularization = prompt_features(model, captions);
+  return prompt_features(model, captions);
+}
+
+// The UNet weight a key of a Custom Diffusion weights file stands for
+// ("<attn2>.processor.to_k_custom_diffusion.weight" -> "<attn2>.to_k.weight"); InputError for a key that is not a
+// key or value matrix.
+std::string unet_weight_name(const std::string& key, const std::filesystem::path& file) {
+  if (key.find(".processor.") == std::string::npos || (key.find(".to_k_custom_diffusion.") == std::string::npos &&
+                                                        key.find(".to_v_custom_diffusion.") == std::string::npos))
+    throw InputError(fmt::format("{}: '{}' is not a key or value matrix; the closed-form merge applies to "
+                                 "freeze_model = crossattn_kv results only",
+                                 file.string(), key));
+  std::string name = key;
+  name.replace(name.find(".processor."), 11, ".");
+  const auto at = name.find("_custom_diffusion");
+  name.erase(at, 17);
+  return name;
+}
+
+// W: the base UNet's matrix of every projection the first concept fine-tuned, keyed as its weights file keys it.
+std::map<std::string, at::Tensor> base_matrices(StableDiffusion& model, const std::filesystem::path& first_dir) {
   std::map<std::string, at::Tensor> base;
-  {
-    std::map<std::string, at::Tensor> params;
-    for (const auto& item : model.unet->named_parameters()) params.emplace(item.key(), item.value().detach());
-    const auto first = load_tensors(dirs.front() / custom_diffusion_weights_file());
-    for (const auto& [key, value] : first) {  // "<attn2>.processor.to_k_custom_diffusion.weight" -> "<attn2>.to_k.weight"
-      if (key.find(".processor.") == std::string::npos ||
-          (key.find(".to_k_custom_diffusion.") == std::string::npos && key.find(".to_v_custom_diffusion.") == std::string::npos))
-        throw InputError(fmt::format("{}: '{}' is not a key or value matrix; the closed-form merge applies to "
-                                     "freeze_model = crossattn_kv results only",
-                                     (dirs.front() / custom_diffusion_weights_file()).string(), key));
-      std::string name = key;
-      name.replace(name.find(".processor."), 11, ".");
-      const auto at = name.find("_custom_diffusion");
-      name.erase(at, 17);
-      if (!params.count(name))
-        throw InputError(fmt::format("{}: '{}' names no UNet weight", (dirs.front() / custom_diffusion_weights_file()).string(), key));
-      base.emplace(key, params.at(name));
-    }
+  std::map<std::string, at::Tensor> params;
+  for (const auto& item : model.unet->named_parameters()) params.emplace(item.key(), item.value().detach());
+  const std::filesystem::path file = first_dir / custom_diffusion_weights_file();
+  const auto first = load_tensors(file);
+  for (const auto& [key, value] : first) {
+    const std::string name = unet_weight_name(key, file);
+    if (!params.count(name)) throw InputError(fmt::format("{}: '{}' names no UNet weight", file.string(), key));
+    base.emplace(key, params.at(name));
   }
+  return base;
+}
+
+// Each concept's fine-tuned matrices W_i and targets K_i: the features of `target_prompts` with its concept text,
+// from its first modifier token on.
+std::vector<MergeConcept> merge_concepts(StableDiffusion& model, const Job& job, const MergeInputs& inputs) {
   std::vector<MergeConcept> concepts;
-  for (std::size_t i = 0; i < dirs.size(); ++i) {
+  for (std::size_t i = 0; i < inputs.dirs.size(); ++i) {
     MergeConcept c;
-    c.weights = load_tensors(dirs[i] / custom_diffusion_weights_file());
+    c.weights = load_tensors(inputs.dirs[i] / custom_diffusion_weights_file());
     std::vector<std::string> prompts;
     for (const auto& v : job.param("target_prompts").as_list())
-      prompts.push_back(replace_all(v.as_string(), "{}", manifests[i].concept_text));
-    c.targets = prompt_features(model, prompts, model.tokenizer->token_id(manifests[i].tokens.front()));
+      prompts.push_back(replace_all(v.as_string(), "{}", inputs.manifests[i].concept_text));
+    c.targets = prompt_features(model, prompts, model.tokenizer->token_id(inputs.manifests[i].tokens.front()));
     concepts.push_back(std::move(c));
   }
-  const auto merged = merge_custom_diffusion(base, concepts, regularization);
+  return concepts;
+}
 
-  std::filesystem::create_directories(context.artifacts);
+// Writes the merged artifact: the merged matrices, every concept's token files and finetune.json.
+void write_merged_artifact(const std::filesystem::path& artifacts, const std::map<std::string, at::Tensor>& merged,
+                           const MergeInputs& inputs, const std::vector<std::filesystem::path>& token_files) {
+  const auto& manifests = inputs.manifests;
+  std::filesystem::create_directories(artifacts);
   NamedTensors tensors(merged.begin(), merged.end());
-  save_tensors(context.artifacts / custom_diffusion_weights_file(), tensors, {{"format", "pt"}});
+  save_tensors(artifacts / custom_diffusion_weights_file(), tensors, {{"format", "pt"}});
   FineTuneManifest manifest;
   manifest.method = "custom_diffusion";
   manifest.base_model = manifests.front().base_model;
   for (const auto& m : manifests) manifest.tokens.insert(manifest.tokens.end(), m.tokens.begin(), m.tokens.end());
   for (std::size_t i = 0; i < token_files.size(); ++i)
-    std::filesystem::copy_file(token_files[i], context.artifacts / token_files[i].filename(),
+    std::filesystem::copy_file(token_files[i], artifacts / token_files[i].filename(),
                                std::filesystem::copy_options::overwrite_existing);
   for (std::size_t i = 0; i < manifests.size(); ++i)
     manifest.concept_text += (i ? " and " : "") + manifests[i].concept_text;
-  for (const auto& entry : std::filesystem::directory_iterator(context.artifacts))
+  for (const auto& entry : std::filesystem::directory_iterator(artifacts))
     if (entry.is_regular_file()) manifest.files.push_back(entry.path().filename().string());
-  write_finetune_manifest(context.artifacts, manifest);
-  // How far each concept's constraint holds after the merge: max |K_i W'ᵀ − K_i W_iᵀ| over
-  // max |K_i W_iᵀ| (float64; 0 up to the rounding the conditioning of d K_tᵀ allows).
+  write_finetune_manifest(artifacts, manifest);
+}
+
+// How far each concept's constraint holds after the merge: max |K_i W'ᵀ − K_i W_iᵀ| over
+// max |K_i W_iᵀ| (float64; 0 up to the rounding the conditioning of d K_tᵀ allows).
+double worst_constraint_error(const std::vector<MergeConcept>& concepts,
+                              const std::map<std::string, at::Tensor>& merged) {
   double worst = 0;
   for (const auto& concept_weights : concepts)
     for (const auto& [name, w] : merged) {
@@ -154,7 +190,24 @@ void run_merge(JobContext& context) {
       const double scale = std::max(1e-12, wanted.abs().max().item<double>());
       worst = std::max(worst, (at::matmul(k, w.to(at::kDouble).t()) - wanted).abs().max().item<double>() / scale);
     }
-  context.outputs.metrics["constraint_relative_error"] = worst;
+  return worst;
+}
+
+void run_merge(JobContext& context) {
+  const Job& job = context.job;
+  const auto start = std::chrono::steady_clock::now();
+  const MergeInputs inputs = read_merge_inputs(context);
+  StableDiffusion model = load_stable_diffusion(
+      resolve_model_reference(inputs.manifests.front().base_model, "merge.custom_diffusion base model"));
+  const std::vector<std::filesystem::path> token_files = load_concept_tokens(model, inputs);
+
+  const at::Tensor regularization = regularization_features(model, job);
+  const std::map<std::string, at::Tensor> base = base_matrices(model, inputs.dirs.front());
+  const std::vector<MergeConcept> concepts = merge_concepts(model, job, inputs);
+  const auto merged = merge_custom_diffusion(base, concepts, regularization);
+
+  write_merged_artifact(context.artifacts, merged, inputs, token_files);
+  context.outputs.metrics["constraint_relative_error"] = worst_constraint_error(concepts, merged);
   context.outputs.metrics["regularization_rows"] = static_cast<double>(regularization.size(0));
   context.outputs.timings["merge"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }

@@ -8,6 +8,7 @@ KindSpec merge_custom_diffusion_spec() {
   KindSpec spec;
   spec.name = "merge.custom_diffusion";
   spec.doc = "Custom Diffusion's closed-form merge of several single-concept results.";
+  spec.outputs = "metrics `constraint_relative_error`, `regularization_rows`; the merged weights in its artifact folder";
   spec.params = {
       {"concepts", ParamType::string_list, Value(Value::List{}), "finetune.custom_diffusion stages to merge (>= 2)",
        std::nullopt, {}},

@@ -12,6 +12,9 @@ KindSpec pretrain_spec(const std::string& name, const std::string& doc) {
   KindSpec spec;
   spec.name = name;
   spec.doc = doc;
+  spec.outputs =
+      "the model's own metrics (`zero_shot_style_accuracy`, `reconstruction_psnr`, `scaling_factor`, "
+      "`style_accuracy`, `disaster_accuracy`), `cached`; loss per step; timings `train`";
   spec.params = {
       {"recipe", ParamType::string, Value("default"),
        "pretraining recipe: default (builtin:*), long (the UNet 3x longer) or test (tiny budgets)", std::nullopt,

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <map>
 
 #include "core/stopwatch.h"
 #include "core/errors.h"
@@ -57,41 +58,99 @@ ImageBatch batch_of(const DataSet& data) {
   return batch;
 }
 
-void run_sample(JobContext& context) {
-  const Job& job = context.job;
-  auto start = std::chrono::steady_clock::now();
-  const std::string style_name = job.param("style").as_string();
-  const std::string disaster_name = job.param("disaster").as_string();
+// The prompt to sample: `prompt`, or the scene prompt of (style, disaster), where a fine-tuned concept takes the
+// style's place: "a hanok in the fire" -> "a {} in the fire".
+std::string prompt_of(const Job& job, const std::string& style_name, const std::string& disaster_name) {
+  std::string prompt = job.param("prompt").as_string();
+  if (!prompt.empty()) return prompt;
+  if (style_name.empty()) throw InputError("sample: set `prompt`, or `style` (and `disaster`) for a scene prompt");
+  const SceneStyle style = parse_scene_style(style_name, "sample param 'style'");
+  prompt = scene_prompt(style, parse_scene_disaster(disaster_name, "sample param 'disaster'"));
+  const std::string noun = scene_style_noun(style);
+  if (!job.param("finetuned").as_string().empty() && prompt.find(noun) != std::string::npos)
+    prompt.replace(prompt.find(noun), noun.size(), "{}");
+  return prompt;
+}
+
+// The pipeline's settings from the job's params; the prompt may still hold "{}".
+Txt2ImgOptions sampling_options(const Job& job, const std::string& style_name, const std::string& disaster_name) {
   Txt2ImgOptions options;
-  options.prompt = job.param("prompt").as_string();
-  if (options.prompt.empty()) {
-    if (style_name.empty()) throw InputError("sample: set `prompt`, or `style` (and `disaster`) for a scene prompt");
-    const SceneStyle style = parse_scene_style(style_name, "sample param 'style'");
-    options.prompt = scene_prompt(style, parse_scene_disaster(disaster_name, "sample param 'disaster'"));
-    // A fine-tuned concept takes the style's place: "a hanok in the fire" -> "a {} in the fire".
-    const std::string noun = scene_style_noun(style);
-    if (!job.param("finetuned").as_string().empty() && options.prompt.find(noun) != std::string::npos)
-      options.prompt.replace(options.prompt.find(noun), noun.size(), "{}");
-  }
+  options.prompt = prompt_of(job, style_name, disaster_name);
   options.negative_prompt = job.param("negative_prompt").as_string();
   options.num_images = static_cast<int>(job.param("images").as_integer());
   options.steps = static_cast<int>(job.param("steps").as_integer());
   options.guidance = job.param("guidance").as_number();
   options.sampler = job.param("sampler").as_string();
   options.seed = static_cast<std::uint64_t>(job.param("seed").as_integer());
+  return options;
+}
+
+// The model to sample: the `finetuned` stage's artifact on its base model (`concept_text` then receives the
+// artifact's concept text), or `model`.
+StableDiffusion sampled_model(const JobContext& context, std::string& concept_text) {
+  const Job& job = context.job;
+  if (const std::string stage = job.param("finetuned").as_string(); !stage.empty())
+    return load_finetuned(upstream_artifacts(context, stage, fmt::format("sample param 'finetuned' = '{}'", stage)),
+                          &concept_text);
+  return load_stable_diffusion(resolve_model_reference(job.param("model").as_string(), "sample param 'model'"));
+}
+
+// The oracle's verdicts that the images show `style_name` and `disaster_name`.
+void record_oracle_accuracies(const Job& job, const ImageBatch& images, const std::string& style_name,
+                              const std::string& disaster_name, std::map<std::string, double>& metrics) {
+  ConvClassifier oracle =
+      load_conv_classifier(resolve_model_reference(job.param("oracle").as_string(), "sample param 'oracle'"));
+  metrics[kStyleAccuracy] = concept_accuracy(oracle, images, "style", style_name);
+  metrics[kDisasterAccuracy] = concept_accuracy(oracle, images, "disaster", disaster_name);
+}
+
+// CLIP-I and KID of the images against the `reference` data set (KID's subsets drawn with `seed`).
+void record_reference_metrics(const Job& job, CLIPEvaluator& clip, const ImageBatch& images,
+                              const at::Tensor& image_embeds, const std::string& reference, std::uint64_t seed,
+                              std::map<std::string, double>& metrics) {
+  const ImageBatch real = batch_of(load_data_reference(reference, images.height));
+  const at::Tensor real_embeds = clip.image_embeddings(real);
+  metrics[kCLIPImageAlignment] = clip_image_alignment(image_embeds, real_embeds);
+  KIDOptions kid;
+  kid.subset_size = static_cast<int>(job.param("kid_subset_size").as_integer());
+  if (kid.subset_size == 0) kid.subset_size = std::min(images.count, real.count);
+  kid.seed = seed;
+  const KIDResult result = kernel_inception_distance(real_embeds, image_embeds, kid);
+  metrics[kKIDMean] = result.mean;
+  metrics[kKIDStd] = result.std;
+}
+
+// Evaluates the samples (timed as "evaluate"): CLIP score against `clip_prompt`, the oracle's accuracies when a
+// style is set, and CLIP-I / KID when `reference_data` is set.
+void evaluate_samples(JobContext& context, const ImageBatch& images, const std::string& clip_prompt,
+                      const std::string& style_name, const std::string& disaster_name, std::uint64_t seed) {
+  const Job& job = context.job;
+  const auto start = std::chrono::steady_clock::now();
+  CLIPEvaluator clip(resolve_model_reference(job.param("clip_model").as_string(), "sample param 'clip_model'"));
+  const at::Tensor image_embeds = clip.image_embeddings(images);
+  const at::Tensor text_embeds = clip.text_embeddings({clip_prompt});
+  auto& metrics = context.outputs.metrics;
+  metrics[kCLIPScore] = clip_score(image_embeds, text_embeds);
+  metrics[kCLIPScore100] = clip_score_100(image_embeds, text_embeds);
+  if (!style_name.empty()) record_oracle_accuracies(job, images, style_name, disaster_name, metrics);
+  if (const std::string reference = job.param("reference_data").as_string(); !reference.empty())
+    record_reference_metrics(job, clip, images, image_embeds, reference, seed, metrics);
+  context.outputs.timings["evaluate"] = seconds_since(start);
+}
+
+void run_sample(JobContext& context) {
+  const Job& job = context.job;
+  auto start = std::chrono::steady_clock::now();
+  const std::string style_name = job.param("style").as_string();
+  const std::string disaster_name = job.param("disaster").as_string();
+  Txt2ImgOptions options = sampling_options(job, style_name, disaster_name);
 
   // "{}" becomes the fine-tuned concept's text (a new token or identifier) in the sampled
   // prompt; `clip_concept` is what it becomes in the prompt CLIP scores (a new token means
   // nothing to CLIP), and for the base model in both.
   const std::string clip_concept = job.param("clip_concept").as_string();
   std::string concept_text = clip_concept;
-  StableDiffusion model;
-  if (const std::string stage = job.param("finetuned").as_string(); !stage.empty()) {
-    model = load_finetuned(upstream_artifacts(context, stage, fmt::format("sample param 'finetuned' = '{}'", stage)),
-                           &concept_text);
-  } else {
-    model = load_stable_diffusion(resolve_model_reference(job.param("model").as_string(), "sample param 'model'"));
-  }
+  StableDiffusion model = sampled_model(context, concept_text);
   const ExternalAdapters adapters = apply_external_adapters(model, external_loras(job), external_embeddings(job));
   const std::string clip_text = clip_concept.empty() ? concept_text : clip_concept;
   const std::string clip_prompt = clip_text.empty() ? options.prompt : replace_all(options.prompt, "{}", clip_text);
@@ -103,37 +162,8 @@ void run_sample(JobContext& context) {
   ImageBatch images = txt2img(model, options);
   images.key = "samples";
   context.outputs.timings["sample"] = seconds_since(start);
-  if (!job.param("evaluate").as_bool()) {
-    context.outputs.images.push_back(std::move(images));
-    return;
-  }
-
-  start = std::chrono::steady_clock::now();
-  CLIPEvaluator clip(resolve_model_reference(job.param("clip_model").as_string(), "sample param 'clip_model'"));
-  const at::Tensor image_embeds = clip.image_embeddings(images);
-  const at::Tensor text_embeds = clip.text_embeddings({clip_prompt});
-  auto& metrics = context.outputs.metrics;
-  metrics[kCLIPScore] = clip_score(image_embeds, text_embeds);
-  metrics[kCLIPScore100] = clip_score_100(image_embeds, text_embeds);
-  if (!style_name.empty()) {
-    ConvClassifier oracle =
-        load_conv_classifier(resolve_model_reference(job.param("oracle").as_string(), "sample param 'oracle'"));
-    metrics[kStyleAccuracy] = concept_accuracy(oracle, images, "style", style_name);
-    metrics[kDisasterAccuracy] = concept_accuracy(oracle, images, "disaster", disaster_name);
-  }
-  if (const std::string reference = job.param("reference_data").as_string(); !reference.empty()) {
-    const ImageBatch real = batch_of(load_data_reference(reference, images.height));
-    const at::Tensor real_embeds = clip.image_embeddings(real);
-    metrics[kCLIPImageAlignment] = clip_image_alignment(image_embeds, real_embeds);
-    KIDOptions kid;
-    kid.subset_size = static_cast<int>(job.param("kid_subset_size").as_integer());
-    if (kid.subset_size == 0) kid.subset_size = std::min(images.count, real.count);
-    kid.seed = options.seed;
-    const KIDResult result = kernel_inception_distance(real_embeds, image_embeds, kid);
-    metrics[kKIDMean] = result.mean;
-    metrics[kKIDStd] = result.std;
-  }
-  context.outputs.timings["evaluate"] = seconds_since(start);
+  if (job.param("evaluate").as_bool())
+    evaluate_samples(context, images, clip_prompt, style_name, disaster_name, options.seed);
   context.outputs.images.push_back(std::move(images));
 }
 

@@ -10,6 +10,7 @@ KindSpec sample_spec() {
   KindSpec spec;
   spec.name = "sample";
   spec.doc = "Samples one prompt from a Stable Diffusion model and evaluates the images (CLIP score, oracle, KID).";
+  spec.outputs = "metrics `clip_score`, `clip_score_100`; with `style`: `style_accuracy`, `disaster_accuracy`; with `reference_data`: `clip_i`, `kid`, `kid_std`; images `/images/samples`";
   std::vector<std::string> styles = scene_style_names(), disasters = scene_disaster_names();
   styles.insert(styles.begin(), "");
   spec.params = {

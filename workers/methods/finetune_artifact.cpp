@@ -8,6 +8,7 @@
 
 #include "core/atomic_file.h"
 #include "core/errors.h"
+#include "core/json_file.h"
 #include "workers/builtin/builtin_models.h"
 #include "workers/methods/custom_diffusion.h"
 #include "workers/methods/external_adapters.h"
@@ -35,11 +36,10 @@ void write_finetune_manifest(const std::filesystem::path& dir, const FineTuneMan
 
 FineTuneManifest read_finetune_manifest(const std::filesystem::path& dir) {
   const auto file = dir / "finetune.json";
-  std::ifstream in(file);
-  if (!in) throw InputError(file.string() + ": cannot be read (a fine-tuning job's artifact folder has it)");
+  const nlohmann::json document =
+      read_json_file(file, "fine-tuning manifest (a fine-tuning job's artifact folder has it)");
   FineTuneManifest manifest;
   try {
-    const nlohmann::json document = nlohmann::json::parse(in);
     if (document.at("format").get<std::string>() != kManifestFormat)
       throw InputError(file.string() + ": format is not " + kManifestFormat);
     const int version = document.at("format_version").get<int>();

@@ -101,6 +101,131 @@ std::string key_of(int size, int which, std::size_t layer, const char* part) {
   return fmt::format("{}.{}.linear.{}.{}", size, which, layer, part);
 }
 
+using TensorsByName = std::map<std::string, at::Tensor>;
+
+// The metadata fields of a hypernetwork file, each read as the type A1111 gives it (InputError naming the file and
+// the field otherwise).
+class MetadataFields {
+ public:
+  MetadataFields(const std::map<std::string, std::string>& metadata, const std::string& what)
+      : metadata_(metadata), what_(what) {}
+
+  // A field's text; it must be present.
+  const std::string& field(const char* name) const {
+    const auto found = metadata_.find(name);
+    if (found == metadata_.end()) throw InputError(fmt::format("{}: metadata field '{}' is missing", what_, name));
+    return found->second;
+  }
+
+  // A field holding "true" or "false".
+  bool flag(const char* name) const {
+    const std::string& text = field(name);
+    if (text != "true" && text != "false")
+      throw InputError(fmt::format("{}: metadata field '{}' is '{}'; expected true or false", what_, name, text));
+    return text == "true";
+  }
+
+  // A field holding a JSON list of numbers.
+  std::vector<double> numbers(const char* name) const {
+    const std::string& text = field(name);
+    const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
+    std::vector<double> out;
+    if (parsed.is_array())
+      for (const auto& x : parsed)
+        if (x.is_number()) out.push_back(x.get<double>());
+    if (!parsed.is_array() || out.size() != parsed.size())
+      throw InputError(
+          fmt::format("{}: metadata field '{}' is '{}'; expected a JSON list of numbers", what_, name, text));
+    return out;
+  }
+
+ private:
+  const std::map<std::string, std::string>& metadata_;
+  const std::string& what_;
+};
+
+// The config training used, from the metadata of a hypernetwork.safetensors tunegrid wrote (validated).
+HypernetworkConfig config_from_metadata(std::map<std::string, std::string>& metadata, const std::string& what) {
+  if (metadata["format"] != "tunegrid.hypernetwork")
+    throw InputError(what + ": not a hypernetwork.safetensors written by tunegrid (metadata format is not "
+                            "'tunegrid.hypernetwork')");
+  const MetadataFields fields(metadata, what);
+  HypernetworkConfig config;
+  config.layer_structure = fields.numbers("layer_structure");
+  config.activation_func = fields.field("activation_func");
+  config.add_layer_norm = fields.flag("is_layer_norm");
+  config.activate_output = fields.flag("activate_output");
+  config.use_dropout = fields.flag("use_dropout");
+  config.dropout_structure = fields.numbers("dropout_structure");
+  validate(config, what);
+  return config;
+}
+
+// The context widths the file has MLPs for: the "<width>." that starts every key.
+std::set<int> widths_in_keys(const TensorsByName& tensors, const std::string& what) {
+  std::set<int> sizes;
+  for (const auto& item : tensors) {
+    int size = 0;
+    if (std::sscanf(item.first.c_str(), "%d.", &size) != 1 || size <= 0)
+      throw InputError(fmt::format("{}: unexpected key '{}'; expected '<width>.<0|1>.linear.<i>.<weight|bias>'", what,
+                                   item.first));
+    sizes.insert(size);
+  }
+  return sizes;
+}
+
+// A hypernetwork file being loaded: its tensors, the config its metadata describes, its name for messages.
+struct HypernetworkFile {
+  const TensorsByName& tensors;
+  const HypernetworkConfig& config;
+  const std::string& what;
+};
+
+// Replaces `target` (a layer's weight or bias) with the file's tensor `key`, which must be there with its shape.
+void fill_parameter(at::Tensor& target, const std::string& key, const HypernetworkFile& file) {
+  const auto found = file.tensors.find(key);
+  if (found == file.tensors.end())
+    throw InputError(fmt::format("{}: tensor '{}' is missing (layer_structure [{}], is_layer_norm {})", file.what, key,
+                                 fmt::join(file.config.layer_structure, ", "), file.config.add_layer_norm));
+  if (found->second.sizes() != target.sizes())
+    throw InputError(fmt::format("{}: tensor '{}' has shape {}; expected {}", file.what, key,
+                                 fmt::join(found->second.sizes(), "x"), fmt::join(target.sizes(), "x")));
+  target = found->second.to(at::kFloat);
+}
+
+// Fills the weights and biases of one MLP (`which`: 0 for k, 1 for v) of width `size`; returns the tensors used.
+std::size_t fill_mlp(HypernetworkMLP& mlp, int size, int which, const HypernetworkFile& file) {
+  std::size_t used = 0;
+  for (std::size_t i = 0; i < mlp.layers.size(); ++i) {
+    auto& layer = mlp.layers[i];
+    if (!layer.weight.defined()) continue;
+    for (const char* part : {"weight", "bias"}) {
+      at::Tensor& target = std::string(part) == "weight" ? layer.weight : layer.bias;
+      fill_parameter(target, key_of(size, which, i, part), file);
+      ++used;
+    }
+  }
+  return used;
+}
+
+// Each width's MLP pair rebuilt as training built it and filled from the file, which must hold nothing else.
+Modules modules_from_file(const HypernetworkFile& file) {
+  const std::set<int> sizes = widths_in_keys(file.tensors, file.what);
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(0);
+  Modules modules;
+  std::size_t used = 0;
+  for (int size : sizes) {
+    auto& pair = modules[size];
+    pair = {make_mlp(size, file.config, generator), make_mlp(size, file.config, generator)};
+    used += fill_mlp(pair.first, size, 0, file);
+    used += fill_mlp(pair.second, size, 1, file);
+  }
+  if (used != file.tensors.size())
+    throw InputError(fmt::format("{}: {} tensor(s) do not belong to the MLPs its metadata describes", file.what,
+                                 file.tensors.size() - used));
+  return modules;
+}
+
 }  // namespace
 
 at::Tensor HypernetworkMLP::forward(const at::Tensor& x, bool training, const std::string& activation) const {
@@ -232,79 +357,9 @@ void load_hypernetwork(StableDiffusion& model, const std::filesystem::path& file
   std::map<std::string, std::string> metadata;
   const auto tensors = load_tensors(file, &metadata);
   const std::string what = file.string();
-  if (metadata["format"] != "tunegrid.hypernetwork")
-    throw InputError(what + ": not a hypernetwork.safetensors written by tunegrid (metadata format is not "
-                            "'tunegrid.hypernetwork')");
-  auto field = [&](const char* name) -> const std::string& {
-    const auto found = metadata.find(name);
-    if (found == metadata.end()) throw InputError(fmt::format("{}: metadata field '{}' is missing", what, name));
-    return found->second;
-  };
-  auto flag = [&](const char* name) {
-    const std::string& text = field(name);
-    if (text != "true" && text != "false")
-      throw InputError(fmt::format("{}: metadata field '{}' is '{}'; expected true or false", what, name, text));
-    return text == "true";
-  };
-  auto numbers = [&](const char* name) {
-    const std::string& text = field(name);
-    const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
-    std::vector<double> out;
-    if (parsed.is_array())
-      for (const auto& x : parsed)
-        if (x.is_number()) out.push_back(x.get<double>());
-    if (!parsed.is_array() || out.size() != parsed.size())
-      throw InputError(fmt::format("{}: metadata field '{}' is '{}'; expected a JSON list of numbers", what, name, text));
-    return out;
-  };
-  HypernetworkConfig config;
-  config.layer_structure = numbers("layer_structure");
-  config.activation_func = field("activation_func");
-  config.add_layer_norm = flag("is_layer_norm");
-  config.activate_output = flag("activate_output");
-  config.use_dropout = flag("use_dropout");
-  config.dropout_structure = numbers("dropout_structure");
-  validate(config, what);
-
+  const HypernetworkConfig config = config_from_metadata(metadata, what);
   // The sizes present, then each MLP rebuilt as training built it and filled from the file.
-  std::set<int> sizes;
-  for (const auto& item : tensors) {
-    int size = 0;
-    if (std::sscanf(item.first.c_str(), "%d.", &size) != 1 || size <= 0)
-      throw InputError(fmt::format("{}: unexpected key '{}'; expected '<width>.<0|1>.linear.<i>.<weight|bias>'", what,
-                                   item.first));
-    sizes.insert(size);
-  }
-  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(0);
-  Modules modules;
-  std::size_t used = 0;
-  for (int size : sizes) {
-    auto& pair = modules[size];
-    pair = {make_mlp(size, config, generator), make_mlp(size, config, generator)};
-    for (int which : {0, 1}) {
-      auto& mlp = which == 0 ? pair.first : pair.second;
-      for (std::size_t i = 0; i < mlp.layers.size(); ++i) {
-        auto& layer = mlp.layers[i];
-        if (!layer.weight.defined()) continue;
-        for (const char* part : {"weight", "bias"}) {
-          const std::string key = key_of(size, which, i, part);
-          const auto found = tensors.find(key);
-          at::Tensor& target = std::string(part) == "weight" ? layer.weight : layer.bias;
-          if (found == tensors.end())
-            throw InputError(fmt::format("{}: tensor '{}' is missing (layer_structure [{}], is_layer_norm {})", what,
-                                         key, fmt::join(config.layer_structure, ", "), config.add_layer_norm));
-          if (found->second.sizes() != target.sizes())
-            throw InputError(fmt::format("{}: tensor '{}' has shape {}; expected {}", what, key,
-                                         fmt::join(found->second.sizes(), "x"), fmt::join(target.sizes(), "x")));
-          target = found->second.to(at::kFloat);
-          ++used;
-        }
-      }
-    }
-  }
-  if (used != tensors.size())
-    throw InputError(fmt::format("{}: {} tensor(s) do not belong to the MLPs its metadata describes", what,
-                                 tensors.size() - used));
+  const Modules modules = modules_from_file({tensors, config, what});
   install(model.unet, std::make_shared<const Modules>(modules), std::make_shared<bool>(false), config.activation_func,
           multiplier);
 }

@@ -62,6 +62,109 @@ struct Factors {
   at::Tensor down, up, alpha;
 };
 
+using TargetKey = std::pair<LoRAComponent, std::string>;  // (component, module path)
+
+// The tensor suffixes of every layout read, each naming the part of a factor it holds.
+const std::vector<std::string>& lora_key_suffixes() {
+  static const std::vector<std::string> suffixes = {".lora_A.weight", ".lora_B.weight", ".lora.down.weight",
+                                                     ".lora.up.weight", ".lora_linear_layer.down.weight",
+                                                     ".lora_linear_layer.up.weight", "_lora.down.weight",
+                                                     "_lora.up.weight", ".lora_down.weight", ".lora_up.weight",
+                                                     ".alpha"};
+  return suffixes;
+}
+
+// A key with diffusers' ".processor." segments (old attention-processor keys) dropped.
+std::string without_processor(const std::string& stored_key) {
+  std::string key = stored_key;
+  for (std::size_t at = key.find(".processor."); at != std::string::npos; at = key.find(".processor."))
+    key.replace(at, 11, ".");
+  return key;
+}
+
+// A LoRA key split into the base name of the projection it adapts and its tensor suffix.
+struct LoRAKey {
+  std::string base, part;
+};
+
+// Splits `stored_key` (read as `key`, without ".processor."); InputError for a key no layout spells.
+LoRAKey split_lora_key(const std::string& key, const std::string& stored_key, const std::filesystem::path& file) {
+  LoRAKey split;
+  for (const std::string& suffix : lora_key_suffixes())
+    if (ends_with(key, suffix)) {
+      split.base = key.substr(0, key.size() - suffix.size());
+      split.part = suffix;
+      break;
+    }
+  if (split.part.empty())
+    throw InputError(fmt::format("{}: key '{}' is not a LoRA tensor (lora_A/lora_B, lora.down/lora.up, "
+                                 "lora_linear_layer.down/up or lora_down/lora_up/alpha)",
+                                 file.string(), stored_key));
+  return split;
+}
+
+// The projection a key's base name adapts; InputError for anything but an attention projection.
+const Target& adapted_projection(const std::map<std::string, Target>& by_name, const LoRAKey& split,
+                                 const std::string& stored_key, const std::filesystem::path& file) {
+  const auto target = by_name.find(split.base);
+  if (target == by_name.end())
+    throw InputError(fmt::format("{}: key '{}' adapts '{}', which is not an attention projection of this model's "
+                                 "UNet ({}) or text encoder ({}); feed-forward, MLP and other adapters are not "
+                                 "supported",
+                                 file.string(), stored_key, split.base, fmt::join(lora_target_names(), ", "),
+                                 fmt::join(lora_text_encoder_target_names(), ", ")));
+  return target->second;
+}
+
+// The file's tensors grouped by the projection they adapt, each as its down, up and alpha.
+std::map<TargetKey, Factors> factors_by_target(const std::map<std::string, at::Tensor>& tensors, StableDiffusion& model,
+                                               const std::filesystem::path& file) {
+  const auto by_name = name_table(model);
+  std::map<TargetKey, Factors> factors;
+  for (const auto& [stored_key, value] : tensors) {
+    const LoRAKey split = split_lora_key(without_processor(stored_key), stored_key, file);
+    const Target& target = adapted_projection(by_name, split, stored_key, file);
+    Factors& f = factors[{target.component, target.module}];
+    if (split.part == ".alpha") f.alpha = value;
+    else if (split.part == ".lora_A.weight" || split.part.find("down") != std::string::npos) f.down = value;
+    else f.up = value;
+  }
+  return factors;
+}
+
+// An adapter's scale before the multiplier: alpha / rank from its .alpha tensor (kohya-ss), what the
+// lora_adapter_metadata gives (diffusers with peft's config), or else 1.
+double adapter_scale(const TargetKey& target, const Factors& f, const std::map<LoRAComponent, PeftLoraConfig>& configs,
+                     int rank, const std::filesystem::path& file) {
+  double scale = f.alpha.defined() ? f.alpha.item<double>() / rank : 1.0;  // kohya-ss: alpha / rank; diffusers: 1
+  if (const auto config = configs.find(target.first); config != configs.end()) {
+    if (f.alpha.defined())
+      throw InputError(fmt::format("{}: {} '{}' has both an .alpha tensor and lora_adapter_metadata; which alpha "
+                                   "applies is unclear",
+                                   file.string(), lora_component_name(target.first), target.second));
+    scale = config->second.scale_of(target.second, rank, file.string());
+  }
+  return scale;
+}
+
+// The adapter of one projection, its scale × multiplier; InputError when a factor is missing.
+LoRAAdapter make_adapter(const TargetKey& target, const Factors& f,
+                         const std::map<LoRAComponent, PeftLoraConfig>& configs, double multiplier,
+                         const std::filesystem::path& file) {
+  if (!f.down.defined() || !f.up.defined())
+    throw InputError(fmt::format("{}: the adapter of {} '{}' lacks its {} matrix", file.string(),
+                                 lora_component_name(target.first), target.second,
+                                 f.down.defined() ? "up (B)" : "down (A)"));
+  LoRAAdapter adapter;
+  adapter.component = target.first;
+  adapter.module = target.second;
+  adapter.down = f.down.to(at::kFloat);
+  adapter.up = f.up.to(at::kFloat);
+  const int rank = static_cast<int>(f.down.size(0));
+  adapter.scale = multiplier * adapter_scale(target, f, configs, rank, file);
+  return adapter;
+}
+
 }  // namespace
 
 std::string kohya_lora_name(LoRAComponent component, const std::string& module) {
@@ -102,60 +205,9 @@ std::vector<LoRAAdapter> read_lora_file(const std::filesystem::path& file, Stabl
   std::map<std::string, std::string> metadata;
   const auto tensors = load_tensors(file, &metadata);
   const auto configs = read_lora_adapter_metadata(metadata, file);
-  const auto by_name = name_table(model);
-  std::map<std::pair<LoRAComponent, std::string>, Factors> factors;
-  for (const auto& [stored_key, value] : tensors) {
-    std::string key = stored_key;  // diffusers drops ".processor." from attention-processor keys
-    for (std::size_t at = key.find(".processor."); at != std::string::npos; at = key.find(".processor."))
-      key.replace(at, 11, ".");
-    std::string base, part;
-    for (const char* suffix : {".lora_A.weight", ".lora_B.weight", ".lora.down.weight", ".lora.up.weight",
-                               ".lora_linear_layer.down.weight", ".lora_linear_layer.up.weight", "_lora.down.weight",
-                               "_lora.up.weight", ".lora_down.weight", ".lora_up.weight", ".alpha"})
-      if (ends_with(key, suffix)) {
-        base = key.substr(0, key.size() - std::string(suffix).size());
-        part = suffix;
-        break;
-      }
-    if (part.empty())
-      throw InputError(fmt::format("{}: key '{}' is not a LoRA tensor (lora_A/lora_B, lora.down/lora.up, "
-                                   "lora_linear_layer.down/up or lora_down/lora_up/alpha)",
-                                   file.string(), stored_key));
-    const auto target = by_name.find(base);
-    if (target == by_name.end())
-      throw InputError(fmt::format("{}: key '{}' adapts '{}', which is not an attention projection of this model's "
-                                   "UNet ({}) or text encoder ({}); feed-forward, MLP and other adapters are not "
-                                   "supported",
-                                   file.string(), stored_key, base, fmt::join(lora_target_names(), ", "),
-                                   fmt::join(lora_text_encoder_target_names(), ", ")));
-    Factors& f = factors[{target->second.component, target->second.module}];
-    if (part == ".alpha") f.alpha = value;
-    else if (part == ".lora_A.weight" || part.find("down") != std::string::npos) f.down = value;
-    else f.up = value;
-  }
   std::vector<LoRAAdapter> adapters;
-  for (auto& [target, f] : factors) {
-    if (!f.down.defined() || !f.up.defined())
-      throw InputError(fmt::format("{}: the adapter of {} '{}' lacks its {} matrix", file.string(),
-                                   lora_component_name(target.first), target.second,
-                                   f.down.defined() ? "up (B)" : "down (A)"));
-    LoRAAdapter adapter;
-    adapter.component = target.first;
-    adapter.module = target.second;
-    adapter.down = f.down.to(at::kFloat);
-    adapter.up = f.up.to(at::kFloat);
-    const int rank = static_cast<int>(f.down.size(0));
-    double scale = f.alpha.defined() ? f.alpha.item<double>() / rank : 1.0;  // kohya-ss: alpha / rank; diffusers: 1
-    if (const auto config = configs.find(target.first); config != configs.end()) {
-      if (f.alpha.defined())
-        throw InputError(fmt::format("{}: {} '{}' has both an .alpha tensor and lora_adapter_metadata; which alpha "
-                                     "applies is unclear",
-                                     file.string(), lora_component_name(target.first), target.second));
-      scale = config->second.scale_of(target.second, rank, file.string());
-    }
-    adapter.scale = multiplier * scale;
-    adapters.push_back(adapter);
-  }
+  for (const auto& [target, f] : factors_by_target(tensors, model, file))
+    adapters.push_back(make_adapter(target, f, configs, multiplier, file));
   if (adapters.empty()) throw InputError(file.string() + ": holds no LoRA tensors");
   return adapters;
 }

@@ -1,13 +1,16 @@
 // training_loop.h — the one training loop every fine-tuning method shares, as diffusers'
-// example scripts (train_text_to_image / textual_inversion / train_dreambooth[_lora]) run it:
-// a training example's VAE posterior sample × scaling_factor, Gaussian noise, a timestep
-// uniform in [0, T), the noisy latent, the target of the scheduler's prediction_type (ε or
-// v), the UNet's prediction under the caption's text context, MSE per example with optional
-// min-SNR-γ weights (Hang et al. 2023), prior preservation (DreamBooth: a class batch after
-// the instance batch, loss = instance + λ·prior), Custom Diffusion's rescaled images with a
-// masked instance loss (rescale_augmentation.h), gradient accumulation, gradient-norm
-// clipping, AdamW (adamw.h) at the schedule's rate (learning_rate_schedule.h), then the
-// method's after_step.
+// example scripts (train_text_to_image / textual_inversion / train_dreambooth[_lora] /
+// train_custom_diffusion) run it: a training example's VAE posterior sample × scaling_factor,
+// Gaussian noise, a timestep uniform in [0, T), the noisy latent, the target of the
+// scheduler's prediction_type (ε or v), the UNet's prediction under the caption's text
+// context, MSE per example with optional min-SNR-γ weights (Hang et al. 2023), prior
+// preservation (DreamBooth: a class batch after the instance batch, loss = instance +
+// λ·prior), Custom Diffusion's rescaled images with a masked instance loss
+// (rescale_augmentation.h), gradient accumulation, gradient-norm clipping, AdamW (adamw.h) at
+// the schedule's rate (learning_rate_schedule.h), then the method's after_step. The loop is
+// written against a model family being fine-tuned (denoiser_training.h; Stable Diffusion:
+// stable_diffusion_training.h), deals its examples with training_examples.h and keeps its
+// checkpoints with training_checkpoints.h.
 //
 // Determinism: every random draw for example e of micro-step k (its flip, caption, latent
 // noise, diffusion noise, timestep) comes from streams seeded by (seed, k, e), and examples
@@ -32,11 +35,13 @@
 #include "core/shard.h"
 #include "workers/methods/adamw.h"
 #include "workers/methods/finetune_method.h"
+#include "workers/methods/training_checkpoints.h"  // latest_checkpoint
 #include "workers/methods/training_set.h"
 
 namespace tunegrid {
 
 class Communicator;
+class DenoiserTraining;
 
 struct FineTuneSettings {
   TrainingSetOptions data;
@@ -79,8 +84,10 @@ FineTuneRun run_finetune(StableDiffusion& model, FineTuneMethod& method, const F
                          const TrainingSet& instances, const TrainingSet* prior,
                          const std::filesystem::path& checkpoints, const std::string& what);
 
-// The newest checkpoint folder under `checkpoints` ("step-<N>" with the largest N and a
-// state.safetensors; empty path when there is none).
-std::filesystem::path latest_checkpoint(const std::filesystem::path& checkpoints);
+// The same for any model family being fine-tuned (the overload above trains Stable Diffusion
+// through StableDiffusionTraining); `method` is attached to the family's model.
+FineTuneRun run_finetune(DenoiserTraining& family, FineTuneMethod& method, const FineTuneSettings& settings,
+                         const TrainingSet& instances, const TrainingSet* prior,
+                         const std::filesystem::path& checkpoints, const std::string& what);
 
 }  // namespace tunegrid

@@ -21,6 +21,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.h"
+#include "core/input_file.h"
+#include "core/json_file.h"
 #include "workers/models/unicode_tables.h"
 
 namespace tunegrid {
@@ -298,22 +300,6 @@ std::vector<std::u32string> pattern_split(const std::u32string& word) {
 
 // ---- files -------------------------------------------------------------------------------------------------------
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path.string() + ": cannot open");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-json read_json(const fs::path& path) {
-  try {
-    return json::parse(read_file(path));
-  } catch (const json::exception& e) {
-    throw InputError(path.string() + ": malformed JSON (" + e.what() + ")");
-  }
-}
-
 void require_file(const fs::path& path) {
   if (!fs::is_regular_file(path))
     throw InputError(path.string() + ": missing (a CLIP tokenizer folder needs vocab.json and merges.txt)");
@@ -345,7 +331,7 @@ CLIPTokenizer::CLIPTokenizer(const fs::path& dir) {
   require_file(vocab_path);
   require_file(merges_path);
 
-  const json vocab = read_json(vocab_path);
+  const json vocab = read_json_file(vocab_path, "CLIP tokenizer vocabulary");
   if (!vocab.is_object() || vocab.empty())
     throw InputError(vocab_path.string() + ": expected a non-empty object of token -> id");
   for (const auto& [token, id] : vocab.items()) {
@@ -358,7 +344,7 @@ CLIPTokenizer::CLIPTokenizer(const fs::path& dir) {
   }
 
   // merges.txt, read as the slow tokenizer does: whole file stripped, first line (#version) skipped.
-  const std::string merges_text = read_file(merges_path);
+  const std::string merges_text = read_input_file(merges_path, "CLIP tokenizer merges");
   std::size_t begin = 0, end = merges_text.size();
   int line_number = 1;
   while (begin < end && is_ascii_space(merges_text[begin])) line_number += merges_text[begin++] == '\n';
@@ -383,7 +369,7 @@ CLIPTokenizer::CLIPTokenizer(const fs::path& dir) {
   for (const char* name : {"tokenizer_config.json", "special_tokens_map.json"}) {
     const fs::path path = dir / name;
     if (!fs::exists(path)) continue;
-    const json config = read_json(path);
+    const json config = read_json_file(path, "tokenizer config");
     if (!config.is_object()) throw InputError(path.string() + ": expected a JSON object");
     special_token_text(config, "bos_token", path, bos);
     special_token_text(config, "eos_token", path, eos);

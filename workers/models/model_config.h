@@ -10,11 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-namespace tunegrid {
+#include "core/json_file.h"
 
-// Reads a JSON file a user hands tunegrid (core/input_file.h's checks, a nesting limit, the
-// parser's position on a syntax error); every problem is an InputError naming the file.
-nlohmann::json read_json_file(const std::filesystem::path& file, const std::string& role);
+namespace tunegrid {
 
 class JsonConfig {
  public:

@@ -10,6 +10,7 @@
 #include <ATen/ATen.h>
 
 #include "core/errors.h"
+#include "core/json_file.h"
 #include "core/log.h"
 #include "core/safetensors.h"
 #include "core/text.h"
@@ -64,14 +65,7 @@ WeightSource::WeightSource(const std::filesystem::path& file) : path_(file) {
   if (!index) {
     files_.push_back(std::make_unique<SafetensorsFile>(file));
   } else {
-    std::ifstream in(file);
-    if (!in) throw InputError(fmt::format("{}: missing", file.string()));
-    nlohmann::json document;
-    try {
-      document = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::parse_error& error) {
-      throw InputError(fmt::format("{}: invalid JSON: {}", file.string(), error.what()));
-    }
+    nlohmann::json document = read_json_file(file, "sharded checkpoint index");
     if (!document.contains("weight_map") || !document["weight_map"].is_object())
       throw InputError(fmt::format("{}: key 'weight_map': missing; expected {{tensor name: shard file}}", file.string()));
     std::set<std::string> shards;

@@ -1,5 +1,5 @@
 // weights.h — moving a libtorch module's parameters to and from safetensors files, keyed
-// exactly as diffusers / transformers name them (DESIGN.md "Weights keyed exactly as...").
+// exactly as diffusers / transformers name them (docs/design.md "Weights keyed exactly as...").
 // Loading is strict (stable-diffusion.cpp, CTranslate2): a missing key or a shape mismatch
 // is an InputError naming the file, the key, the shape found and the shape expected;
 // unexpected keys are returned for the caller to report. Sharded checkpoints

@@ -1,5 +1,5 @@
 // communicator.h — collective operations over the ranks of one job's group, for data-
-// parallel training (issue #7): in-place all-reduce (sum or average), broadcast and barrier
+// parallel training: in-place all-reduce (sum or average), broadcast and barrier
 // over tensors, behind one interface with two backends chosen at run time by the job's
 // device, as Marian's communicator*.h does it:
 //   MPI   CPU tensors, over the group's MPI communicator (mpi_communicator.cpp)

@@ -4,7 +4,7 @@
 // at::set_num_threads) gets the CPUs this process may run on (its affinity mask), shared
 // evenly between the ranks of one node when mpirun or srun left the ranks unbound, so that
 // ranks do not oversubscribe the cores. OMP_NUM_THREADS, when set, decides as usual. Applied
-// once, when a rank first loads libtorch (workers/torch_plugin.cpp); README "Performance"
+// once, when a rank first loads libtorch (workers/torch_plugin.cpp); docs/benchmarks.md "CPU threads"
 // has the measurements behind it.
 #pragma once
 #include <string>

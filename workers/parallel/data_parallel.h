@@ -1,4 +1,4 @@
-// data_parallel.h — what data-parallel training does with a Communicator (issue #7), as
+// data_parallel.h — what data-parallel training does with a Communicator (docs/running.md), as
 // PyTorch DDP / accelerate do it for the reference scripts: trainable tensors broadcast
 // from the group's rank 0 at the start, each global batch split across the ranks (uneven
 // splits: the first `global % size` ranks take one example more), gradients of the

@@ -1,5 +1,5 @@
-// devices.h — which device a rank computes on: the local rank modulo the visible GPUs
-// (issue #7), or the CPU when there are none. The GPU side (CUDA runtime) is compiled only
+// devices.h — which device a rank computes on: the local rank modulo the visible GPUs,
+// or the CPU when there are none. The GPU side (CUDA runtime) is compiled only
 // with TUNEGRID_WITH_NCCL and never entered when no GPU is present.
 #pragma once
 #include <string>

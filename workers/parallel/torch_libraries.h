@@ -3,7 +3,7 @@
 // cluster/libtorch-requirements.txt) and as loaded in this process, with the file it was loaded
 // from. A process that loaded another libtorch, CUDA runtime or NCCL than the build's (a stray
 // LD_LIBRARY_PATH or LD_PRELOAD, a virtual environment replaced under the build) refuses to
-// compute instead of computing with it (issue #21).
+// compute instead of computing with it.
 #pragma once
 #include <string>
 #include <vector>
