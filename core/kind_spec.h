@@ -32,8 +32,8 @@ constexpr std::int64_t kMaxIntegerParam = 2147483647;
 struct KindSpec {
   std::string name;     // e.g. "bench.matmul"
   std::string doc;      // one sentence: what a job of this kind does
-  std::string outputs;  // what its shard holds: metrics, timings, loss, images (docs/job-kinds.md)
   std::vector<ParamSpec> params;
+  std::string outputs;  // what its shard holds: metrics, timings, loss, images (docs/job-kinds.md)
 
   const ParamSpec* find(const std::string& param) const;
   std::vector<std::string> param_names() const;

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "core/config.h"
 #include "core/plan.h"
@@ -50,6 +51,28 @@ BOOST_AUTO_TEST_CASE(registry_lists_kinds_with_specs) {
       Value value = param.default_value;  // every default satisfies its own spec
       BOOST_TEST(check_param(param, value).empty(), kind.spec.name << "." << param.name);
     }
+}
+
+// job_kind_list.h is the one registration: each line's spec and kind agree on the name, every
+// kind is in the registry exactly once with the spec the command line validates against, and
+// the torch-free ones (what a run of only such kinds executes without libtorch) are those the
+// list marks so.
+BOOST_AUTO_TEST_CASE(one_line_per_kind_registers_spec_and_runner) {
+  std::set<std::string> listed, torch_free;
+#define TUNEGRID_CHECK_KIND(id, runs_on)                                   \
+  BOOST_TEST(id##_spec().name == id##_kind().spec.name, #id);             \
+  listed.insert(id##_spec().name);                                        \
+  if (std::string(#runs_on) == "torch_free") torch_free.insert(id##_spec().name);
+  TUNEGRID_JOB_KINDS(TUNEGRID_CHECK_KIND)
+#undef TUNEGRID_CHECK_KIND
+  std::set<std::string> registered, specified, base;
+  for (const auto& kind : job_kinds()) BOOST_TEST(registered.insert(kind.spec.name).second, kind.spec.name);
+  for (const auto& spec : job_kind_specs()) specified.insert(spec.name);
+  for (const auto& kind : torch_free_job_kinds()) base.insert(kind.spec.name);
+  BOOST_TEST(registered == listed);
+  BOOST_TEST(specified == listed);
+  BOOST_TEST(base == torch_free);
+  BOOST_TEST(torch_free.count("bench.noop") == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(matmul_records_gflops_per_size) {

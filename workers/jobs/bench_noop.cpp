@@ -27,6 +27,8 @@ KindSpec bench_noop_spec() {
   return spec;
 }
 
+namespace {
+
 void run_bench_noop(JobContext& context) {
   const double sleep_ms = context.job.param("sleep_ms").as_number();
   const auto fail_attempts = context.job.param("fail_attempts").as_integer();
@@ -35,5 +37,9 @@ void run_bench_noop(JobContext& context) {
     throw std::runtime_error(
         fmt::format("bench.noop: attempt {} fails on purpose (fail_attempts = {})", context.attempt, fail_attempts));
 }
+
+}  // namespace
+
+JobKind bench_noop_kind() { return {bench_noop_spec(), run_bench_noop}; }
 
 }  // namespace tunegrid

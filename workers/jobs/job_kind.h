@@ -14,6 +14,7 @@
 #include "core/kind_spec.h"
 #include "core/plan.h"
 #include "core/shard.h"
+#include "workers/jobs/job_kind_list.h"
 
 namespace tunegrid {
 
@@ -44,23 +45,10 @@ const JobKind* find_job_kind(const std::string& name);
 // The kinds whose runners need no libtorch (a scheduler benchmark never loads it); in the
 // torch-free library, so that the `tunegrid` program runs them itself.
 const std::vector<JobKind>& torch_free_job_kinds();
-void run_bench_noop(JobContext& context);
 
-// Kinds, one file each (job_registry.cpp lists them).
-JobKind bench_allreduce_kind();
-JobKind bench_matmul_kind();
-JobKind bench_unet_step_kind();
-JobKind evaluate_classifier_kind();
-JobKind pretrain_clip_kind();
-JobKind pretrain_vae_kind();
-JobKind pretrain_unet_kind();
-JobKind pretrain_oracle_kind();
-JobKind sample_kind();
-JobKind finetune_textual_inversion_kind();
-JobKind finetune_dreambooth_kind();
-JobKind finetune_lora_kind();
-JobKind finetune_hypernetwork_kind();
-JobKind finetune_custom_diffusion_kind();
-JobKind merge_custom_diffusion_kind();
+// Each kind, one file each (job_kind_list.h).
+#define TUNEGRID_DECLARE_KIND(name, runs_on) JobKind name##_kind();
+TUNEGRID_JOB_KINDS(TUNEGRID_DECLARE_KIND)
+#undef TUNEGRID_DECLARE_KIND
 
 }  // namespace tunegrid

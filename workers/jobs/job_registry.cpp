@@ -1,6 +1,5 @@
-// job_registry.cpp — the list of job kinds with their runners (libtorch). Adding a kind:
-// jobs/<kind>_spec.cpp (job_specs.h) and jobs/<kind>.cpp with a `JobKind <kind>_kind()`,
-// added below (or, for a kind that needs no libtorch, to torch_free_kinds.cpp).
+// job_registry.cpp — every job kind with its runner (libtunegrid_torch.so): the torch-free
+// kinds and the lines of job_kind_list.h marked torch.
 #include <algorithm>
 #include <utility>
 
@@ -12,12 +11,13 @@ namespace tunegrid {
 const std::vector<JobKind>& job_kinds() {
   static const std::vector<JobKind> kinds = [] {
     std::vector<JobKind> all = torch_free_job_kinds();
-    for (JobKind kind : {bench_allreduce_kind(), bench_matmul_kind(), bench_unet_step_kind(), evaluate_classifier_kind(),
-                         pretrain_clip_kind(), pretrain_vae_kind(), pretrain_unet_kind(), pretrain_oracle_kind(),
-                         sample_kind(), finetune_textual_inversion_kind(), finetune_dreambooth_kind(),
-                         finetune_lora_kind(), finetune_hypernetwork_kind(), finetune_custom_diffusion_kind(),
-                         merge_custom_diffusion_kind()})
-      all.push_back(std::move(kind));
+#define TUNEGRID_ADD_IF_torch(name) all.push_back(name##_kind());
+#define TUNEGRID_ADD_IF_torch_free(name)
+#define TUNEGRID_ADD_KIND(name, runs_on) TUNEGRID_ADD_IF_##runs_on(name)
+    TUNEGRID_JOB_KINDS(TUNEGRID_ADD_KIND)
+#undef TUNEGRID_ADD_KIND
+#undef TUNEGRID_ADD_IF_torch_free
+#undef TUNEGRID_ADD_IF_torch
     std::sort(all.begin(), all.end(), [](const JobKind& a, const JobKind& b) { return a.spec.name < b.spec.name; });
     return all;
   }();

@@ -1,11 +1,12 @@
 // job_specs.h — what every job kind accepts (core/kind_spec.h), without libtorch: the command
 // line validates experiment files, plans and prints `tunegrid kinds` from these alone, and a
 // rank loads the torch-linked kinds (job_kind.h's registry, in libtunegrid_torch.so) only when it
-// runs one. Adding a kind: its <kind>_spec.cpp here and its runner in job_registry.cpp.
+// runs one. Adding a kind: its files and one line in job_kind_list.h.
 #pragma once
 #include <vector>
 
 #include "core/kind_spec.h"
+#include "workers/jobs/job_kind_list.h"
 
 namespace tunegrid {
 
@@ -13,21 +14,9 @@ namespace tunegrid {
 const std::vector<KindSpec>& job_kind_specs();
 KindCatalog kind_catalog();
 
-KindSpec bench_noop_spec();
-KindSpec bench_allreduce_spec();
-KindSpec bench_matmul_spec();
-KindSpec bench_unet_step_spec();
-KindSpec evaluate_classifier_spec();
-KindSpec pretrain_clip_spec();
-KindSpec pretrain_vae_spec();
-KindSpec pretrain_unet_spec();
-KindSpec pretrain_oracle_spec();
-KindSpec sample_spec();
-KindSpec finetune_textual_inversion_spec();
-KindSpec finetune_dreambooth_spec();
-KindSpec finetune_lora_spec();
-KindSpec finetune_hypernetwork_spec();
-KindSpec finetune_custom_diffusion_spec();
-KindSpec merge_custom_diffusion_spec();
+// Each kind's spec (job_kind_list.h).
+#define TUNEGRID_DECLARE_KIND_SPEC(name, runs_on) KindSpec name##_spec();
+TUNEGRID_JOB_KINDS(TUNEGRID_DECLARE_KIND_SPEC)
+#undef TUNEGRID_DECLARE_KIND_SPEC
 
 }  // namespace tunegrid
