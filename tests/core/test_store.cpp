@@ -39,7 +39,6 @@ namespace {
 
 struct TempStore : tunegrid::testing::TempDir {  // an empty store: DIR/jobs/
   TempStore() : tunegrid::testing::TempDir("store") { fs::create_directories(path / "jobs"); }
-  const fs::path& dir = path;
 };
 
 ShardHeader header_for(const std::string& id, JobStatus status = JobStatus::done) {
@@ -79,8 +78,8 @@ BOOST_AUTO_TEST_SUITE(store)
 
 BOOST_AUTO_TEST_CASE(shard_round_trip) {
   TempStore store;
-  const fs::path path = write_shard(store.dir, header_for("00000000000000aa"), sample_outputs());
-  BOOST_TEST(path == shard_path(store.dir, "00000000000000aa"));
+  const fs::path path = write_shard(store.path, header_for("00000000000000aa"), sample_outputs());
+  BOOST_TEST(path == shard_path(store.path, "00000000000000aa"));
   const ShardSummary shard = read_shard(path);
   BOOST_TEST(shard.job_id == "00000000000000aa");
   BOOST_TEST(shard.status == "done");
@@ -116,7 +115,7 @@ BOOST_AUTO_TEST_CASE(shard_round_trip) {
 
 BOOST_AUTO_TEST_CASE(failed_shard_keeps_its_error) {
   TempStore store;
-  const ShardSummary shard = read_shard(write_shard(store.dir, header_for("00000000000000bb", JobStatus::failed), {}));
+  const ShardSummary shard = read_shard(write_shard(store.path, header_for("00000000000000bb", JobStatus::failed), {}));
   BOOST_TEST(shard.status == "failed");
   BOOST_TEST(shard.error == "it broke: ünïcode");
 }
@@ -125,7 +124,7 @@ BOOST_AUTO_TEST_CASE(writer_killed_mid_shard_leaves_no_readable_shard) {
   TempStore store;
   const pid_t child = fork();
   if (child == 0) {
-    ShardWriter writer(store.dir, header_for("00000000000000cc"));
+    ShardWriter writer(store.path, header_for("00000000000000cc"));
     writer.write_outputs(sample_outputs());
     raise(SIGKILL);  // dies before commit()
     _exit(0);
@@ -133,40 +132,40 @@ BOOST_AUTO_TEST_CASE(writer_killed_mid_shard_leaves_no_readable_shard) {
   int status = 0;
   waitpid(child, &status, 0);
   BOOST_TEST(WIFSIGNALED(status));
-  BOOST_TEST(!fs::exists(shard_path(store.dir, "00000000000000cc")));
-  const StoreScan scan = scan_store(store.dir);
+  BOOST_TEST(!fs::exists(shard_path(store.path, "00000000000000cc")));
+  const StoreScan scan = scan_store(store.path);
   BOOST_TEST(scan.shards.empty());
   BOOST_TEST(scan.unreadable.empty());
-  BOOST_TEST(fs::is_empty(store.dir / "jobs"));  // shards are built in memory until commit()
+  BOOST_TEST(fs::is_empty(store.path / "jobs"));  // shards are built in memory until commit()
   // A writer killed while commit() writes its temporary leaves that behind: not a shard,
   // removed at the next start.
-  std::ofstream(store.dir / "jobs" / ".00000000000000cc.tmp-host-123") << "partial";
-  BOOST_TEST(scan_store(store.dir).unreadable.empty());
-  BOOST_TEST(remove_stale_temporaries(store.dir) == 1);
-  BOOST_TEST(fs::is_empty(store.dir / "jobs"));
+  std::ofstream(store.path / "jobs" / ".00000000000000cc.tmp-host-123") << "partial";
+  BOOST_TEST(scan_store(store.path).unreadable.empty());
+  BOOST_TEST(remove_stale_temporaries(store.path) == 1);
+  BOOST_TEST(fs::is_empty(store.path / "jobs"));
 }
 
 BOOST_AUTO_TEST_CASE(writer_destroyed_without_commit_removes_its_temporary) {
   TempStore store;
   {
-    ShardWriter writer(store.dir, header_for("00000000000000dd"));
+    ShardWriter writer(store.path, header_for("00000000000000dd"));
     writer.write_outputs(sample_outputs());
     BOOST_TEST(!fs::exists(writer.temporary_path()));  // in memory until commit()
   }
-  BOOST_TEST(fs::is_empty(store.dir / "jobs"));
+  BOOST_TEST(fs::is_empty(store.path / "jobs"));
 }
 
 BOOST_AUTO_TEST_CASE(writer_failing_in_its_constructor_leaves_no_temporary) {
   TempStore store;
   ShardHeader header = header_for("00000000000000de");
   header.params.emplace_back("", Value(1));  // HDF5 refuses an empty attribute name
-  BOOST_CHECK_THROW(ShardWriter writer(store.dir, header), StoreError);
-  BOOST_CHECK_THROW(write_shard(store.dir, header, sample_outputs()), StoreError);
+  BOOST_CHECK_THROW(ShardWriter writer(store.path, header), StoreError);
+  BOOST_CHECK_THROW(write_shard(store.path, header, sample_outputs()), StoreError);
   header = header_for("00000000000000df");
   header.params.emplace_back("method", Value("again"));  // a second attribute of the same name
-  BOOST_CHECK_THROW(write_shard(store.dir, header, {}), StoreError);
-  BOOST_TEST(fs::is_empty(store.dir / "jobs"));
-  BOOST_TEST(remove_stale_temporaries(store.dir) == 0);
+  BOOST_CHECK_THROW(write_shard(store.path, header, {}), StoreError);
+  BOOST_TEST(fs::is_empty(store.path / "jobs"));
+  BOOST_TEST(remove_stale_temporaries(store.path) == 0);
 }
 
 BOOST_AUTO_TEST_CASE(shards_and_index_written_from_two_threads_stay_readable) {
@@ -177,29 +176,29 @@ BOOST_AUTO_TEST_CASE(shards_and_index_written_from_two_threads_stay_readable) {
   std::atomic<bool> writing{true};
   std::thread indexer([&] {
     while (writing) {
-      write_index(store.dir, list_store(store.dir));
+      write_index(store.path, list_store(store.path));
     }
   });
   std::vector<std::string> ids;
   for (int i = 0; i < kShards; ++i) {
     ids.push_back(fmt::format("{:016x}", 0x1000 + i));
-    write_shard(store.dir, header_for(ids.back()), sample_outputs());
+    write_shard(store.path, header_for(ids.back()), sample_outputs());
   }
   writing = false;
   indexer.join();
-  const StoreScan scan = rebuild_index(store.dir);
+  const StoreScan scan = rebuild_index(store.path);
   BOOST_TEST(scan.shards.size() == static_cast<std::size_t>(kShards));
   BOOST_TEST(scan.unreadable.empty());
 }
 
 BOOST_AUTO_TEST_CASE(truncated_and_foreign_shards_are_unreadable) {
   TempStore store;
-  const fs::path good = write_shard(store.dir, header_for("00000000000000e1"), sample_outputs());
-  const fs::path cut = write_shard(store.dir, header_for("00000000000000e2"), sample_outputs());
+  const fs::path good = write_shard(store.path, header_for("00000000000000e1"), sample_outputs());
+  const fs::path cut = write_shard(store.path, header_for("00000000000000e2"), sample_outputs());
   fs::resize_file(cut, fs::file_size(cut) / 2);
-  const fs::path renamed = store.dir / "jobs" / "00000000000000e3.h5";
+  const fs::path renamed = store.path / "jobs" / "00000000000000e3.h5";
   fs::copy_file(good, renamed);  // holds job e1 under e3's name
-  const StoreScan scan = scan_store(store.dir);
+  const StoreScan scan = scan_store(store.path);
   BOOST_TEST(scan.shards.size() == 1u);
   BOOST_TEST(scan.unreadable.size() == 2u);
   BOOST_CHECK_THROW(read_shard(cut), StoreError);
@@ -207,7 +206,7 @@ BOOST_AUTO_TEST_CASE(truncated_and_foreign_shards_are_unreadable) {
 
 BOOST_AUTO_TEST_CASE(newer_format_is_refused) {
   TempStore store;
-  const fs::path path = write_shard(store.dir, header_for("00000000000000f1"), {});
+  const fs::path path = write_shard(store.path, header_for("00000000000000f1"), {});
   {
     hdf5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
     H5Adelete(file, "format_version");
@@ -224,15 +223,15 @@ BOOST_AUTO_TEST_CASE(newer_format_is_refused) {
 BOOST_AUTO_TEST_CASE(index_rebuilds_from_shards_with_resolving_links) {
   TempStore store;
   for (const char* id : {"0000000000000011", "0000000000000022", "0000000000000033"})
-    write_shard(store.dir, header_for(id), sample_outputs());
-  write_shard(store.dir, header_for("0000000000000044", JobStatus::failed), {});
-  const StoreScan scan = rebuild_index(store.dir);
+    write_shard(store.path, header_for(id), sample_outputs());
+  write_shard(store.path, header_for("0000000000000044", JobStatus::failed), {});
+  const StoreScan scan = rebuild_index(store.path);
   BOOST_TEST(scan.shards.size() == 4u);
 
   // Open the index from another working directory: the relative links must still resolve.
   const fs::path cwd = fs::current_path();
   fs::current_path("/");
-  hdf5::Handle index(H5Fopen(index_path(store.dir).c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  hdf5::Handle index(H5Fopen(index_path(store.path).c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
   BOOST_REQUIRE(index.get() >= 0);
   BOOST_TEST(*hdf5::read_int_attribute(index, "jobs_done", "index") == 3);
   BOOST_TEST(*hdf5::read_int_attribute(index, "jobs_failed", "index") == 1);
@@ -246,14 +245,14 @@ BOOST_AUTO_TEST_CASE(index_rebuilds_from_shards_with_resolving_links) {
 
 BOOST_AUTO_TEST_CASE(catalog_lists_unchanged_shards_without_opening_them) {
   TempStore store;
-  write_shard(store.dir, header_for("0000000000000011"), sample_outputs());
-  write_shard(store.dir, header_for("0000000000000022", JobStatus::failed), {});
-  StoreListing first = list_store(store.dir);
+  write_shard(store.path, header_for("0000000000000011"), sample_outputs());
+  write_shard(store.path, header_for("0000000000000022", JobStatus::failed), {});
+  StoreListing first = list_store(store.path);
   BOOST_TEST(!first.index_read);
   BOOST_TEST(first.new_or_changed.size() == 2u);
-  write_index(store.dir, first);
+  write_index(store.path, first);
 
-  StoreListing again = list_store(store.dir);
+  StoreListing again = list_store(store.path);
   BOOST_TEST(again.index_read);
   BOOST_TEST(again.index_current());
   BOOST_REQUIRE(again.shards.size() == 2u);
@@ -266,47 +265,47 @@ BOOST_AUTO_TEST_CASE(catalog_lists_unchanged_shards_without_opening_them) {
 
   // A catalog row is trusted only while its file is unchanged: the catalog says "done", the
   // shard rewritten in its place says "failed", and the listing believes the shard.
-  write_shard(store.dir, header_for("0000000000000011", JobStatus::failed), {});
-  write_shard(store.dir, header_for("0000000000000033"), sample_outputs());
-  StoreListing changed = list_store(store.dir);
+  write_shard(store.path, header_for("0000000000000011", JobStatus::failed), {});
+  write_shard(store.path, header_for("0000000000000033"), sample_outputs());
+  StoreListing changed = list_store(store.path);
   BOOST_TEST(!changed.index_current());
   BOOST_TEST(changed.new_or_changed.size() == 2u);
   BOOST_TEST(changed.shards[0].status == "failed");
   BOOST_TEST(!changed.index_lists_missing);
 
   // A truncated shard is unreadable, and the index must drop its row.
-  const fs::path cut = shard_path(store.dir, "0000000000000022");
+  const fs::path cut = shard_path(store.path, "0000000000000022");
   fs::resize_file(cut, fs::file_size(cut) / 2);
-  StoreListing damaged = list_store(store.dir);
+  StoreListing damaged = list_store(store.path);
   BOOST_TEST(damaged.unreadable.size() == 1u);
   BOOST_TEST(damaged.index_lists_missing);
 }
 
 BOOST_AUTO_TEST_CASE(result_index_adds_and_replaces_rows_in_a_whole_file) {
   TempStore store;
-  write_shard(store.dir, header_for("00000000000000a1"), sample_outputs());
+  write_shard(store.path, header_for("00000000000000a1"), sample_outputs());
   {
-    ResultIndex index(store.dir, list_store(store.dir));
+    ResultIndex index(store.path, list_store(store.path));
     index.write();
     BOOST_TEST(!index.dirty());
     for (const char* id : {"00000000000000a2", "00000000000000a3"}) {
-      write_shard(store.dir, header_for(id), sample_outputs());
+      write_shard(store.path, header_for(id), sample_outputs());
       ShardEntry entry;
       entry.job_id = id;
       entry.kind = "bench.noop";
       entry.status = "done";
       entry.attempt = 1;
-      stat_shard_file(shard_path(store.dir, id), entry);
+      stat_shard_file(shard_path(store.path, id), entry);
       index.put(entry);
     }
-    write_shard(store.dir, header_for("00000000000000a1", JobStatus::failed), {});  // a job's shard replaced
-    ShardEntry replaced = entry_of_shard(read_shard(shard_path(store.dir, "00000000000000a1")));
+    write_shard(store.path, header_for("00000000000000a1", JobStatus::failed), {});  // a job's shard replaced
+    ShardEntry replaced = entry_of_shard(read_shard(shard_path(store.path, "00000000000000a1")));
     index.put(replaced);
     BOOST_TEST(index.size() == 3u);
     index.write();
   }
   // The published file: three links that resolve, the counts, and a catalog that matches.
-  hdf5::Handle file(H5Fopen(index_path(store.dir).c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  hdf5::Handle file(H5Fopen(index_path(store.path).c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
   BOOST_REQUIRE(file.get() >= 0);
   BOOST_TEST(*hdf5::read_int_attribute(file, "jobs_done", "index") == 2);
   BOOST_TEST(*hdf5::read_int_attribute(file, "jobs_failed", "index") == 1);
@@ -314,45 +313,45 @@ BOOST_AUTO_TEST_CASE(result_index_adds_and_replaces_rows_in_a_whole_file) {
   BOOST_TEST(hdf5::member_names(jobs, "index").size() == 3u);
   hdf5::Handle linked(H5Gopen2(file, "jobs/00000000000000a3", H5P_DEFAULT));
   BOOST_TEST(linked.get() >= 0);
-  const StoreListing listing = list_store(store.dir);
+  const StoreListing listing = list_store(store.path);
   BOOST_TEST(listing.index_current());
   BOOST_TEST(listing.shards.size() == 3u);
   BOOST_TEST(listing.shards[0].status == "failed");
 
   // Adopted again by a second run, which adds one more: one file, four rows.
-  write_shard(store.dir, header_for("00000000000000a4"), sample_outputs());
+  write_shard(store.path, header_for("00000000000000a4"), sample_outputs());
   {
-    ResultIndex index(store.dir, list_store(store.dir));
+    ResultIndex index(store.path, list_store(store.path));
     BOOST_TEST(index.dirty());
     index.write();
   }
-  BOOST_TEST(list_store(store.dir).index_current());
-  BOOST_TEST(list_store(store.dir).shards.size() == 4u);
+  BOOST_TEST(list_store(store.path).index_current());
+  BOOST_TEST(list_store(store.path).shards.size() == 4u);
 }
 
 BOOST_AUTO_TEST_CASE(run_lock_refuses_a_second_holder) {
   TempStore store;
   {
-    RunLock first(store.dir);
+    RunLock first(store.path);
     try {
-      RunLock second(store.dir);
+      RunLock second(store.path);
       BOOST_FAIL("a second lock was granted");
     } catch (const InputError& error) {
       BOOST_TEST(std::string(error.what()).find("another run") != std::string::npos);
       BOOST_TEST(std::string(error.what()).find(std::to_string(getpid())) != std::string::npos);
     }
   }
-  RunLock again(store.dir);  // released with its holder
+  RunLock again(store.path);  // released with its holder
 }
 
 BOOST_AUTO_TEST_CASE(released_run_lock_stays_in_place_and_empty) {
   // Unlinking run.lock on release would let two later runs lock two different files of the
   // same name; the file stays, only its holder text goes.
   TempStore store;
-  const fs::path path = store.dir / "run.lock";
+  const fs::path path = store.path / "run.lock";
   ino_t inode = 0;
   {
-    RunLock lock(store.dir);
+    RunLock lock(store.path);
     BOOST_TEST(fs::file_size(path) > 0u);  // names its holder
     struct stat status {};
     BOOST_REQUIRE(::stat(path.c_str(), &status) == 0);
@@ -365,7 +364,7 @@ BOOST_AUTO_TEST_CASE(released_run_lock_stays_in_place_and_empty) {
   BOOST_TEST(::flock(fd, LOCK_EX | LOCK_NB) == 0);  // not held
   ::flock(fd, LOCK_UN);
   ::close(fd);
-  RunLock again(store.dir);
+  RunLock again(store.path);
   struct stat status {};
   BOOST_REQUIRE(::stat(path.c_str(), &status) == 0);
   BOOST_TEST(status.st_ino == inode);  // the same file, so every run locks the same inode
@@ -377,7 +376,7 @@ BOOST_AUTO_TEST_CASE(run_lock_of_a_killed_process_is_released) {
   BOOST_REQUIRE(pipe(ready) == 0);
   const pid_t child = fork();
   if (child == 0) {
-    RunLock lock(store.dir);
+    RunLock lock(store.path);
     char byte = 1;
     if (write(ready[1], &byte, 1) != 1) _exit(1);
     pause();
@@ -385,10 +384,10 @@ BOOST_AUTO_TEST_CASE(run_lock_of_a_killed_process_is_released) {
   }
   char byte = 0;
   BOOST_REQUIRE(read(ready[0], &byte, 1) == 1);
-  BOOST_CHECK_THROW(RunLock held(store.dir), InputError);
+  BOOST_CHECK_THROW(RunLock held(store.path), InputError);
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
-  RunLock after(store.dir);
+  RunLock after(store.path);
   close(ready[0]);
   close(ready[1]);
 }
