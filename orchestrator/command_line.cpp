@@ -36,7 +36,7 @@
 #include "orchestrator/version_report.h"
 #include "results/report.h"
 #include "results/status_report.h"
-#include "workers/jobs/job_specs.h"
+#include "workers/job_specs.h"
 #include "workers/jobs/sample_command.h"
 
 using namespace tunegrid;

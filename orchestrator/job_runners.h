@@ -5,7 +5,7 @@
 #pragma once
 #include <string>
 
-#include "workers/jobs/job_kind.h"
+#include "workers/job_kind.h"
 
 namespace tunegrid {
 

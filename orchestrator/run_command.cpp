@@ -24,7 +24,7 @@
 #include "orchestrator/scheduler.h"
 #include "orchestrator/stop_protocol.h"
 #include "orchestrator/worker_loop.h"
-#include "workers/jobs/job_specs.h"
+#include "workers/job_specs.h"
 
 namespace tunegrid {
 

@@ -14,7 +14,7 @@
 #include "core/atomic_file.h"
 #include "core/config.h"
 #include "core/errors.h"
-#include "workers/jobs/job_specs.h"
+#include "workers/job_specs.h"
 
 namespace tunegrid {
 

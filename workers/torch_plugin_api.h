@@ -9,7 +9,7 @@
 #include <functional>
 #include <string>
 
-#include "workers/jobs/job_kind.h"
+#include "workers/job_kind.h"
 #include "workers/jobs/sample_command.h"
 
 namespace tunegrid {

@@ -15,6 +15,7 @@
 
 #include "workers/methods/dreambooth.h"
 #include "workers/methods/lora.h"
+#include "workers/methods/stable_diffusion_base.h"
 #include "workers/methods/training_loop.h"
 #include "workers/models/stable_diffusion.h"
 #include "workers/parallel/communicator.h"
@@ -85,7 +86,7 @@ Trained train(const std::string& method_name, Communicator* group, std::uint64_t
   std::unique_ptr<FineTuneMethod> method;
   if (method_name == "lora") method = std::make_unique<LoRA>(LoRAConfig{}, seed);
   else method = std::make_unique<DreamBooth>(DreamBoothConfig{});
-  method->attach(model);
+  attach_method(*method, model);
   const bool with_prior = method_name == "dreambooth";
   Trained out;
   for (const auto& item : method->trainable()) out.initial.push_back(item.second.detach().clone());

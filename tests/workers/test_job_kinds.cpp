@@ -1,5 +1,6 @@
 // test_job_kinds.cpp — the benchmark job kinds on a tiny configuration built here, a
-// two-step finetune.lora job with and without the text encoder, and device selection: CPU
+// two-step finetune.lora job with and without the text encoder, a base model of an unknown
+// family refused, and device selection: CPU
 // when no GPU is visible; the GPU case skips with a message on a machine without one.
 #include <boost/test/unit_test.hpp>
 
@@ -14,8 +15,8 @@
 #include "core/config.h"
 #include "core/plan.h"
 #include "tests/input_error.h"
-#include "workers/jobs/job_kind.h"
-#include "workers/jobs/job_specs.h"
+#include "workers/job_kind.h"
+#include "workers/job_specs.h"
 #include "workers/jobs/upstream_artifacts.h"
 #include "workers/models/weights.h"
 #include "workers/parallel/devices.h"
@@ -130,6 +131,23 @@ BOOST_AUTO_TEST_CASE(finetune_lora_adapts_the_text_encoder_when_asked) {
   const std::string message = testing::input_error_of([&] { find_job_kind("finetune.lora")->run(context); });
   BOOST_TEST(message.find("'text_encoder_target_modules' = [q_proj] has no effect while 'train_text_encoder' is "
                           "false") != std::string::npos,
+             message);
+  std::filesystem::remove_all(dir);
+}
+
+// A base model of a family tunegrid does not fine-tune is refused before anything loads,
+// naming model_index.json's key and the pipelines it does fine-tune.
+BOOST_AUTO_TEST_CASE(finetune_refuses_a_model_family_it_does_not_know) {
+  const auto dir = std::filesystem::temp_directory_path() / ("tunegrid-test-kinds-flux-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "model_index.json") << "{\"_class_name\": \"FluxPipeline\"}\n";
+  const Plan plan = plan_of("[jobs.lora]\nkind = \"finetune.lora\"\n[jobs.lora.params]\nmodel = \"" + dir.string() +
+                            "\"\n");
+  JobContext context(plan.jobs.at(0));
+  context.artifacts = dir / "artifacts";
+  const std::string message = testing::input_error_of([&] { find_job_kind("finetune.lora")->run(context); });
+  BOOST_TEST(message.find("key '_class_name'") != std::string::npos, message);
+  BOOST_TEST(message.find("'FluxPipeline'; tunegrid fine-tunes StableDiffusionPipeline folders") != std::string::npos,
              message);
   std::filesystem::remove_all(dir);
 }

@@ -30,6 +30,7 @@
 #include "workers/methods/lora.h"
 #include "workers/methods/lora_files.h"
 #include "workers/methods/rescale_augmentation.h"
+#include "workers/methods/stable_diffusion_base.h"
 #include "workers/methods/textual_inversion.h"
 #include "workers/methods/training_loop.h"
 #include "workers/methods/torch_save_file.h"
@@ -827,7 +828,7 @@ BOOST_AUTO_TEST_CASE(a_resumed_run_ends_bitwise_equal_to_an_uninterrupted_one) {
           config.activation_func = "relu";
           method = std::make_unique<Hypernetwork>(config, 1);
         }
-        method->attach(model);
+        attach_method(*method, model);
         *run_out = run_finetune(model, *method, settings, set, with_prior ? &prior : nullptr, checkpoints, "test");
         std::vector<at::Tensor> out;
         for (const auto& item : method->trainable()) out.push_back(item.second.detach().clone());

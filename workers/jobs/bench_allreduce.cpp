@@ -13,8 +13,9 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "workers/jobs/job_kind.h"
-#include "workers/jobs/job_specs.h"
+#include "workers/jobs/bench_allreduce_spec.h"
+#include "workers/job_kind.h"
+#include "workers/job_specs.h"
 #include "workers/parallel/communicator.h"
 #include "workers/parallel/data_parallel.h"
 
@@ -27,14 +28,14 @@ void run_allreduce(JobContext& context) {
   if (context.group_size < 2)
     throw std::runtime_error("bench.allreduce: the job's group has 1 rank; set [run] ranks_per_job to 2 or more");
   auto group = make_communicator(context.group, context.device);
-  const auto iterations = job.param("iterations").as_integer(), warmup = job.param("warmup").as_integer();
+  const AllReduceParams params;
+  const int iterations = params.iterations.of(job), warmup = params.warmup.of(job);
   const double n = context.group_size;
-  for (const auto& size_value : job.param("sizes").as_list()) {
-    const std::int64_t bytes = size_value.as_integer();
+  for (const std::int64_t bytes : params.sizes.of(job)) {
     at::Tensor buffer = at::ones({std::max<std::int64_t>(1, bytes / 4)}, at::TensorOptions(at::kFloat).device(group->device()));
-    for (std::int64_t i = 0; i < warmup; ++i) group->all_reduce(buffer, ReduceOp::sum);
+    for (int i = 0; i < warmup; ++i) group->all_reduce(buffer, ReduceOp::sum);
     std::vector<double> times;
-    for (std::int64_t i = 0; i < iterations; ++i) {
+    for (int i = 0; i < iterations; ++i) {
       group->barrier();
       const auto start = std::chrono::steady_clock::now();
       group->all_reduce(buffer, ReduceOp::sum);

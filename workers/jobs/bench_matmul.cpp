@@ -10,8 +10,9 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "workers/jobs/job_kind.h"
-#include "workers/jobs/job_specs.h"
+#include "workers/jobs/bench_matmul_spec.h"
+#include "workers/job_kind.h"
+#include "workers/job_specs.h"
 #include "workers/jobs/thread_count_guard.h"
 
 namespace tunegrid {
@@ -27,19 +28,19 @@ at::ScalarType scalar_type(const std::string& dtype) {
 
 void run_matmul(JobContext& context) {
   const auto& job = context.job;
-  const std::string dtype = job.param("dtype").as_string();
-  const auto repeats = job.param("repeats").as_integer();
-  const auto warmup = job.param("warmup").as_integer();
-  const auto threads = job.param("threads").as_integer();
+  const MatmulParams params;
+  const std::string dtype = params.dtype.of(job);
+  const int repeats = params.repeats.of(job);
+  const int warmup = params.warmup.of(job);
+  const int threads = params.threads.of(job);
   const at::Device device(context.device);
   if (dtype == "float16" && device.is_cpu())
     throw std::runtime_error("bench.matmul: float16 matrix products need a GPU; use float32, float64 or bfloat16 on CPU");
   const ThreadCountGuard thread_guard(threads);
   const auto options = at::TensorOptions().dtype(scalar_type(dtype)).device(device);
-  at::manual_seed(static_cast<std::uint64_t>(job.param("seed").as_integer()));
+  at::manual_seed(static_cast<std::uint64_t>(params.seed.of(job)));
 
-  for (const auto& size_value : job.param("sizes").as_list()) {
-    const auto n = size_value.as_integer();
+  for (const std::int64_t n : params.sizes.of(job)) {
     const at::Tensor a = at::randn({n, n}, options);
     const at::Tensor b = at::randn({n, n}, options);
     at::Tensor c;

@@ -9,29 +9,37 @@
 #include <stdexcept>
 #include <thread>
 
-#include "workers/jobs/job_kind.h"
-#include "workers/jobs/job_specs.h"
+#include "core/job_params.h"
+#include "workers/job_kind.h"
+#include "workers/job_specs.h"
 
 namespace tunegrid {
+
+namespace {
+
+struct NoopParams : ParamList {
+  Param<double> sleep_ms{*this, "sleep_ms", 0.0, "milliseconds to sleep before finishing (at most a day)", 0.0, {},
+                         86400000.0};
+  Param<int> fail_attempts{*this, "fail_attempts", 0, "the first N attempts throw (tests retries)", 0.0};
+};
+
+}  // namespace
 
 KindSpec bench_noop_spec() {
   KindSpec spec;
   spec.name = "bench.noop";
   spec.doc = "Does nothing; measures scheduler overhead.";
   spec.outputs = "nothing (`sleep_ms` and `fail_attempts` make it a test double)";
-  spec.params = {
-      {"sleep_ms", ParamType::number, Value(0.0), "milliseconds to sleep before finishing (at most a day)", 0.0, {},
-       86400000.0},
-      {"fail_attempts", ParamType::integer, Value(0), "the first N attempts throw (tests retries)", 0.0, {}},
-  };
+  spec.params = NoopParams().specs();
   return spec;
 }
 
 namespace {
 
 void run_bench_noop(JobContext& context) {
-  const double sleep_ms = context.job.param("sleep_ms").as_number();
-  const auto fail_attempts = context.job.param("fail_attempts").as_integer();
+  const NoopParams params;
+  const double sleep_ms = params.sleep_ms.of(context.job);
+  const int fail_attempts = params.fail_attempts.of(context.job);
   if (sleep_ms > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(sleep_ms));
   if (context.attempt <= fail_attempts)
     throw std::runtime_error(

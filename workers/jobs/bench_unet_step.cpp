@@ -24,8 +24,9 @@
 #include <vector>
 
 #include "core/stopwatch.h"
-#include "workers/jobs/job_kind.h"
-#include "workers/jobs/job_specs.h"
+#include "workers/jobs/bench_unet_step_spec.h"
+#include "workers/job_kind.h"
+#include "workers/job_specs.h"
 #include "workers/jobs/thread_count_guard.h"
 #include "workers/models/unet_2d_condition.h"
 
@@ -72,19 +73,20 @@ double median(std::vector<double> values) {
 
 void run_unet_step(JobContext& context) {
   const auto& job = context.job;
-  const std::string config_name = job.param("config").as_string();
-  const auto batch = job.param("batch").as_integer();
-  const auto steps = job.param("steps").as_integer();
-  const auto warmup = job.param("warmup").as_integer();
-  const ThreadCountGuard thread_guard(job.param("threads").as_integer());
+  const UNetStepParams declared;
+  const std::string config_name = declared.config.of(job);
+  const std::int64_t batch = declared.batch.of(job);
+  const int steps = declared.steps.of(job);
+  const int warmup = declared.warmup.of(job);
+  const ThreadCountGuard thread_guard(declared.threads.of(job));
   const at::Device device(context.device);
   const bool synchronize = !device.is_cpu();
 
   UNet2DConditionConfig config = bench_unet_config(config_name);
-  const auto latent_param = job.param("latent_size").as_integer();
+  const std::int64_t latent_param = declared.latent_size.of(job);
   const std::int64_t latent = latent_param > 0 ? latent_param : config.sample_size;
 
-  at::manual_seed(static_cast<std::uint64_t>(job.param("seed").as_integer()));
+  at::manual_seed(static_cast<std::uint64_t>(declared.seed.of(job)));
   UNet2DConditionModel model(config);
   model->to(device);
   model->train();

@@ -18,8 +18,9 @@
 #include "workers/eval/clip_evaluator.h"
 #include "workers/eval/metric_names.h"
 #include "workers/eval/zero_shot.h"
-#include "workers/jobs/job_kind.h"
-#include "workers/jobs/job_specs.h"
+#include "workers/jobs/evaluate_classifier_spec.h"
+#include "workers/job_kind.h"
+#include "workers/job_specs.h"
 #include "workers/models/conv_classifier.h"
 
 namespace tunegrid {
@@ -40,8 +41,9 @@ std::vector<std::string> label_classes(const std::string& label) {
 void run_evaluate_classifier(JobContext& context) {
   const Job& job = context.job;
   const auto start = std::chrono::steady_clock::now();
-  const std::string label = job.param("label").as_string();
-  const DataSet data = load_data_reference(job.param("data").as_string(), static_cast<int>(job.param("size").as_integer()));
+  const EvaluateClassifierParams params;
+  const std::string label = params.label.of(job);
+  const DataSet data = load_data_reference(params.data.of(job), params.size.of(job));
   const auto classes = label_classes(label);
   ImageBatch images;
   images.key = "test";
@@ -56,7 +58,7 @@ void run_evaluate_classifier(JobContext& context) {
     images.pixels.insert(images.pixels.end(), item.image.pixels.begin(), item.image.pixels.end());
     ++images.count;
   }
-  const auto dir = resolve_model_reference(job.param("classifier").as_string(), "evaluate.classifier param 'classifier'");
+  const auto dir = resolve_model_reference(params.classifier.of(job), params.classifier.where(job));
   at::Tensor logits;
   // A CLIP folder carries its tokenizer; a conv classifier folder does not.
   const bool conv = !std::filesystem::exists(dir / "vocab.json") && !std::filesystem::exists(dir / "tokenizer");

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <utility>
 
-#include "workers/jobs/job_kind.h"
-#include "workers/jobs/job_specs.h"
+#include "workers/job_kind.h"
+#include "workers/job_specs.h"
 
 namespace tunegrid {
 

@@ -1,5 +1,5 @@
 // job_specs.cpp — see job_specs.h.
-#include "workers/jobs/job_specs.h"
+#include "workers/job_specs.h"
 
 #include <algorithm>
 

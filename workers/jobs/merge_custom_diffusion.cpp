@@ -19,8 +19,9 @@
 #include "workers/builtin/builtin_models.h"
 #include "workers/data/data_reference.h"
 #include "workers/diffusion/txt2img_pipeline.h"
-#include "workers/jobs/job_kind.h"
-#include "workers/jobs/job_specs.h"
+#include "workers/job_kind.h"
+#include "workers/jobs/merge_custom_diffusion_spec.h"
+#include "workers/job_specs.h"
 #include "workers/jobs/upstream_artifacts.h"
 #include "workers/methods/custom_diffusion.h"
 #include "workers/methods/custom_diffusion_merge.h"
@@ -70,11 +71,13 @@ struct MergeInputs {
 // The `concepts` stages' artifacts, checked to be at least two custom_diffusion results on one base model.
 MergeInputs read_merge_inputs(const JobContext& context) {
   MergeInputs inputs;
-  for (const auto& v : context.job.param("concepts").as_list()) inputs.stages.push_back(v.as_string());
-  if (inputs.stages.size() < 2) throw InputError("merge.custom_diffusion param 'concepts': name at least two stages");
+  const MergeCustomDiffusionParams params;
+  const auto& concepts = params.concepts;
+  inputs.stages = concepts.of(context.job);
+  if (inputs.stages.size() < 2) throw InputError(concepts.where(context.job) + ": name at least two stages");
   auto& manifests = inputs.manifests;
   for (const auto& stage : inputs.stages) {
-    inputs.dirs.push_back(upstream_artifacts(context, stage, "merge.custom_diffusion param 'concepts'"));
+    inputs.dirs.push_back(upstream_artifacts(context, stage, concepts.where(context.job)));
     manifests.push_back(read_finetune_manifest(inputs.dirs.back()));
     if (manifests.back().method != "custom_diffusion")
       throw InputError(fmt::format("merge.custom_diffusion: stage '{}' is a {} result, not custom_diffusion", stage,
@@ -105,7 +108,7 @@ std::vector<std::filesystem::path> load_concept_tokens(StableDiffusion& model, c
 // R: the text features of the captions of `regularization_data`.
 at::Tensor regularization_features(StableDiffusion& model, const Job& job) {
   std::vector<std::string> captions;
-  for (const auto& item : load_data_reference(job.param("regularization_data").as_string(), 32).items)
+  for (const auto& item : load_data_reference(MergeCustomDiffusionParams().regularization_data.of(job), 32).items)
     captions.push_back(item.caption);
   return prompt_features(model, captions);
 }
@@ -149,8 +152,8 @@ std::vector<MergeConcept> merge_concepts(StableDiffusion& model, const Job& job,
     MergeConcept c;
     c.weights = load_tensors(inputs.dirs[i] / custom_diffusion_weights_file());
     std::vector<std::string> prompts;
-    for (const auto& v : job.param("target_prompts").as_list())
-      prompts.push_back(replace_all(v.as_string(), "{}", inputs.manifests[i].concept_text));
+    for (const auto& prompt : MergeCustomDiffusionParams().target_prompts.of(job))
+      prompts.push_back(replace_all(prompt, "{}", inputs.manifests[i].concept_text));
     c.targets = prompt_features(model, prompts, model.tokenizer->token_id(inputs.manifests[i].tokens.front()));
     concepts.push_back(std::move(c));
   }

@@ -2,7 +2,8 @@
 // `pretrain.oracle` (no torch: the command line checks experiment files against them without
 // loading libtorch); the kinds run in pretrain_tiny.cpp.
 #include "workers/builtin/pretrain_recipe.h"
-#include "workers/jobs/job_specs.h"
+#include "workers/jobs/pretrain_spec.h"
+#include "workers/job_specs.h"
 
 namespace tunegrid {
 
@@ -15,13 +16,7 @@ KindSpec pretrain_spec(const std::string& name, const std::string& doc) {
   spec.outputs =
       "the model's own metrics (`zero_shot_style_accuracy`, `reconstruction_psnr`, `scaling_factor`, "
       "`style_accuracy`, `disaster_accuracy`), `cached`; loss per step; timings `train`";
-  spec.params = {
-      {"recipe", ParamType::string, Value("default"),
-       "pretraining recipe: default (builtin:*), long (the UNet 3x longer) or test (tiny budgets)", std::nullopt,
-       pretrain_recipe_names()},
-      {"seed", ParamType::integer, Value(0),
-       "pretraining seed (data draws and initialisation): the models builtin:<model>?seed=N names", 0.0, {}},
-  };
+  spec.params = PretrainParams().specs();
   return spec;
 }
 

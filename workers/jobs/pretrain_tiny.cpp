@@ -9,8 +9,9 @@
 #include "core/log.h"
 #include "workers/builtin/builtin_models.h"
 #include "workers/builtin/pretrain_tiny_models.h"
-#include "workers/jobs/job_kind.h"
-#include "workers/jobs/job_specs.h"
+#include "workers/job_kind.h"
+#include "workers/job_specs.h"
+#include "workers/jobs/pretrain_spec.h"
 
 namespace tunegrid {
 
@@ -20,8 +21,9 @@ JobKind pretrain_kind(KindSpec spec, BuiltinModel model) {
   JobKind kind;
   kind.spec = std::move(spec);
   kind.run = [model](JobContext& context) {
-    PretrainRecipe recipe = pretrain_recipe(context.job.param("recipe").as_string());
-    recipe.seed = static_cast<std::uint64_t>(context.job.param("seed").as_integer());
+    const PretrainParams params;
+    PretrainRecipe recipe = pretrain_recipe(params.recipe.of(context.job));
+    recipe.seed = static_cast<std::uint64_t>(params.seed.of(context.job));
     bool built = false;
     const auto dir = ensure_builtin_model(model, recipe, &built);
     const PretrainReport report = read_training_report(dir);

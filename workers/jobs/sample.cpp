@@ -31,10 +31,11 @@
 #include "workers/eval/clip_metrics.h"
 #include "workers/eval/kid.h"
 #include "workers/eval/metric_names.h"
-#include "workers/jobs/job_kind.h"
-#include "workers/jobs/job_specs.h"
+#include "workers/job_kind.h"
+#include "workers/jobs/sample_spec.h"
+#include "workers/job_specs.h"
 #include "workers/jobs/upstream_artifacts.h"
-#include "workers/jobs/external_adapter_params.h"
+#include "workers/methods/external_adapter_params.h"
 #include "workers/methods/external_adapters.h"
 #include "workers/methods/finetune_artifact.h"
 #include "workers/models/conv_classifier.h"
@@ -42,6 +43,11 @@
 namespace tunegrid {
 
 namespace {
+
+const SampleParams& params() {
+  static const SampleParams declared;
+  return declared;
+}
 
 using namespace metric_names;
 
@@ -61,13 +67,13 @@ ImageBatch batch_of(const DataSet& data) {
 // The prompt to sample: `prompt`, or the scene prompt of (style, disaster), where a fine-tuned concept takes the
 // style's place: "a hanok in the fire" -> "a {} in the fire".
 std::string prompt_of(const Job& job, const std::string& style_name, const std::string& disaster_name) {
-  std::string prompt = job.param("prompt").as_string();
+  std::string prompt = params().prompt.of(job);
   if (!prompt.empty()) return prompt;
   if (style_name.empty()) throw InputError("sample: set `prompt`, or `style` (and `disaster`) for a scene prompt");
-  const SceneStyle style = parse_scene_style(style_name, "sample param 'style'");
-  prompt = scene_prompt(style, parse_scene_disaster(disaster_name, "sample param 'disaster'"));
+  const SceneStyle style = parse_scene_style(style_name, params().style.where(job));
+  prompt = scene_prompt(style, parse_scene_disaster(disaster_name, params().disaster.where(job)));
   const std::string noun = scene_style_noun(style);
-  if (!job.param("finetuned").as_string().empty() && prompt.find(noun) != std::string::npos)
+  if (!params().finetuned.of(job).empty() && prompt.find(noun) != std::string::npos)
     prompt.replace(prompt.find(noun), noun.size(), "{}");
   return prompt;
 }
@@ -76,12 +82,12 @@ std::string prompt_of(const Job& job, const std::string& style_name, const std::
 Txt2ImgOptions sampling_options(const Job& job, const std::string& style_name, const std::string& disaster_name) {
   Txt2ImgOptions options;
   options.prompt = prompt_of(job, style_name, disaster_name);
-  options.negative_prompt = job.param("negative_prompt").as_string();
-  options.num_images = static_cast<int>(job.param("images").as_integer());
-  options.steps = static_cast<int>(job.param("steps").as_integer());
-  options.guidance = job.param("guidance").as_number();
-  options.sampler = job.param("sampler").as_string();
-  options.seed = static_cast<std::uint64_t>(job.param("seed").as_integer());
+  options.negative_prompt = params().negative_prompt.of(job);
+  options.num_images = params().images.of(job);
+  options.steps = params().steps.of(job);
+  options.guidance = params().guidance.of(job);
+  options.sampler = params().sampler.of(job);
+  options.seed = static_cast<std::uint64_t>(params().seed.of(job));
   return options;
 }
 
@@ -89,17 +95,17 @@ Txt2ImgOptions sampling_options(const Job& job, const std::string& style_name, c
 // artifact's concept text), or `model`.
 StableDiffusion sampled_model(const JobContext& context, std::string& concept_text) {
   const Job& job = context.job;
-  if (const std::string stage = job.param("finetuned").as_string(); !stage.empty())
-    return load_finetuned(upstream_artifacts(context, stage, fmt::format("sample param 'finetuned' = '{}'", stage)),
+  if (const std::string stage = params().finetuned.of(job); !stage.empty())
+    return load_finetuned(upstream_artifacts(context, stage, fmt::format("{} = '{}'", params().finetuned.where(job), stage)),
                           &concept_text);
-  return load_stable_diffusion(resolve_model_reference(job.param("model").as_string(), "sample param 'model'"));
+  return load_stable_diffusion(resolve_model_reference(params().model.of(job), params().model.where(job)));
 }
 
 // The oracle's verdicts that the images show `style_name` and `disaster_name`.
 void record_oracle_accuracies(const Job& job, const ImageBatch& images, const std::string& style_name,
                               const std::string& disaster_name, std::map<std::string, double>& metrics) {
   ConvClassifier oracle =
-      load_conv_classifier(resolve_model_reference(job.param("oracle").as_string(), "sample param 'oracle'"));
+      load_conv_classifier(resolve_model_reference(params().oracle.of(job), params().oracle.where(job)));
   metrics[kStyleAccuracy] = concept_accuracy(oracle, images, "style", style_name);
   metrics[kDisasterAccuracy] = concept_accuracy(oracle, images, "disaster", disaster_name);
 }
@@ -112,7 +118,7 @@ void record_reference_metrics(const Job& job, CLIPEvaluator& clip, const ImageBa
   const at::Tensor real_embeds = clip.image_embeddings(real);
   metrics[kCLIPImageAlignment] = clip_image_alignment(image_embeds, real_embeds);
   KIDOptions kid;
-  kid.subset_size = static_cast<int>(job.param("kid_subset_size").as_integer());
+  kid.subset_size = params().kid_subset_size.of(job);
   if (kid.subset_size == 0) kid.subset_size = std::min(images.count, real.count);
   kid.seed = seed;
   const KIDResult result = kernel_inception_distance(real_embeds, image_embeds, kid);
@@ -126,14 +132,14 @@ void evaluate_samples(JobContext& context, const ImageBatch& images, const std::
                       const std::string& style_name, const std::string& disaster_name, std::uint64_t seed) {
   const Job& job = context.job;
   const auto start = std::chrono::steady_clock::now();
-  CLIPEvaluator clip(resolve_model_reference(job.param("clip_model").as_string(), "sample param 'clip_model'"));
+  CLIPEvaluator clip(resolve_model_reference(params().clip_model.of(job), params().clip_model.where(job)));
   const at::Tensor image_embeds = clip.image_embeddings(images);
   const at::Tensor text_embeds = clip.text_embeddings({clip_prompt});
   auto& metrics = context.outputs.metrics;
   metrics[kCLIPScore] = clip_score(image_embeds, text_embeds);
   metrics[kCLIPScore100] = clip_score_100(image_embeds, text_embeds);
   if (!style_name.empty()) record_oracle_accuracies(job, images, style_name, disaster_name, metrics);
-  if (const std::string reference = job.param("reference_data").as_string(); !reference.empty())
+  if (const std::string reference = params().reference_data.of(job); !reference.empty())
     record_reference_metrics(job, clip, images, image_embeds, reference, seed, metrics);
   context.outputs.timings["evaluate"] = seconds_since(start);
 }
@@ -141,17 +147,17 @@ void evaluate_samples(JobContext& context, const ImageBatch& images, const std::
 void run_sample(JobContext& context) {
   const Job& job = context.job;
   auto start = std::chrono::steady_clock::now();
-  const std::string style_name = job.param("style").as_string();
-  const std::string disaster_name = job.param("disaster").as_string();
+  const std::string style_name = params().style.of(job);
+  const std::string disaster_name = params().disaster.of(job);
   Txt2ImgOptions options = sampling_options(job, style_name, disaster_name);
 
   // "{}" becomes the fine-tuned concept's text (a new token or identifier) in the sampled
   // prompt; `clip_concept` is what it becomes in the prompt CLIP scores (a new token means
   // nothing to CLIP), and for the base model in both.
-  const std::string clip_concept = job.param("clip_concept").as_string();
+  const std::string clip_concept = params().clip_concept.of(job);
   std::string concept_text = clip_concept;
   StableDiffusion model = sampled_model(context, concept_text);
-  const ExternalAdapters adapters = apply_external_adapters(model, external_loras(job), external_embeddings(job));
+  const ExternalAdapters adapters = apply_external_adapters(model, params().loras.of(job), params().embeddings.of(job));
   const std::string clip_text = clip_concept.empty() ? concept_text : clip_concept;
   const std::string clip_prompt = clip_text.empty() ? options.prompt : replace_all(options.prompt, "{}", clip_text);
   if (!concept_text.empty()) options.prompt = replace_all(options.prompt, "{}", concept_text);
@@ -162,7 +168,7 @@ void run_sample(JobContext& context) {
   ImageBatch images = txt2img(model, options);
   images.key = "samples";
   context.outputs.timings["sample"] = seconds_since(start);
-  if (job.param("evaluate").as_bool())
+  if (params().evaluate.of(job))
     evaluate_samples(context, images, clip_prompt, style_name, disaster_name, options.seed);
   context.outputs.images.push_back(std::move(images));
 }

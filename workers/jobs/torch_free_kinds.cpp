@@ -1,6 +1,6 @@
 // torch_free_kinds.cpp — the job kinds whose runners need no libtorch (job_kind_list.h: the
 // lines marked torch_free).
-#include "workers/jobs/job_kind.h"
+#include "workers/job_kind.h"
 
 namespace tunegrid {
 

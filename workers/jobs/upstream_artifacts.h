@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <string>
 
-#include "workers/jobs/job_kind.h"
+#include "workers/job_kind.h"
 
 namespace tunegrid {
 

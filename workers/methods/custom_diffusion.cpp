@@ -1,5 +1,6 @@
 // custom_diffusion.cpp — see custom_diffusion.h.
 #include "workers/methods/custom_diffusion.h"
+#include "workers/methods/stable_diffusion_base.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>

@@ -18,6 +18,7 @@
 // one embedding file per token.
 #pragma once
 #include "workers/methods/finetune_method.h"
+#include "workers/models/stable_diffusion.h"
 
 namespace tunegrid {
 
@@ -30,7 +31,7 @@ struct CustomDiffusionConfig {
   std::string freeze_model = "crossattn_kv";  // "crossattn_kv" | "crossattn"
 };
 
-class CustomDiffusion : public FineTuneMethod {
+class CustomDiffusion : public FineTuneMethod, public AttachesTo<StableDiffusion> {
  public:
   explicit CustomDiffusion(CustomDiffusionConfig config) : config_(std::move(config)) {}
   std::string name() const override { return "custom_diffusion"; }

@@ -7,7 +7,8 @@
 // (stable_diffusion_training.h: DDPM noising with ε or v targets, as diffusers'
 // train_text_to_image.py / train_dreambooth.py); a rectified-flow family (FLUX, diffusers'
 // train_dreambooth_flux.py: noisy = (1 − σ)·x0 + σ·noise, target noise − x0) fits the same
-// calls. The fine-tuning methods (finetune_method.h) still attach to the model's modules.
+// calls. A family's BaseModel (base_model.h) makes it; the fine-tuning methods attach to the
+// family's model itself (finetune_method.h's AttachesTo).
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -9,6 +9,7 @@
 // text_encoder/, vae/, tokenizer/, scheduler/) — the job's artifact folder itself.
 #pragma once
 #include "workers/methods/finetune_method.h"
+#include "workers/models/stable_diffusion.h"
 
 namespace tunegrid {
 
@@ -17,7 +18,7 @@ struct DreamBoothConfig {
   bool train_text_encoder = false;
 };
 
-class DreamBooth : public FineTuneMethod {
+class DreamBooth : public FineTuneMethod, public AttachesTo<StableDiffusion> {
  public:
   explicit DreamBooth(DreamBoothConfig config) : config_(std::move(config)) {}
   std::string name() const override { return "dreambooth"; }

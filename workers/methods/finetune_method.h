@@ -1,8 +1,10 @@
 // finetune_method.h — what a fine-tuning method is to the shared training loop
-// (training_loop.h): which tensors train and how they start (attach), what the concept is
-// called in prompts, what happens after each optimizer step, and which files it writes. The
-// five methods of the Hanok and Custom Diffusion papers implement it: textual_inversion.h,
-// dreambooth.h, lora.h, hypernetwork.h, custom_diffusion.h.
+// (training_loop.h): which tensors train, what the concept is called in prompts, what
+// happens after each optimizer step, and which files it writes; and, through AttachesTo<Model>
+// for each model family it fine-tunes, how it prepares a loaded base model (adds tokens or
+// adapters, unfreezes what trains). The five methods of the Hanok and Custom Diffusion papers
+// implement it for Stable Diffusion: textual_inversion.h, dreambooth.h, lora.h,
+// hypernetwork.h, custom_diffusion.h.
 #pragma once
 #include <filesystem>
 #include <string>
@@ -11,19 +13,9 @@
 
 #include <ATen/core/Tensor.h>
 
-#include "workers/models/stable_diffusion.h"
-
 namespace tunegrid {
 
 using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
-
-// Sets requires_grad false on every UNet, VAE and text-encoder weight: what each method's
-// attach starts from before it unfreezes (or adds) what it trains.
-inline void freeze_all(StableDiffusion& model) {
-  for (auto& p : model.unet->parameters()) p.set_requires_grad(false);
-  for (auto& p : model.vae->parameters()) p.set_requires_grad(false);
-  for (auto& p : model.text_encoder->parameters()) p.set_requires_grad(false);
-}
 
 class FineTuneMethod {
  public:
@@ -31,12 +23,8 @@ class FineTuneMethod {
 
   virtual std::string name() const = 0;  // "textual_inversion", "lora", ...
 
-  // Prepares the loaded base model: adds tokens or adapters, initialises what trains and
-  // freezes everything else (requires_grad false). Called once, before trainable().
-  virtual void attach(StableDiffusion& model) = 0;
-
-  // The tensors the optimizer updates (leaf tensors with requires_grad), named as the
-  // method's checkpoints store them. Stable for a given config.
+  // The tensors the optimizer updates once the method is attached (leaf tensors with
+  // requires_grad), named as the method's checkpoints store them. Stable for a given config.
   virtual NamedTensors trainable() = 0;
 
   // How many numbers the method learns (Textual Inversion: its new rows only, although the
@@ -66,6 +54,16 @@ class FineTuneMethod {
 
   // Writes the method's artifacts into `dir` (created by the caller) after `step` steps.
   virtual void save(const std::filesystem::path& dir, int step) = 0;
+};
+
+// A method that fine-tunes models of one family (Model: StableDiffusion, ...).
+template <class Model>
+class AttachesTo {
+ public:
+  virtual ~AttachesTo() = default;
+  // Prepares the loaded base model: adds tokens or adapters, initialises what trains and
+  // freezes everything else (requires_grad false). Called once, before trainable().
+  virtual void attach(Model& model) = 0;
 };
 
 }  // namespace tunegrid

@@ -1,5 +1,6 @@
 // hypernetwork.cpp — see hypernetwork.h.
 #include "workers/methods/hypernetwork.h"
+#include "workers/methods/stable_diffusion_base.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>

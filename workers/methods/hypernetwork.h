@@ -18,6 +18,7 @@
 #include <map>
 
 #include "workers/methods/finetune_method.h"
+#include "workers/models/stable_diffusion.h"
 
 namespace tunegrid {
 
@@ -46,7 +47,7 @@ struct HypernetworkMLP {
   at::Tensor forward(const at::Tensor& x, bool training, const std::string& activation) const;
 };
 
-class Hypernetwork : public FineTuneMethod {
+class Hypernetwork : public FineTuneMethod, public AttachesTo<StableDiffusion> {
  public:
   Hypernetwork(HypernetworkConfig config, std::uint64_t seed) : config_(std::move(config)), seed_(seed) {}
   std::string name() const override { return "hypernetwork"; }

@@ -1,5 +1,6 @@
 // lora.cpp — see lora.h.
 #include "workers/methods/lora.h"
+#include "workers/methods/stable_diffusion_base.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>

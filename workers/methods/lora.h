@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "workers/methods/finetune_method.h"
+#include "workers/models/stable_diffusion.h"
 #include "workers/methods/lora_target_names.h"
 
 namespace tunegrid {
@@ -57,7 +58,7 @@ void install_lora(StableDiffusion& model, const std::vector<LoRAAdapter>& adapte
 // W += scale · B A for every adapter (no hooks left behind).
 void merge_lora(StableDiffusion& model, const std::vector<LoRAAdapter>& adapters, const std::string& what);
 
-class LoRA : public FineTuneMethod {
+class LoRA : public FineTuneMethod, public AttachesTo<StableDiffusion> {
  public:
   explicit LoRA(LoRAConfig config, std::uint64_t seed) : config_(std::move(config)), seed_(seed) {}
   std::string name() const override { return "lora"; }

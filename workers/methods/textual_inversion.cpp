@@ -1,5 +1,6 @@
 // textual_inversion.cpp — see textual_inversion.h.
 #include "workers/methods/textual_inversion.h"
+#include "workers/methods/stable_diffusion_base.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "workers/methods/finetune_method.h"
+#include "workers/models/stable_diffusion.h"
 
 namespace tunegrid {
 
@@ -23,7 +24,7 @@ struct TextualInversionConfig {
   int num_vectors = 1;
 };
 
-class TextualInversion : public FineTuneMethod {
+class TextualInversion : public FineTuneMethod, public AttachesTo<StableDiffusion> {
  public:
   explicit TextualInversion(TextualInversionConfig config) : config_(std::move(config)) {}
   std::string name() const override { return "textual_inversion"; }

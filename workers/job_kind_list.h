@@ -4,8 +4,10 @@
 // experiment files against it without loading libtorch) and `JobKind NAME_kind()` (its
 // runner), and where the runner lives: `torch` (libtunegrid_torch.so, loaded on first use)
 // or `torch_free` (libtunegrid_workers_base.so: the `tunegrid` program runs it itself).
-// job_specs.h and job_kind.h declare the functions from this list; job_specs.cpp,
-// job_registry.cpp and torch_free_kinds.cpp collect them.
+// Kinds live in workers/jobs/, fine-tuning methods' kinds beside their method in
+// workers/methods/. job_specs.h and job_kind.h (here, below both folders) declare the
+// functions from this list; jobs/job_specs.cpp, jobs/job_registry.cpp and
+// jobs/torch_free_kinds.cpp collect them.
 #pragma once
 
 #define TUNEGRID_JOB_KINDS(X)               \

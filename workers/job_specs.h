@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/kind_spec.h"
-#include "workers/jobs/job_kind_list.h"
+#include "workers/job_kind_list.h"
 
 namespace tunegrid {
 

@@ -14,7 +14,7 @@
 #include "core/kind_spec.h"
 #include "core/plan.h"
 #include "core/shard.h"
-#include "workers/jobs/job_kind_list.h"
+#include "workers/job_kind_list.h"
 
 namespace tunegrid {
 
