@@ -15,6 +15,8 @@
 // Header-only and torch-free: specs are built in the command line, values read in workers.
 #pragma once
 #include <cstdint>
+#include <limits>
+#include <type_traits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -52,7 +54,7 @@ struct ParamTraits<bool> {
 };
 
 template <>
-struct ParamTraits<int> {  // integers are bounded by kMaxIntegerParam (kind_spec.h), so they fit
+struct ParamTraits<int> {  // at most kMaxIntegerParam (kind_spec.h); Param sets a minimum that fits too
   static constexpr ParamType type = ParamType::integer;
   static Value to_value(int v) { return Value(v); }
   static int from_value(const Value& v) { return static_cast<int>(v.as_integer()); }
@@ -103,6 +105,8 @@ class Param {
         std::optional<double> minimum = std::nullopt, std::vector<std::string> choices = {},
         std::optional<double> maximum = std::nullopt)
       : name_(name) {
+    if constexpr (std::is_same_v<T, int> || std::is_same_v<T, std::vector<int>>)
+      if (!minimum) minimum = static_cast<double>(std::numeric_limits<int>::min());  // refused, not wrapped
     list.specs_.push_back({std::move(name), ParamTraits<T>::type, ParamTraits<T>::to_value(default_value),
                            std::move(doc), minimum, std::move(choices), maximum});
   }

@@ -18,7 +18,10 @@ at::Tensor encode_prompts(StableDiffusion& model, const std::vector<std::string>
     ids.insert(ids.end(), encoded.begin(), encoded.end());
   }
   const auto length = static_cast<std::int64_t>(ids.size() / prompts.size());
-  const at::Tensor input_ids = at::tensor(ids, at::kLong).view({static_cast<std::int64_t>(prompts.size()), length});
+  const at::Tensor input_ids =
+      at::tensor(ids, at::kLong)
+          .view({static_cast<std::int64_t>(prompts.size()), length})
+          .to(model.text_encoder->parameters().front().device());
   return model.text_encoder->forward(input_ids).last_hidden_state;  // [N, 77, hidden]
 }
 
@@ -43,7 +46,8 @@ at::Tensor denoise(UNet2DConditionModel& unet, SamplingScheduler& scheduler, con
 }
 
 ImageBatch to_image_batch(const at::Tensor& images, const std::string& key) {
-  const at::Tensor pixels = ((images / 2 + 0.5).clamp(0, 1) * 255).round().to(at::kByte).permute({0, 2, 3, 1}).contiguous();
+  const at::Tensor pixels =
+      ((images / 2 + 0.5).clamp(0, 1) * 255).round().to(at::kByte).permute({0, 2, 3, 1}).contiguous().cpu();
   ImageBatch batch;
   batch.key = key;
   batch.count = static_cast<int>(pixels.size(0));
@@ -65,8 +69,10 @@ ImageBatch txt2img(StableDiffusion& model, const Txt2ImgOptions& options) {
   const at::Tensor prompt = encode_prompts(model, {options.prompt}).repeat({count, 1, 1});
   const at::Tensor negative = encode_prompts(model, {options.negative_prompt}).repeat({count, 1, 1});
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
+  // Drawn on the CPU whatever the model's device: the same seed gives the same noise everywhere.
   const at::Tensor noise = at::randn({count, model.unet->config.in_channels, height / factor, width / factor}, generator,
-                                     prompt.options());
+                                     prompt.options().device(at::kCPU))
+                               .to(prompt.device());
   auto scheduler = make_sampling_scheduler(options.sampler, model.scheduler);
   const at::Tensor latents = denoise(model.unet, *scheduler, noise, prompt, negative, options.guidance, options.steps);
   return to_image_batch(model.vae->decode(latents / model.vae->config.scaling_factor));

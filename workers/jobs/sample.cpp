@@ -158,6 +158,7 @@ void run_sample(JobContext& context) {
   std::string concept_text = clip_concept;
   StableDiffusion model = sampled_model(context, concept_text);
   const ExternalAdapters adapters = apply_external_adapters(model, params().loras.of(job), params().embeddings.of(job));
+  model.to(c10::Device(context.device));  // the evaluators run on the CPU, on the images
   const std::string clip_text = clip_concept.empty() ? concept_text : clip_concept;
   const std::string clip_prompt = clip_text.empty() ? options.prompt : replace_all(options.prompt, "{}", clip_text);
   if (!concept_text.empty()) options.prompt = replace_all(options.prompt, "{}", concept_text);

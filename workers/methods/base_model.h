@@ -25,6 +25,8 @@ class BaseModel {
  public:
   virtual ~BaseModel() = default;
 
+  // Moves the weights to `device` ("cpu", "cuda:N"): where the job trains and samples.
+  virtual void to(const c10::Device& device) = 0;
   // Merges LoRA files into the weights; one line per file saying what was applied.
   virtual std::vector<std::string> apply_loras(const std::vector<LoRAReference>& loras) = 0;
   // The images of `options` (a data reference, captions, resolution) encoded for this model.

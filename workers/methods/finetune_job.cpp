@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <stdexcept>
 
 #include "core/log.h"
 #include "core/process_memory.h"
@@ -47,13 +48,6 @@ FineTuneSettings settings_of(const FineTuneParams& p, const Job& job) {
   return s;
 }
 
-// Fine-tuning has no accelerator path yet: a job placed on one says so and trains on the CPU.
-void warn_if_not_on_cpu(const JobContext& context, const std::string& what) {
-  if (context.device != "cpu")
-    log::warn("finetune", "{}: fine-tuning runs on the CPU in this version; device {} is left unused", what,
-              context.device);
-}
-
 // Merges `loras` into the base model before training (each logged).
 void apply_base_loras(BaseModel& base, const std::vector<LoRAReference>& loras, const std::string& what) {
   for (const auto& line : base.apply_loras(loras)) log::info("finetune", "{}: {}", what, line);
@@ -71,7 +65,12 @@ FineTuneSettings run_settings_of(const FineTuneParams& p, const Job& job, const 
   run_settings.communicator = communicator;
   run_settings.bucket_bytes = static_cast<std::int64_t>(p.bucket_size_mb.of(job) * (1 << 20));
   run_settings.rescale_augmentation = method_job.rescale_augmentation;
-  if (sets.prior) run_settings.prior_loss_weight = method_job.prior->loss_weight;
+  if (sets.prior) {
+    if (!method_job.prior)
+      throw std::logic_error(job.kind + ": the method's training sets have class images but it asked for no prior "
+                             "preservation (MethodJob::prior)");
+    run_settings.prior_loss_weight = method_job.prior->loss_weight;
+  }
   return run_settings;
 }
 
@@ -108,14 +107,14 @@ void run_finetune_job(JobContext& context, const FineTuneParams& p, const Method
   const std::string what = fmt::format("{} job {}", job.kind, job.id);
   auto start = std::chrono::steady_clock::now();
   reset_peak_resident_memory();
-  warn_if_not_on_cpu(context, what);
   const bool writer = context.group_rank == 0;
   std::unique_ptr<Communicator> group;
-  if (context.group_size > 1) group = make_communicator(context.group, "cpu");
+  if (context.group_size > 1) group = make_communicator(context.group, context.device);
   const std::string base = p.model.of(job);
   const std::unique_ptr<BaseModel> model = load_base_model(resolve_model_reference(base, p.model.where(job)));
   const std::vector<LoRAReference> base_loras = p.loras.of(job);
-  apply_base_loras(*model, base_loras, what);
+  apply_base_loras(*model, base_loras, what);  // merged on the CPU, where the files are read
+  model->to(c10::Device(context.device));
   const FineTuneSettings settings = settings_of(p, job);
   MethodJob method_job = make_method_job(job, settings);
   const TrainingSetSources sources{*model, settings, job, writer ? context.artifacts : std::filesystem::path(), what};

@@ -1,6 +1,6 @@
 // finetune_job.h — what every `finetune.<method>` job kind does, and the one thing each
 // method adds (MethodJob): load the base model of whichever family its folder holds
-// (base_model.h) and merge the job's `loras`, read the shared parameters (finetune_params.h)
+// (base_model.h), merge the job's `loras` and put it on the job's device, read the shared parameters (finetune_params.h)
 // into the loop's settings, make the training set (and prior preservation's class images),
 // attach the method, run the shared loop (training_loop.h) on the family's side of it, then
 // write the method's files and finetune.json into the job's artifact folder. Data parallel over the job's group: every rank trains on its share of each batch,
@@ -10,7 +10,8 @@
 // validation images.
 //
 // A method's kind is its parameter struct (derived from FineTuneParams, e.g. lora_job.h) and
-// a factory that reads the job into a MethodJob; lora_job.cpp is the shortest example.
+// a factory that reads the job into a MethodJob; dreambooth_job.cpp is a short example;
+// lora_job.cpp checks parameters against each other; custom_diffusion_job.cpp makes its own training sets.
 #pragma once
 #include <filesystem>
 #include <functional>

@@ -254,10 +254,13 @@ void Hypernetwork::attach(StableDiffusion& model) {
                                    size, fmt::join(widths, ", ")));
     modules_[size] = {make_mlp(size, config_, generator), make_mlp(size, config_, generator)};
   }
+  // Drawn on the CPU (the same MLPs on every device), then placed beside the UNet.
   for (auto& [size, pair] : modules_)
     for (auto* mlp : {&pair.first, &pair.second})
       for (auto& layer : mlp->layers)
         if (layer.weight.defined()) {
+          layer.weight = layer.weight.to(model.device());
+          layer.bias = layer.bias.to(model.device());
           layer.weight.set_requires_grad(true);
           layer.bias.set_requires_grad(true);
         }

@@ -163,12 +163,15 @@ void LoRA::attach(StableDiffusion& model) {
         adapter.scale = config_.scale();
         const auto& weight = (*table.at(adapter.module).linear)->weight;  // [out, in]
         const auto in = weight.size(1), out = weight.size(0);
+        // Drawn on the CPU (the same A on every device), then placed beside the weight.
+        const auto drawn = weight.options().device(at::kCPU);
         if (config_.init == "gaussian") {
-          adapter.down = at::normal(0.0, 1.0 / config_.rank, {config_.rank, in}, generator, weight.options());
+          adapter.down = at::normal(0.0, 1.0 / config_.rank, {config_.rank, in}, generator, drawn);
         } else {
           const double bound = 1.0 / std::sqrt(static_cast<double>(in));  // kaiming_uniform(a = √5)
-          adapter.down = at::empty({config_.rank, in}, weight.options()).uniform_(-bound, bound, generator);
+          adapter.down = at::empty({config_.rank, in}, drawn).uniform_(-bound, bound, generator);
         }
+        adapter.down = adapter.down.to(weight.device());
         adapter.up = at::zeros({out, config_.rank}, weight.options());
         adapter.down.set_requires_grad(true);
         adapter.up.set_requires_grad(true);

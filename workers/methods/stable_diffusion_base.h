@@ -13,6 +13,7 @@ class StableDiffusionBase : public BaseModel {
  public:
   explicit StableDiffusionBase(StableDiffusion model) : model_(std::move(model)) {}
 
+  void to(const c10::Device& device) override { model_.to(device); }
   std::vector<std::string> apply_loras(const std::vector<LoRAReference>& loras) override;
   TrainingSet training_set(const TrainingSetOptions& options, const std::string& what) override;
   TrainingSet generated_training_set(const std::string& prompt, int count, int resolution, std::uint64_t seed,

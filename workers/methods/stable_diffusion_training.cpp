@@ -20,16 +20,17 @@ at::Tensor StableDiffusionTraining::stored_latents(const TrainingSet& set, const
   std::vector<at::Tensor> rows;
   for (std::size_t k = 0; k < index.size(); ++k)
     rows.push_back(sample_latents(set, {index[k]}, {flipped[k]}, scaling, streams[first_stream + k].noise));
-  return at::cat(rows);
+  return at::cat(rows).to(model_.device());  // drawn on the CPU, where the encodings are
 }
 
 at::Tensor StableDiffusionTraining::encode_images(const ImageBatch& images, std::vector<ExampleStreams>& streams) {
   at::NoGradGuard no_grad;
-  const DiagonalGaussian posterior = model_.vae->encode(images_to_tensor(images));
+  const DiagonalGaussian posterior = model_.vae->encode(images_to_tensor(images).to(model_.device()));
   std::vector<at::Tensor> rows;
   for (std::size_t k = 0; k < static_cast<std::size_t>(images.count); ++k)
     rows.push_back(posterior.mean[k] + posterior.std[k] * at::randn(posterior.mean[k].sizes(), streams[k].noise,
-                                                                    posterior.mean.options()));
+                                                                    posterior.mean.options().device(at::kCPU))
+                                                              .to(posterior.mean.device()));
   return at::stack(rows) * model_.vae->config.scaling_factor;
 }
 
@@ -59,11 +60,13 @@ NoisedLatents StableDiffusionTraining::add_training_noise(const at::Tensor& late
   std::vector<at::Tensor> noise_rows, timestep_rows;
   for (std::int64_t r = 0; r < rows; ++r) {
     auto& source = streams[static_cast<std::size_t>(r)].noise;
-    noise_rows.push_back(at::randn(latents[r].sizes(), source, latents.options()));
+    noise_rows.push_back(at::randn(latents[r].sizes(), source, latents.options().device(at::kCPU)));
     timestep_rows.push_back(
         at::randint(0, model_.scheduler.num_train_timesteps, {1}, source, at::TensorOptions(at::kLong)));
   }
-  const at::Tensor noise = at::stack(noise_rows), timesteps = at::cat(timestep_rows);
+  // Drawn on the CPU (the streams are CPU generators), used where the latents are.
+  const at::Tensor noise = at::stack(noise_rows).to(latents.device());
+  const at::Tensor timesteps = at::cat(timestep_rows).to(latents.device());
   NoisedLatents out;
   out.timesteps = timesteps;
   out.noisy = noise_scheduler().add_noise(latents, noise, timesteps);

@@ -114,7 +114,7 @@ at::Tensor TrainingExamples::rescaled_latents(MicroBatch& batch, DenoiserTrainin
   at::Tensor latents = family.encode_images(images, batch.streams);
   at::NoGradGuard no_grad;
   const auto cells = images.height / factor;
-  batch.masks = at::tensor(mask_values).view({images.count, 1, cells, cells});
+  batch.masks = at::tensor(mask_values).view({images.count, 1, cells, cells}).to(latents.device());
   return latents;
 }
 

@@ -18,16 +18,17 @@ namespace {
 
 void encode(StableDiffusion& model, TrainingSet& set) {
   at::NoGradGuard no_grad;
-  const at::Tensor pixels = images_to_tensor(set.images);  // [N, 3, S, S] in [-1, 1]
+  // [N, 3, S, S] in [-1, 1], on the model's device; the encodings are kept on the CPU.
+  const at::Tensor pixels = images_to_tensor(set.images).to(model.vae->parameters().front().device());
   std::vector<at::Tensor> mean, std, flipped_mean, flipped_std;
   for (std::int64_t i = 0; i < pixels.size(0); i += 64) {
     const at::Tensor chunk = pixels.slice(0, i, i + 64);
     const DiagonalGaussian straight = model.vae->encode(chunk);
     const DiagonalGaussian mirrored = model.vae->encode(chunk.flip({3}));
-    mean.push_back(straight.mean);
-    std.push_back(straight.std);
-    flipped_mean.push_back(mirrored.mean);
-    flipped_std.push_back(mirrored.std);
+    mean.push_back(straight.mean.cpu());
+    std.push_back(straight.std.cpu());
+    flipped_mean.push_back(mirrored.mean.cpu());
+    flipped_std.push_back(mirrored.std.cpu());
   }
   set.mean = at::cat(mean);
   set.std = at::cat(std);

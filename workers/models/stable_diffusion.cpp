@@ -12,6 +12,19 @@ namespace tunegrid {
 
 int StableDiffusion::default_image_size() const { return unet->config.sample_size * vae->downscale_factor(); }
 
+void StableDiffusion::to(const c10::Device& device) {
+  if (text_encoder) text_encoder->to(device);
+  if (unet) unet->to(device);
+  if (vae) vae->to(device);
+}
+
+c10::Device StableDiffusion::device() const {
+  if (unet) return unet->parameters().front().device();
+  if (vae) return vae->parameters().front().device();
+  if (text_encoder) return text_encoder->parameters().front().device();
+  return c10::Device(c10::kCPU);  // nothing loaded yet
+}
+
 StableDiffusion load_stable_diffusion(const std::filesystem::path& dir) {
   std::error_code error;
   if (!std::filesystem::is_directory(dir, error))

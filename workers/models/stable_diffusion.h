@@ -24,6 +24,10 @@ struct StableDiffusion {
 
   // Image size the UNet was trained at: unet sample_size × the VAE's downscale factor.
   int default_image_size() const;
+  // Moves the text encoder, UNet and VAE (those loaded) to `device`; where the weights are
+  // (the UNet's, else the VAE's, else the text encoder's: pretraining builds them one by one).
+  void to(const c10::Device& device);
+  c10::Device device() const;
 };
 
 // Throws InputError naming the folder and the missing or malformed component.

@@ -1,0 +1,19 @@
+// fake_accelerator.h — a second device for tests on machines without a GPU: libtorch's
+// PrivateUse1 backend registered as "fake", whose tensors live in host memory and whose
+// operators run libtorch's CPU kernels (convolutions explicitly, everything else through
+// ATen's CPU fallback). What makes it useful is what it refuses, as CUDA does: an operator
+// given tensors of both devices (other than 0-dim CPU scalars) and a CPU generator used to
+// fill a fake tensor both throw. Code that runs a job on the fake device therefore leaves
+// no tensor on, and creates none on, the wrong device. What it cannot catch: reading a
+// device tensor's data_ptr on the host (its memory is host memory), and anything about
+// streams, memory limits or kernels that only a GPU has.
+#pragma once
+#include <c10/core/Device.h>
+
+namespace tunegrid::testing {
+
+// The fake device ("fake:0"), registered on first use (the backend name, its allocator,
+// device guard and hooks); the process's accelerator from then on.
+c10::Device fake_accelerator();
+
+}  // namespace tunegrid::testing

@@ -1,0 +1,202 @@
+// test_device_placement.cpp — jobs compute on the device their model is on. Without a GPU
+// here, the device is the fake accelerator (fake_accelerator.h): libtorch's CPU kernels
+// behind a second device that refuses, as CUDA does, an operator mixing its tensors with CPU
+// tensors and a CPU generator filling its tensors. A fine-tuning run of every method and
+// txt2img sampling on it must complete, and give what the same run gives on the CPU: the
+// same CPU kernels run underneath, the fake device's copies are exact, and random
+// draws are made on the CPU on both (up to the summation order of kernels the fake device
+// runs on copies, a rounding difference that training may grow: the tolerances below).
+#include <boost/test/unit_test.hpp>
+
+#include <unistd.h>
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <memory>
+
+#include "core/config.h"
+#include "core/plan.h"
+#include "tests/workers/fake_accelerator.h"
+#include "workers/job_kind.h"
+#include "workers/job_specs.h"
+#include "workers/diffusion/txt2img_pipeline.h"
+#include "workers/methods/custom_diffusion.h"
+#include "workers/methods/dreambooth.h"
+#include "workers/methods/hypernetwork.h"
+#include "workers/methods/lora.h"
+#include "workers/methods/stable_diffusion_base.h"
+#include "workers/methods/textual_inversion.h"
+#include "workers/methods/training_loop.h"
+#include "workers/models/stable_diffusion.h"
+
+using namespace tunegrid;
+
+namespace {
+
+const std::filesystem::path kTinySD = std::filesystem::path(TUNEGRID_SOURCE_DIR) / "tests/fixtures/tiny-sd";
+
+constexpr int kSteps = 3;
+constexpr double kLearningRate = 1e-3;
+
+FineTuneSettings tiny_settings() {
+  FineTuneSettings s;
+  s.data.data = "builtin:scenes?style=hanok&count=4&seed=3";
+  s.data.prompt_templates = {"a photo of a {}"};
+  s.steps = kSteps;
+  s.batch_size = 2;
+  s.learning_rate = kLearningRate;
+  s.seed = 7;
+  return s;
+}
+
+using MethodFactory = std::function<std::unique_ptr<FineTuneMethod>()>;
+
+// Every method, as the finetune.* kinds make them (Custom Diffusion with its rescaled, masked images).
+std::vector<std::pair<std::string, MethodFactory>> methods() {
+  return {
+      {"textual_inversion", [] { return std::make_unique<TextualInversion>(TextualInversionConfig{}); }},
+      {"dreambooth", [] { return std::make_unique<DreamBooth>(DreamBoothConfig{}); }},
+      {"lora", [] { LoRAConfig c; c.rank = 2; c.train_text_encoder = true; return std::make_unique<LoRA>(c, 5); }},
+      {"hypernetwork", [] { return std::make_unique<Hypernetwork>(HypernetworkConfig{}, 5); }},
+      {"custom_diffusion", [] { return std::make_unique<CustomDiffusion>(CustomDiffusionConfig{}); }},
+  };
+}
+
+struct RunOnDevice {
+  std::vector<float> loss;
+  std::vector<at::Tensor> trained;  // copied to the CPU
+};
+
+// A 3-step run of `method` with the model on `device`.
+RunOnDevice run_on(const c10::Device& device, const std::string& name, const MethodFactory& make) {
+  StableDiffusion model = load_stable_diffusion(kTinySD);
+  model.to(device);
+  FineTuneSettings settings = tiny_settings();
+  settings.rescale_augmentation = name == "custom_diffusion";
+  const TrainingSet set = make_training_set(model, settings.data, "test");
+  const std::unique_ptr<FineTuneMethod> method = make();
+  attach_method(*method, model);
+  RunOnDevice out;
+  out.loss = run_finetune(model, *method, settings, set, nullptr, {}, "test").loss;
+  for (const auto& item : method->trainable()) {
+    BOOST_TEST(item.second.device() == device, name << ": " << item.first);
+    out.trained.push_back(item.second.detach().cpu());
+  }
+  return out;
+}
+
+// The largest difference of two images' 8-bit values. A float that differs by rounding only
+// can round to the neighbouring level (1); more is a different image.
+int largest_pixel_difference(const ImageBatch& a, const ImageBatch& b) {
+  BOOST_REQUIRE_EQUAL(a.pixels.size(), b.pixels.size());
+  int largest = 0;
+  for (std::size_t i = 0; i < a.pixels.size(); ++i)
+    largest = std::max(largest, std::abs(static_cast<int>(a.pixels[i]) - static_cast<int>(b.pixels[i])));
+  return largest;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(device_placement)
+
+BOOST_AUTO_TEST_CASE(the_fake_accelerator_refuses_what_a_gpu_refuses) {
+  const c10::Device fake = testing::fake_accelerator();
+  const at::Tensor x = at::randn({2, 3, 8, 8}), w = at::randn({4, 3, 3, 3});
+  // Computes as the CPU does, forward and backward.
+  const at::Tensor wf = w.to(fake).requires_grad_(true);
+  const at::Tensor y = at::conv2d(x.to(fake), wf, {}, 1, 1);
+  BOOST_TEST(y.device() == fake);
+  BOOST_TEST(at::equal(y.cpu(), at::conv2d(x, w, {}, 1, 1)));
+  y.pow(2).mean().backward();
+  BOOST_TEST(wf.grad().device() == fake);
+  // Refuses a CPU tensor beside a fake one (a 0-dim CPU tensor passes, as a scalar does on CUDA).
+  BOOST_CHECK_THROW(at::add(x.to(fake), x), std::exception);
+  BOOST_CHECK_NO_THROW(at::add(x.to(fake), at::ones({})));
+  // Refuses a CPU generator for a tensor on the device.
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(1);
+  BOOST_CHECK_THROW(at::randn({3}, generator, at::TensorOptions().device(fake)), std::exception);
+}
+
+BOOST_AUTO_TEST_CASE(every_method_fine_tunes_on_the_models_device) {
+  for (const auto& [name, make] : methods()) {
+    const RunOnDevice on_cpu = run_on(at::kCPU, name, make);
+    const RunOnDevice on_fake = run_on(testing::fake_accelerator(), name, make);
+    // The first loss comes from the same weights and draws: only the kernels' summation order
+    // may differ (the fake device's copies change memory layouts, and with them the CPU
+    // kernels' vector paths), a few float32 ulps. Later losses follow weights that moved.
+    BOOST_REQUIRE_EQUAL(on_fake.loss.size(), on_cpu.loss.size());
+    for (std::size_t i = 0; i < on_cpu.loss.size(); ++i)
+      BOOST_TEST(std::abs(on_fake.loss[i] - on_cpu.loss[i]) <= (i == 0 ? 1e-6 : 1e-4) * std::abs(on_cpu.loss[i]),
+                 name << ": loss at step " << i + 1 << " " << on_fake.loss[i] << " vs " << on_cpu.loss[i]);
+    // AdamW moves a weight by at most about lr a step, whatever its gradient: rounding that flips
+    // the sign of a near-zero gradient can differ by twice that, a wrong computation by more.
+    const double bound = 2.0 * kSteps * kLearningRate;
+    BOOST_REQUIRE_EQUAL(on_fake.trained.size(), on_cpu.trained.size());
+    for (std::size_t i = 0; i < on_cpu.trained.size(); ++i)
+      BOOST_TEST((on_fake.trained[i] - on_cpu.trained[i]).abs().max().item<double>() <= bound,
+                 name << ": trained tensor " << i);
+  }
+}
+
+// The job places its model on the device the scheduler gives it, validation images and
+// checkpoints included, and resumes there.
+BOOST_AUTO_TEST_CASE(a_finetune_job_trains_samples_checkpoints_and_resumes_on_its_device) {
+  const std::string fake = testing::fake_accelerator().str();
+  const auto artifacts =
+      std::filesystem::temp_directory_path() / ("tunegrid-test-device-job-" + std::to_string(::getpid()));
+  const KindCatalog kinds = kind_catalog();
+  // Two steps, a checkpoint after each, validation images after the second.
+  const std::string text = "[jobs.lora]\nkind = \"finetune.lora\"\n[jobs.lora.params]\nmodel = \"" +
+                           kTinySD.string() + "\"\ndata = \"builtin:scenes?style=hanok&count=2&seed=3\"\n" +
+                           "train_batch_size = 2\nmax_train_steps = 2\ncheckpointing_steps = 1\n" +
+                           "validation_prompt = \"a {}\"\nvalidation_steps = 2\nnum_validation_images = 1\n";
+  const Job first_job = build_plan(parse_experiment(text, "exp.toml", {}, kinds), kinds).jobs.at(0);
+  JobContext first(first_job);
+  first.device = fake;
+  first.artifacts = artifacts;
+  find_job_kind("finetune.lora")->run(first);
+  BOOST_TEST(first.outputs.images.size() == 1u);  // sample_step_2
+  // Without its last checkpoint the job resumes from step 1: state loaded onto the device, step 2 trained there.
+  std::filesystem::remove_all(artifacts / "checkpoints" / "step-000002");
+  JobContext second(first_job);
+  second.device = fake;
+  second.artifacts = artifacts;
+  find_job_kind("finetune.lora")->run(second);
+  BOOST_TEST(second.outputs.metrics.at("resumed_from_step") == 1.0);
+  BOOST_TEST(second.outputs.loss == first.outputs.loss, boost::test_tools::per_element());
+  BOOST_TEST(std::filesystem::exists(artifacts / "pytorch_lora_weights.safetensors"));
+  std::filesystem::remove_all(artifacts);
+}
+
+BOOST_AUTO_TEST_CASE(a_sample_job_samples_on_its_device) {
+  const KindCatalog kinds = kind_catalog();
+  const std::string text = "[jobs.s]\nkind = \"sample\"\n[jobs.s.params]\nmodel = \"" + kTinySD.string() +
+                           "\"\nprompt = \"a hanok\"\nimages = 2\nsteps = 3\nevaluate = false\n";
+  const Job job = build_plan(parse_experiment(text, "exp.toml", {}, kinds), kinds).jobs.at(0);
+  JobContext on_cpu(job), on_fake(job);
+  on_fake.device = testing::fake_accelerator().str();
+  find_job_kind("sample")->run(on_cpu);
+  find_job_kind("sample")->run(on_fake);
+  BOOST_REQUIRE_EQUAL(on_fake.outputs.images.size(), 1u);
+  BOOST_TEST(largest_pixel_difference(on_fake.outputs.images[0], on_cpu.outputs.images[0]) <= 1);
+}
+
+BOOST_AUTO_TEST_CASE(txt2img_samples_on_the_models_device) {
+  Txt2ImgOptions options;
+  options.prompt = "a hanok in the fire";
+  options.num_images = 2;
+  options.steps = 3;
+  options.seed = 11;
+  StableDiffusion cpu_model = load_stable_diffusion(kTinySD);
+  const ImageBatch on_cpu = txt2img(cpu_model, options);
+  StableDiffusion fake_model = load_stable_diffusion(kTinySD);
+  fake_model.to(testing::fake_accelerator());
+  const ImageBatch on_fake = txt2img(fake_model, options);
+  BOOST_TEST(largest_pixel_difference(on_fake, on_cpu) <= 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
