@@ -153,10 +153,20 @@ bool compatible_fake(const at::Tensor& self, const at::Tensor& from) {
 at::Tensor to_cpu(const at::Tensor& tensor) { return tensor.defined() ? tensor.to(at::kCPU) : tensor; }
 at::Tensor to_fake(const at::Tensor& tensor) { return tensor.defined() ? tensor.to(kFakeDevice) : tensor; }
 
+// Refuses what check_and_run_on_cpu refuses, for the kernels written here.
+void check_on_fake(std::initializer_list<const at::Tensor*> tensors, const char* what) {
+  for (const at::Tensor* tensor : tensors)
+    TORCH_CHECK(!tensor->defined() || tensor->device().type() == kFake,
+                "Expected all tensors to be on the same device, but found at least two devices, fake:0 and ",
+                tensor->device(), "! (", what, ")");
+}
+
 // Convolutions dispatch to a backend's "overrideable" kernels, which have no CPU version.
 at::Tensor convolution_fake(const at::Tensor& input, const at::Tensor& weight, const std::optional<at::Tensor>& bias,
                             c10::IntArrayRef stride, c10::IntArrayRef padding, c10::IntArrayRef dilation,
                             bool transposed, c10::IntArrayRef output_padding, int64_t groups) {
+  const at::Tensor no_bias;
+  check_on_fake({&input, &weight, bias ? &*bias : &no_bias}, "convolution");
   std::optional<at::Tensor> host_bias;
   if (bias && bias->defined()) host_bias = to_cpu(*bias);
   return to_fake(at::convolution(to_cpu(input), to_cpu(weight), host_bias, stride, padding, dilation, transposed,
@@ -167,6 +177,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> convolution_backward_fake(
     const at::Tensor& grad_output, const at::Tensor& input, const at::Tensor& weight, c10::IntArrayRef stride,
     c10::IntArrayRef padding, c10::IntArrayRef dilation, bool transposed, c10::IntArrayRef output_padding,
     int64_t groups, std::array<bool, 3> output_mask) {
+  check_on_fake({&grad_output, &input, &weight}, "convolution_backward");
   const int64_t channels = transposed ? weight.size(1) * groups : weight.size(0);
   auto [grad_input, grad_weight, grad_bias] = at::convolution_backward(
       to_cpu(grad_output), to_cpu(input), to_cpu(weight), std::vector<int64_t>{channels}, stride, padding, dilation,

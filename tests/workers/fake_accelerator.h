@@ -5,8 +5,13 @@
 // given tensors of both devices (other than 0-dim CPU scalars) and a CPU generator used to
 // fill a fake tensor both throw. Code that runs a job on the fake device therefore leaves
 // no tensor on, and creates none on, the wrong device. What it cannot catch: reading a
-// device tensor's data_ptr on the host (its memory is host memory), and anything about
-// streams, memory limits or kernels that only a GPU has.
+// device tensor's data_ptr on the host (its memory is host memory); random draws that use
+// the device's default generator (they run on the CPU's); an operator whose first tensor is
+// a 0-dim CPU tensor returns a CPU tensor (CUDA's would be on the device), and 0-dim CPU
+// tensors pass in every operator (CUDA: elementwise ones only); anything about streams,
+// memory limits or kernels that only a GPU has. Registering it makes it the process's
+// accelerator (at::manual_seed then no longer seeds CUDA): ctest runs each suite in a
+// process of its own.
 #pragma once
 #include <c10/core/Device.h>
 

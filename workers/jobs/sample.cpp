@@ -91,14 +91,17 @@ Txt2ImgOptions sampling_options(const Job& job, const std::string& style_name, c
   return options;
 }
 
-// The model to sample: the `finetuned` stage's artifact on its base model (`concept_text` then receives the
-// artifact's concept text), or `model`.
+// The model to sample, on the job's device: the `finetuned` stage's artifact on its base model (`concept_text`
+// then receives the artifact's concept text), or `model`.
 StableDiffusion sampled_model(const JobContext& context, std::string& concept_text) {
   const Job& job = context.job;
+  const c10::Device device(context.device);
   if (const std::string stage = params().finetuned.of(job); !stage.empty())
     return load_finetuned(upstream_artifacts(context, stage, fmt::format("{} = '{}'", params().finetuned.where(job), stage)),
-                          &concept_text);
-  return load_stable_diffusion(resolve_model_reference(params().model.of(job), params().model.where(job)));
+                          &concept_text, device);
+  StableDiffusion model = load_stable_diffusion(resolve_model_reference(params().model.of(job), params().model.where(job)));
+  model.to(device);
+  return model;
 }
 
 // The oracle's verdicts that the images show `style_name` and `disaster_name`.
@@ -157,8 +160,8 @@ void run_sample(JobContext& context) {
   const std::string clip_concept = params().clip_concept.of(job);
   std::string concept_text = clip_concept;
   StableDiffusion model = sampled_model(context, concept_text);
+  // Merged into the weights where they are; the evaluators run on the CPU, on the images.
   const ExternalAdapters adapters = apply_external_adapters(model, params().loras.of(job), params().embeddings.of(job));
-  model.to(c10::Device(context.device));  // the evaluators run on the CPU, on the images
   const std::string clip_text = clip_concept.empty() ? concept_text : clip_concept;
   const std::string clip_prompt = clip_text.empty() ? options.prompt : replace_all(options.prompt, "{}", clip_text);
   if (!concept_text.empty()) options.prompt = replace_all(options.prompt, "{}", concept_text);

@@ -61,12 +61,14 @@ FineTuneManifest read_finetune_manifest(const std::filesystem::path& dir) {
   return manifest;
 }
 
-StableDiffusion load_finetuned(const std::filesystem::path& dir, std::string* concept_text) {
+StableDiffusion load_finetuned(const std::filesystem::path& dir, std::string* concept_text,
+                               const c10::Device& device) {
   const FineTuneManifest manifest = read_finetune_manifest(dir);
   if (concept_text) *concept_text = manifest.concept_text;
-  if (manifest.method == "dreambooth") return load_stable_diffusion(dir);
-  StableDiffusion model =
-      load_stable_diffusion(resolve_model_reference(manifest.base_model, (dir / "finetune.json").string()));
+  StableDiffusion model = load_stable_diffusion(
+      manifest.method == "dreambooth" ? dir : resolve_model_reference(manifest.base_model, (dir / "finetune.json").string()));
+  model.to(device);  // before the method's tensors are installed beside the weights
+  if (manifest.method == "dreambooth") return model;
   std::vector<LoRAReference> base_loras;
   for (const auto& text : manifest.base_loras)
     base_loras.push_back(parse_lora_reference(text, (dir / "finetune.json").string() + " base_loras"));

@@ -30,6 +30,7 @@ FineTuneManifest read_finetune_manifest(const std::filesystem::path& dir);
 // The base model with the artifact applied (textual inversion: the embedding added; lora:
 // the UNet's and the text encoder's adapters hooked in; dreambooth: the saved pipeline
 // itself); `concept_text` receives the manifest's concept text.
-StableDiffusion load_finetuned(const std::filesystem::path& dir, std::string* concept_text = nullptr);
+StableDiffusion load_finetuned(const std::filesystem::path& dir, std::string* concept_text = nullptr,
+                               const c10::Device& device = c10::Device(c10::kCPU));
 
 }  // namespace tunegrid

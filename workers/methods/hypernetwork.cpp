@@ -24,6 +24,18 @@ namespace {
 
 using Modules = std::map<int, std::pair<HypernetworkMLP, HypernetworkMLP>>;
 
+// Moves every layer's tensors to `device` (MLPs are drawn or read on the CPU, then placed
+// beside the UNet).
+void place(Modules& modules, const c10::Device& device) {
+  for (auto& [size, pair] : modules)
+    for (auto* mlp : {&pair.first, &pair.second})
+      for (auto& layer : mlp->layers)
+        if (layer.weight.defined()) {
+          layer.weight = layer.weight.to(device);
+          layer.bias = layer.bias.to(device);
+        }
+}
+
 const std::vector<std::string>& activation_names() {
   static const std::vector<std::string> names = {"linear", "relu", "leakyrelu", "elu", "swish", "tanh", "sigmoid"};
   return names;
@@ -254,13 +266,11 @@ void Hypernetwork::attach(StableDiffusion& model) {
                                    size, fmt::join(widths, ", ")));
     modules_[size] = {make_mlp(size, config_, generator), make_mlp(size, config_, generator)};
   }
-  // Drawn on the CPU (the same MLPs on every device), then placed beside the UNet.
+  place(modules_, model.device());  // drawn on the CPU: the same MLPs on every device
   for (auto& [size, pair] : modules_)
     for (auto* mlp : {&pair.first, &pair.second})
       for (auto& layer : mlp->layers)
         if (layer.weight.defined()) {
-          layer.weight = layer.weight.to(model.device());
-          layer.bias = layer.bias.to(model.device());
           layer.weight.set_requires_grad(true);
           layer.bias.set_requires_grad(true);
         }
@@ -308,8 +318,9 @@ void Hypernetwork::save(const std::filesystem::path& dir, int step) {
       c10::Dict<std::string, at::Tensor> state;
       for (std::size_t i = 0; i < mlp->layers.size(); ++i)
         if (mlp->layers[i].weight.defined()) {
-          state.insert(fmt::format("linear.{}.weight", i), mlp->layers[i].weight.detach().clone());
-          state.insert(fmt::format("linear.{}.bias", i), mlp->layers[i].bias.detach().clone());
+          // On the CPU: a .pt names its tensors' device, and A1111 loads it anywhere.
+          state.insert(fmt::format("linear.{}.weight", i), mlp->layers[i].weight.detach().cpu().clone());
+          state.insert(fmt::format("linear.{}.bias", i), mlp->layers[i].bias.detach().cpu().clone());
         }
       states.push_back(state);
     }
@@ -363,7 +374,8 @@ void load_hypernetwork(StableDiffusion& model, const std::filesystem::path& file
   const std::string what = file.string();
   const HypernetworkConfig config = config_from_metadata(metadata, what);
   // The sizes present, then each MLP rebuilt as training built it and filled from the file.
-  const Modules modules = modules_from_file({tensors, config, what});
+  Modules modules = modules_from_file({tensors, config, what});
+  place(modules, model.device());
   install(model.unet, std::make_shared<const Modules>(modules), std::make_shared<bool>(false), config.activation_func,
           multiplier);
 }

@@ -116,7 +116,9 @@ void install_lora(StableDiffusion& model, const std::vector<LoRAAdapter>& adapte
   auto text = projections(model, LoRAComponent::text_encoder);
   for (const auto& adapter : adapters) {
     Projection& projection = find_projection(unet, text, adapter, what);
-    const at::Tensor down = adapter.down, up = adapter.up;
+    // Beside the weight (adapters read from a file are on the CPU; a training run's already are).
+    const c10::Device device = (*projection.linear)->weight.device();
+    const at::Tensor down = adapter.down.to(device), up = adapter.up.to(device);
     const double scale = adapter.scale;
     *projection.delta = [down, up, scale](const at::Tensor& x) {
       return at::linear(at::linear(x, down), up) * scale;  // [.., in] -> [.., rank] -> [.., out]

@@ -110,7 +110,7 @@ void TextualInversion::save(const std::filesystem::path& dir, int step) {
   c10::Dict<std::string, std::int64_t> string_to_token;
   string_to_token.insert("*", kA1111StarToken);
   c10::Dict<std::string, at::Tensor> string_to_param;
-  string_to_param.insert("*", embeds.to(at::kFloat).contiguous());
+  string_to_param.insert("*", embeds.to(at::kCPU, at::kFloat).contiguous());  // a .pt names its tensors' device
   c10::impl::GenericDict data(c10::StringType::get(), c10::AnyType::get());
   data.insert("string_to_token", string_to_token);
   data.insert("string_to_param", string_to_param);
