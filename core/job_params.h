@@ -121,4 +121,11 @@ class Param {
   std::string name_;
 };
 
+// The one instance of a kind's parameter struct a runner reads through.
+template <class Params>
+const Params& declared_params() {
+  static const Params params;
+  return params;
+}
+
 }  // namespace tunegrid

@@ -71,8 +71,7 @@ struct MergeInputs {
 // The `concepts` stages' artifacts, checked to be at least two custom_diffusion results on one base model.
 MergeInputs read_merge_inputs(const JobContext& context) {
   MergeInputs inputs;
-  const MergeCustomDiffusionParams params;
-  const auto& concepts = params.concepts;
+  const auto& concepts = declared_params<MergeCustomDiffusionParams>().concepts;
   inputs.stages = concepts.of(context.job);
   if (inputs.stages.size() < 2) throw InputError(concepts.where(context.job) + ": name at least two stages");
   auto& manifests = inputs.manifests;
@@ -108,7 +107,8 @@ std::vector<std::filesystem::path> load_concept_tokens(StableDiffusion& model, c
 // R: the text features of the captions of `regularization_data`.
 at::Tensor regularization_features(StableDiffusion& model, const Job& job) {
   std::vector<std::string> captions;
-  for (const auto& item : load_data_reference(MergeCustomDiffusionParams().regularization_data.of(job), 32).items)
+  const std::string data = declared_params<MergeCustomDiffusionParams>().regularization_data.of(job);
+  for (const auto& item : load_data_reference(data, 32).items)
     captions.push_back(item.caption);
   return prompt_features(model, captions);
 }
@@ -152,7 +152,7 @@ std::vector<MergeConcept> merge_concepts(StableDiffusion& model, const Job& job,
     MergeConcept c;
     c.weights = load_tensors(inputs.dirs[i] / custom_diffusion_weights_file());
     std::vector<std::string> prompts;
-    for (const auto& prompt : MergeCustomDiffusionParams().target_prompts.of(job))
+    for (const auto& prompt : declared_params<MergeCustomDiffusionParams>().target_prompts.of(job))
       prompts.push_back(replace_all(prompt, "{}", inputs.manifests[i].concept_text));
     c.targets = prompt_features(model, prompts, model.tokenizer->token_id(inputs.manifests[i].tokens.front()));
     concepts.push_back(std::move(c));

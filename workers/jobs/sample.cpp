@@ -44,10 +44,7 @@ namespace tunegrid {
 
 namespace {
 
-const SampleParams& params() {
-  static const SampleParams declared;
-  return declared;
-}
+const SampleParams& params() { return declared_params<SampleParams>(); }
 
 using namespace metric_names;
 

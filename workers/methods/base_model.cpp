@@ -6,7 +6,6 @@
 
 #include <utility>
 
-#include "core/errors.h"
 #include "workers/models/model_config.h"
 
 namespace tunegrid {
@@ -26,11 +25,7 @@ const std::vector<std::pair<std::string, FamilyLoader>>& families() {
 }  // namespace
 
 std::unique_ptr<BaseModel> load_base_model(const std::filesystem::path& dir) {
-  std::error_code error;
-  if (!std::filesystem::is_directory(dir, error))
-    throw InputError(
-        fmt::format("{}: not a model folder (expected a diffusers folder with model_index.json)", dir.string()));
-  const JsonConfig index(dir / "model_index.json");
+  const JsonConfig index = open_model_index(dir);
   const std::string pipeline = index.get_string("_class_name", families().front().first);
   std::vector<std::string> known;
   for (const auto& [family_pipeline, load] : families()) {

@@ -117,7 +117,7 @@ void run_finetune_job(JobContext& context, const FineTuneParams& p, const Method
   model->to(c10::Device(context.device));
   const FineTuneSettings settings = settings_of(p, job);
   MethodJob method_job = make_method_job(job, settings);
-  const TrainingSetSources sources{*model, settings, job, writer ? context.artifacts : std::filesystem::path(), what};
+  const TrainingSetSources sources{*model, settings, writer ? context.artifacts : std::filesystem::path(), what};
   const TrainingSets sets =
       method_job.training_sets ? method_job.training_sets(sources) : instance_training_sets(sources, method_job.prior);
   FineTuneMethod& method = *method_job.method;

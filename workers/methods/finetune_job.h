@@ -38,7 +38,6 @@ struct TrainingSets {
 struct TrainingSetSources {
   BaseModel& base;
   const FineTuneSettings& settings;  // settings.data: the job's data, captions, resolution
-  const Job& job;
   // Where class images are cached (the group's rank 0: the artifact folder; the others: empty).
   std::filesystem::path artifacts;
   const std::string& what;  // names the job in errors

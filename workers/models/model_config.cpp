@@ -20,6 +20,14 @@ std::string shown(const nlohmann::json& value) {
 }
 }  // namespace
 
+JsonConfig open_model_index(const std::filesystem::path& dir) {
+  std::error_code error;
+  if (!std::filesystem::is_directory(dir, error))
+    throw InputError(
+        fmt::format("{}: not a model folder (expected a diffusers folder with model_index.json)", dir.string()));
+  return JsonConfig(dir / "model_index.json");
+}
+
 JsonConfig::JsonConfig(const std::filesystem::path& file) : source_(file.string()) {
   if (describe_non_regular_file(file) == "does not exist")
     throw InputError(fmt::format("{}: missing (a model folder needs its config.json)", source_));

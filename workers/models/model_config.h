@@ -14,6 +14,11 @@
 
 namespace tunegrid {
 
+class JsonConfig;
+
+// A diffusers pipeline folder's model_index.json; InputError naming `dir` when it is not a folder.
+JsonConfig open_model_index(const std::filesystem::path& dir);
+
 class JsonConfig {
  public:
   explicit JsonConfig(const std::filesystem::path& file);

@@ -26,13 +26,11 @@ c10::Device StableDiffusion::device() const {
 }
 
 StableDiffusion load_stable_diffusion(const std::filesystem::path& dir) {
-  std::error_code error;
-  if (!std::filesystem::is_directory(dir, error))
-    throw InputError(fmt::format("{}: not a model folder (expected a diffusers folder with model_index.json)", dir.string()));
-  const JsonConfig index(dir / "model_index.json");
+  const JsonConfig index = open_model_index(dir);
   const std::string pipeline = index.get_string("_class_name", std::string("StableDiffusionPipeline"));
   if (pipeline != "StableDiffusionPipeline")
     index.fail("_class_name", "'" + pipeline + "'; tunegrid loads StableDiffusionPipeline folders here");
+  std::error_code error;
   for (const char* component : {"tokenizer", "text_encoder", "unet", "vae", "scheduler"})
     if (!std::filesystem::is_directory(dir / component, error))
       throw InputError(fmt::format("{}: missing the {}/ folder that model_index.json lists", dir.string(), component));
