@@ -38,6 +38,8 @@ class ParamList {
  private:
   template <class T>
   friend class Param;
+  template <class T>
+  friend class AddedParam;
   std::vector<ParamSpec> specs_;
 };
 
@@ -119,6 +121,20 @@ class Param {
 
  private:
   std::string name_;
+};
+
+// A parameter added to a kind after result stores existed: while a job holds its default it is
+// left out of the job's id (ParamSpec::in_id_at_default), so the jobs of existing stores keep
+// their ids and are not rerun; a job that sets another value gets a new id as usual.
+template <class T>
+class AddedParam : public Param<T> {
+ public:
+  AddedParam(ParamList& list, std::string name, const T& default_value, std::string doc,
+             std::optional<double> minimum = std::nullopt, std::vector<std::string> choices = {},
+             std::optional<double> maximum = std::nullopt)
+      : Param<T>(list, std::move(name), default_value, std::move(doc), minimum, std::move(choices), maximum) {
+    list.specs_.back().in_id_at_default = false;
+  }
 };
 
 // The one instance of a kind's parameter struct a runner reads through.

@@ -24,6 +24,9 @@ struct ParamSpec {
   std::optional<double> minimum;        // for numbers and number lists, inclusive
   std::vector<std::string> choices;     // for strings and string lists; empty = any
   std::optional<double> maximum = std::nullopt;  // inclusive; integers without one stop at kMaxIntegerParam
+  // false: left out of a job's id while it holds its default — a parameter added to a kind
+  // after result stores existed, so their jobs keep their ids (core/job_params.h AddedParam).
+  bool in_id_at_default = true;
 };
 
 // Integer parameters become C++ ints in the job kinds: larger values are refused, not wrapped.

@@ -151,13 +151,21 @@ std::string spec_text(const Job& job, const std::vector<std::string>& need_ids) 
   return out.str();
 }
 
-std::string hash_input(const Job& job, const std::vector<std::string>& need_ids) {
+// Whether `name` holds a value that is part of the job's id: every parameter does, except one
+// added to the kind later while it holds its default (ParamSpec::in_id_at_default).
+bool in_id(const KindSpec& kind, const std::string& name, const Value& value) {
+  const ParamSpec* spec = kind.find(name);
+  return !spec || spec->in_id_at_default || !(value == spec->default_value);
+}
+
+std::string hash_input(const Job& job, const KindSpec& kind, const std::vector<std::string>& need_ids) {
   // Canonical, order-independent text: sorted coordinates and params, sorted needs.
   std::string text = "stage=" + job.stage + "\nkind=" + job.kind + "\n";
   std::vector<std::pair<std::string, Value>> coordinates = job.coordinates;
   std::sort(coordinates.begin(), coordinates.end(), [](auto& a, auto& b) { return a.first < b.first; });
   for (const auto& [axis, value] : coordinates) text += "@" + axis + "=" + canonical_text(value) + "\n";
-  for (const auto& [name, value] : job.params) text += name + "=" + canonical_text(value) + "\n";
+  for (const auto& [name, value] : job.params)
+    if (in_id(kind, name, value)) text += name + "=" + canonical_text(value) + "\n";
   text += "needs=" + join(need_ids, ",") + "\n";
   return text;
 }
@@ -277,8 +285,9 @@ bool advance(std::vector<std::size_t>& positions, const std::vector<Factor>& fac
   return false;
 }
 
-void add_job(Plan& plan, Job job, const std::vector<std::string>& need_ids, const Experiment& experiment) {
-  const std::uint64_t hash = fnv1a64(hash_input(job, need_ids));
+void add_job(Plan& plan, Job job, const KindSpec& kind, const std::vector<std::string>& need_ids,
+             const Experiment& experiment) {
+  const std::uint64_t hash = fnv1a64(hash_input(job, kind, need_ids));
   job.id = hex_id(hash);
   if (const auto twin = plan.index.find(hash); twin != plan.index.end())
     throw InputError(fmt::format("{}: jobs '{}' and '{}' resolve to the same spec (id {}); give them different "
@@ -306,9 +315,10 @@ Plan build_plan(const Experiment& experiment, const KindCatalog& kinds) {
     const bool any = std::all_of(factors.begin(), factors.end(), [](const Factor& f) { return !f.kept.empty(); });
     std::vector<std::size_t> positions(factors.size(), 0);
     for (bool more = any; more; more = advance(positions, factors)) {
-      Job job = make_job(*stage, kinds.at(stage->kind), factors, positions, upstreams, plan, need_ids);
+      const KindSpec& kind = kinds.at(stage->kind);
+      Job job = make_job(*stage, kind, factors, positions, upstreams, plan, need_ids);
       own.push_back(plan.jobs.size());
-      add_job(plan, std::move(job), need_ids, experiment);
+      add_job(plan, std::move(job), kind, need_ids, experiment);
     }
     if (own.empty()) plan.empty_stages.push_back(stage->name);
   }

@@ -22,11 +22,17 @@ struct ExampleParams : ParamList {
   Param<std::vector<std::string>> names{*this, "names", {"a"}, "names"};
 };
 
+// ExampleParams after a later version added a parameter to the kind.
+struct ExampleParamsWithAddition : ExampleParams {
+  AddedParam<std::string> precision{*this, "precision", "no", "an added setting", std::nullopt, {"no", "bf16"}};
+};
+
+template <class Params = ExampleParams>
 Plan plan_of(const std::string& params) {
   KindCatalog kinds;
   KindSpec spec;
   spec.name = "example.kind";
-  spec.params = ExampleParams().specs();
+  spec.params = Params().specs();
   kinds[spec.name] = spec;
   return build_plan(
       parse_experiment("[jobs.a]\nkind = \"example.kind\"\n[jobs.a.params]\n" + params, "exp.toml", {}, kinds), kinds);
@@ -76,6 +82,18 @@ BOOST_AUTO_TEST_CASE(the_declaration_bounds_what_an_experiment_may_set) {
   BOOST_CHECK_THROW(plan_of("mode = \"slow\"\n"), std::exception);
   BOOST_CHECK_THROW(plan_of("steps = \"ten\"\n"), std::exception);
   BOOST_CHECK_THROW(plan_of("stepz = 3\n"), std::exception);
+}
+
+// Results stored before a parameter was added keep their job ids; setting it gives a new id.
+BOOST_AUTO_TEST_CASE(an_added_parameter_leaves_the_ids_of_its_default_unchanged) {
+  const std::string before = plan_of("steps = 3\n").jobs.at(0).id;
+  const Job after = plan_of<ExampleParamsWithAddition>("steps = 3\n").jobs.at(0);
+  BOOST_TEST(after.id == before);
+  BOOST_TEST(ExampleParamsWithAddition().precision.of(after) == "no");  // still resolved for the runner
+  BOOST_TEST(plan_of<ExampleParamsWithAddition>("steps = 3\nprecision = \"no\"\n").jobs.at(0).id == before);
+  BOOST_TEST(plan_of<ExampleParamsWithAddition>("steps = 3\nprecision = \"bf16\"\n").jobs.at(0).id != before);
+  BOOST_CHECK_THROW(plan_of<ExampleParamsWithAddition>("precision = \"fp8\"\n"), std::exception);
+  BOOST_TEST(plan_of("steps = 4\n").jobs.at(0).id != before);  // an ordinary parameter is in the id at any value
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -19,6 +19,7 @@
 
 #include "core/shard.h"
 #include "workers/diffusion/txt2img_options.h"
+#include "workers/methods/finetune_method.h"  // NamedTensors
 #include "workers/methods/training_examples.h"
 #include "workers/methods/training_set.h"
 
@@ -60,6 +61,14 @@ class DenoiserTraining {
   virtual at::Tensor predict(const NoisedLatents& input, const at::Tensor& context) = 0;
   // Min-SNR-γ weights of the per-example losses at `timesteps` (Hang et al. 2023).
   virtual at::Tensor loss_weights(const at::Tensor& timesteps, double gamma) const = 0;
+
+  // ---- memory and precision ----
+  // The weights mixed precision may hold in its low precision, by component (mixed_precision.h):
+  // the denoiser's, the text encoder's.
+  virtual std::vector<NamedTensors> low_precision_components() = 0;
+  // Gradient checkpointing on or off: the denoiser's blocks (and the text encoder's layers,
+  // when they train) recomputed in backward (diffusers' enable_gradient_checkpointing).
+  virtual void set_gradient_checkpointing(bool enabled) = 0;
 
   // ---- around training ----
   // Training mode (dropout and the like) on or off: off while sampling and after the run.

@@ -12,6 +12,7 @@
 #include "workers/builtin/builtin_models.h"
 #include "workers/methods/finetune_artifact.h"
 #include "workers/parallel/communicator.h"
+#include "workers/parallel/device_memory.h"
 
 namespace tunegrid {
 
@@ -45,6 +46,8 @@ FineTuneSettings settings_of(const FineTuneParams& p, const Job& job) {
   s.sample_prompt = p.validation_prompt.of(job);
   s.sample_every = s.sample_prompt.empty() ? 0 : p.validation_steps.of(job);
   s.sample_images = p.num_validation_images.of(job);
+  s.mixed_precision = p.mixed_precision.of(job);
+  s.gradient_checkpointing = p.gradient_checkpointing.of(job);
   return s;
 }
 
@@ -90,8 +93,11 @@ void write_manifest(const std::filesystem::path& artifacts, const FineTuneMethod
   write_finetune_manifest(artifacts, manifest);
 }
 
-// The leader's outputs of a finished run: the loss curve, the metrics and the validation images.
-void record_run_outputs(JobOutputs& outputs, FineTuneRun& run, std::int64_t trainable, int steps) {
+// The leader's outputs of a finished run: the loss curve, the metrics and the validation images;
+// fp16's skipped steps and the device's peak memory where there are such things.
+void record_run_outputs(JobOutputs& outputs, FineTuneRun& run, const FineTuneSettings& settings,
+                        std::int64_t trainable, const c10::Device& device) {
+  const int steps = settings.steps;
   outputs.loss = run.loss;
   outputs.metrics["trainable_parameters"] = static_cast<double>(trainable);
   outputs.metrics["resumed_from_step"] = run.resumed_from;
@@ -99,6 +105,16 @@ void record_run_outputs(JobOutputs& outputs, FineTuneRun& run, std::int64_t trai
   outputs.metrics["train_steps"] = steps;
   if (steps > run.resumed_from) outputs.metrics["step_seconds"] = run.train_seconds / (steps - run.resumed_from);
   outputs.metrics["peak_rss_mb"] = peak_resident_megabytes();
+  if (settings.mixed_precision == "fp16") outputs.metrics["skipped_steps"] = run.skipped_steps;
+  if (run.train_seconds > 0 && steps > run.resumed_from) {  // examples of the whole group per second of training
+    const int ranks = settings.communicator ? settings.communicator->size() : 1;
+    outputs.metrics["samples_per_second"] = static_cast<double>(steps - run.resumed_from) * settings.batch_size *
+                                            settings.gradient_accumulation * ranks / run.train_seconds;
+  }
+  if (const auto peak = peak_device_memory(device)) {
+    outputs.metrics["peak_device_allocated_mb"] = peak->allocated_mb;
+    outputs.metrics["peak_device_reserved_mb"] = peak->reserved_mb;
+  }
   for (auto& images : run.samples) outputs.images.push_back(std::move(images));
 }
 
@@ -107,6 +123,9 @@ void run_finetune_job(JobContext& context, const FineTuneParams& p, const Method
   const std::string what = fmt::format("{} job {}", job.kind, job.id);
   auto start = std::chrono::steady_clock::now();
   reset_peak_resident_memory();
+  const c10::Device device(context.device);
+  reset_peak_device_memory(device);
+  set_allow_tf32(p.allow_tf32.of(job));
   const bool writer = context.group_rank == 0;
   std::unique_ptr<Communicator> group;
   if (context.group_size > 1) group = make_communicator(context.group, context.device);
@@ -114,7 +133,7 @@ void run_finetune_job(JobContext& context, const FineTuneParams& p, const Method
   const std::unique_ptr<BaseModel> model = load_base_model(resolve_model_reference(base, p.model.where(job)));
   const std::vector<LoRAReference> base_loras = p.loras.of(job);
   apply_base_loras(*model, base_loras, what);  // merged on the CPU, where the files are read
-  model->to(c10::Device(context.device));
+  model->to(device);
   const FineTuneSettings settings = settings_of(p, job);
   MethodJob method_job = make_method_job(job, settings);
   const TrainingSetSources sources{*model, settings, writer ? context.artifacts : std::filesystem::path(), what};
@@ -140,7 +159,7 @@ void run_finetune_job(JobContext& context, const FineTuneParams& p, const Method
   if (!writer) return;  // the leader's outputs go into the shard
   method.save(context.artifacts, run_settings.steps);
   write_manifest(context.artifacts, method, base, base_loras, run_settings.steps);
-  record_run_outputs(context.outputs, run, trainable, run_settings.steps);
+  record_run_outputs(context.outputs, run, run_settings, trainable, device);
 }
 
 }  // namespace

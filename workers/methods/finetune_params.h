@@ -75,6 +75,16 @@ struct FineTuneParams : ParamList {
       *this, "bucket_size_mb", 25.0,
       "data parallelism ([run] ranks_per_job > 1): gradient bucket size in MB (DDP's bucket_cap_mb)", 0.001};
   ExternalLoRAsParam loras{*this};
+  // Added after stores existed: at their defaults they leave job ids as they were.
+  AddedParam<std::string> mixed_precision{
+      *this, "mixed_precision", "no",
+      "no | fp16 | bf16: frozen weights in that precision, autocast forward, trained tensors fp32 (fp16: loss "
+      "scaling, inf/NaN steps skipped)",
+      std::nullopt, {"no", "fp16", "bf16"}};
+  AddedParam<bool> gradient_checkpointing{
+      *this, "gradient_checkpointing", false,
+      "recompute the UNet's resnets and attentions (and a trained text encoder's layers) in backward"};
+  AddedParam<bool> allow_tf32{*this, "allow_tf32", false, "TF32 matrix products and convolutions on Ampere+ GPUs"};
 };
 
 // Prior preservation as a job asks for it: DreamBooth's class images, Custom Diffusion's

@@ -82,6 +82,18 @@ at::Tensor StableDiffusionTraining::loss_weights(const at::Tensor& timesteps, do
   return noise_scheduler().min_snr_weights(timesteps, gamma);
 }
 
+std::vector<NamedTensors> StableDiffusionTraining::low_precision_components() {
+  std::vector<NamedTensors> components(2);
+  for (const auto& item : model_.unet->named_parameters()) components[0].emplace_back(item.key(), item.value());
+  for (const auto& item : model_.text_encoder->named_parameters()) components[1].emplace_back(item.key(), item.value());
+  return components;
+}
+
+void StableDiffusionTraining::set_gradient_checkpointing(bool enabled) {
+  model_.unet->set_gradient_checkpointing(enabled);
+  model_.text_encoder->text_model->encoder->gradient_checkpointing = enabled && trains_text_encoder_;
+}
+
 void StableDiffusionTraining::set_training(bool training) {
   if (training)
     model_.unet->train();

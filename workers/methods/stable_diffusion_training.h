@@ -36,6 +36,9 @@ class StableDiffusionTraining : public DenoiserTraining {
   at::Tensor predict(const NoisedLatents& input, const at::Tensor& context) override;
   at::Tensor loss_weights(const at::Tensor& timesteps, double gamma) const override;
 
+  std::vector<NamedTensors> low_precision_components() override;
+  void set_gradient_checkpointing(bool enabled) override;
+
   void set_training(bool training) override;
   ImageBatch sample(const Txt2ImgOptions& options) override;
 

@@ -121,6 +121,7 @@ void save_checkpoint(const std::filesystem::path& checkpoints, int step, const C
   NamedTensors tensors;
   for (const auto& [name, value] : state.trainable) tensors.emplace_back("param." + name, value);
   for (const auto& [name, value] : state.optimizer.state()) tensors.emplace_back("adamw." + name, value);
+  for (auto& item : state.scaler.state()) tensors.push_back(std::move(item));
   tensors.emplace_back("loss", at::tensor(loss.empty() ? std::vector<float>{0.f} : loss).slice(0, 0, loss.size()));
   save_tensors(dir / "state.safetensors", tensors,
                {{"format", kCheckpointFormat},
@@ -145,6 +146,7 @@ int load_checkpoint(const std::filesystem::path& dir, const CheckpointedState& s
   for (const auto& [name, value] : tensors)
     if (name.rfind("adamw.", 0) == 0) optimizer_state.emplace(name.substr(6), value);
   state.optimizer.load_state(optimizer_state, file.string());
+  state.scaler.load_state(tensors, file.string());
   const at::Tensor losses = history->second.contiguous();
   state.loss.assign(losses.data_ptr<float>(),
                     losses.data_ptr<float>() + std::min<std::int64_t>(step, losses.numel()));

@@ -2,7 +2,7 @@
 // example scripts keep them (`checkpointing_steps`, `checkpoints_total_limit`, resuming from
 // the latest one): CHECKPOINTS/step-NNNNNN/state.safetensors holds the trainable tensors
 // ("param.<name>"), the AdamW state ("adamw.<name>", adamw.h) and the loss of every step so
-// far ("loss"), with metadata naming the format, the method and the run's settings key — a
+// far ("loss"), fp16's loss-scaler state ("loss_scaler.*"), with metadata naming the format, the method and the run's settings key — a
 // checkpoint resumes bitwise only into a run with the same key. Unlike accelerate's
 // save_state it is one safetensors file that any libtorch version reads the same.
 #pragma once
@@ -12,6 +12,7 @@
 
 #include "workers/methods/adamw.h"
 #include "workers/methods/finetune_method.h"
+#include "workers/methods/mixed_precision.h"
 
 namespace tunegrid {
 
@@ -23,6 +24,7 @@ struct CheckpointedState {
   AdamW& optimizer;                // stored as "adamw.<name>"
   std::vector<float>& loss;        // per optimizer step so far
   const std::string& settings_key;  // what decides the trajectory (training_loop.cpp)
+  LossScaler& scaler;              // fp16 runs: stored as "loss_scaler.<name>" (mixed_precision.h)
 };
 
 // The newest checkpoint folder under `checkpoints` ("step-<N>" with the largest N and a

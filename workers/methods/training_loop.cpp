@@ -25,6 +25,7 @@
 #include "workers/data/rng.h"
 #include "workers/methods/denoiser_training.h"
 #include "workers/methods/learning_rate_schedule.h"
+#include "workers/methods/mixed_precision.h"
 #include "workers/methods/stable_diffusion_training.h"
 #include "workers/methods/training_examples.h"
 #include "workers/parallel/data_parallel.h"
@@ -45,6 +46,7 @@ std::string settings_key(const FineTuneSettings& s, const FineTuneMethod& method
       s.warmup_steps, s.adam.beta1, s.adam.beta2, s.adam.epsilon, s.adam.weight_decay, s.max_grad_norm,
       s.min_snr_gamma, s.prior_loss_weight, s.rescale_augmentation, s.seed, s.data.flip_probability, instances.size(),
       prior ? prior->size() : 0);
+  if (s.mixed_precision != "no") text += " mixed_precision=" + s.mixed_precision;  // keys of fp32 runs unchanged
   for (const auto& caption : instances.captions) text += "|" + caption;
   for (const auto& concept_text : instances.concept_texts) text += "|concept:" + concept_text;
   if (prior)
@@ -94,10 +96,13 @@ struct TrainingRun {
         schedule(schedule_of(run_settings)),
         group(run_settings.communicator),
         rank(group ? group->rank() : 0),
-        ranks(group ? group->size() : 1) {}
+        ranks(group ? group->size() : 1),
+        low_precision(low_precision_type(run_settings.mixed_precision, job_name + ": mixed_precision")),
+        device_type(trainable.front().second.device().type()),
+        scaler(low_precision == at::kHalf, run_settings.initial_loss_scale) {}
 
   // What a checkpoint of this run holds (training_checkpoints.h).
-  CheckpointedState checkpointed() { return {method, trainable, optimizer, result.loss, key}; }
+  CheckpointedState checkpointed() { return {method, trainable, optimizer, result.loss, key, scaler}; }
 
   DenoiserTraining& family;
   FineTuneMethod& method;
@@ -112,6 +117,11 @@ struct TrainingRun {
   // loop on its share of each batch; rank 0 alone writes checkpoints and validation images.
   Communicator* group;
   int rank, ranks;
+  // Mixed precision (mixed_precision.h): the low-precision type (none: fp32), autocast's
+  // device type, and fp16's loss scaling (disabled otherwise).
+  std::optional<at::ScalarType> low_precision;
+  c10::DeviceType device_type;
+  LossScaler scaler;
   FineTuneRun result;
   SteadyTime start;
   double sample_seconds = 0;
@@ -161,11 +171,16 @@ at::Tensor micro_batch_loss(const TrainingRun& run, const MicroBatch& batch, con
 // this rank's loss.
 double backward_micro_batch(TrainingRun& run, MicroBatch& batch) {
   const NoisedLatents input = run.family.add_training_noise(batch.latents, batch.streams);
-  const at::Tensor context = run.family.text_context(batch.captions);
-  const at::Tensor prediction = run.family.predict(input, context);
-  const at::Tensor loss = micro_batch_loss(run, batch, input, prediction);
+  at::Tensor prediction;
+  {
+    AutocastScope autocast(run.device_type, run.low_precision);
+    const at::Tensor context = run.family.text_context(batch.captions);
+    prediction = run.family.predict(input, context);
+  }
+  // The loss in fp32, as diffusers' scripts take it (F.mse_loss(pred.float(), target.float())).
+  const at::Tensor loss = micro_batch_loss(run, batch, input, prediction.to(at::kFloat));
   const double value = loss.item<double>();
-  (loss / run.settings.gradient_accumulation).backward();
+  run.scaler.scaled(loss / run.settings.gradient_accumulation).backward();
   return value;
 }
 
@@ -180,7 +195,7 @@ double micro_step(TrainingRun& run, TrainingExamples& examples, int step, int mi
   MicroBatch batch = examples.deal(run.family, micro_index, run.rank, run.ranks);
   double value = batch.local > 0 ? backward_micro_batch(run, batch) : 0.0;
   if (run.ranks > 1) value = group_sum(*settings.communicator, value);
-  if (!std::isfinite(value))
+  if (!std::isfinite(value) && !run.scaler.enabled())  // fp16: its gradients are not finite either; skipped
     throw std::runtime_error(fmt::format("{}: the loss is {} at step {} (micro-step {}); stopping", run.what,
                                          std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf", step + 1,
                                          micro + 1));
@@ -200,6 +215,18 @@ void clip_gradient_norm(const NamedTensors& trainable, double max_norm) {
     if (item.second.grad().defined()) item.second.grad().mul_(coefficient);
 }
 
+// fp16: step `step` had inf / NaN gradients and was skipped (GradScaler's rule); a run whose
+// steps keep overflowing after the scale fell by 2^kMaxConsecutiveSkips stops.
+constexpr int kMaxConsecutiveSkips = 50;
+void skip_step(const TrainingRun& run, int step) {
+  log::info("finetune", "{}: step {} skipped (fp16 gradients not finite); loss scale now {:g}", run.what, step + 1,
+            run.scaler.scale());
+  if (run.scaler.consecutive_skips() >= kMaxConsecutiveSkips)
+    throw std::runtime_error(fmt::format("{}: {} fp16 steps in a row had inf / NaN gradients (up to step {}, loss "
+                                         "scale now {:g}); the run diverged: use bf16 or a lower learning_rate",
+                                         run.what, kMaxConsecutiveSkips, step + 1, run.scaler.scale()));
+}
+
 // Optimizer step `step` (0-based): its micro-steps' gradients accumulated and summed over the
 // group, clipped, AdamW at the schedule's rate, then the method's after_step. Returns its loss.
 double train_step(TrainingRun& run, TrainingExamples& examples, int step) {
@@ -208,9 +235,15 @@ double train_step(TrainingRun& run, TrainingExamples& examples, int step) {
   for (int micro = 0; micro < settings.gradient_accumulation; ++micro)
     step_loss += micro_step(run, examples, step, micro) / settings.gradient_accumulation;
   if (run.ranks > 1) all_reduce_gradients(run.trainable, *run.group, ReduceOp::sum, settings.bucket_bytes);
-  if (settings.max_grad_norm > 0) clip_gradient_norm(run.trainable, settings.max_grad_norm);
-  run.optimizer.step(run.schedule.at(step));
+  // The summed gradients are the same on every rank, so every rank skips the same steps.
+  const bool finite = run.scaler.unscale_gradients(run.trainable);
+  if (finite) {
+    if (settings.max_grad_norm > 0) clip_gradient_norm(run.trainable, settings.max_grad_norm);
+    run.optimizer.step(run.schedule.at(step));
+  }
   run.optimizer.zero_grad();
+  run.scaler.update(finite);
+  if (!finite) skip_step(run, step);
   run.method.after_step();
   run.result.loss.push_back(static_cast<float>(step_loss));
   return step_loss;
@@ -233,6 +266,7 @@ void sample_validation_images(TrainingRun& run, int done) {
   options.steps = settings.sample_steps;
   options.guidance = settings.sample_guidance;
   options.seed = settings.seed;
+  AutocastScope autocast(run.device_type, run.low_precision);  // the frozen weights are in low precision
   ImageBatch images = run.family.sample(options);
   images.key = fmt::format("sample_step_{}", done);
   run.result.samples.push_back(std::move(images));
@@ -274,6 +308,7 @@ FineTuneRun finish(TrainingRun& run) {
   run.family.set_training(false);
   run.method.set_training(false);
   run.result.sample_seconds = run.sample_seconds;
+  run.result.skipped_steps = run.scaler.skipped_steps();
   run.result.train_seconds = seconds_since(run.start) - run.sample_seconds;
   return std::move(run.result);
 }
@@ -287,6 +322,8 @@ FineTuneRun run_finetune(DenoiserTraining& family, FineTuneMethod& method, const
   std::string key = settings_key(settings, method, trainable, instances, prior);
   TrainingRun run(family, method, settings, std::move(trainable), std::move(key), checkpoints, what);
   resume(run);
+  const FrozenWeightsInLowPrecision frozen(family.low_precision_components(), run.trainable, run.low_precision);
+  family.set_gradient_checkpointing(settings.gradient_checkpointing);
   family.start_training();
   TrainingExamples examples(settings, instances, prior, method);
   run.start = std::chrono::steady_clock::now();
@@ -294,6 +331,7 @@ FineTuneRun run_finetune(DenoiserTraining& family, FineTuneMethod& method, const
     const double step_loss = train_step(run, examples, step);
     after_step(run, step + 1, step_loss);
   }
+  family.set_gradient_checkpointing(false);
   return finish(run);
 }
 

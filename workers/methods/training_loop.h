@@ -21,7 +21,8 @@
 // would, up to floating-point summation order. Checkpoints
 // (`checkpoint_every`) hold the trainable tensors, the optimizer state and the loss so far in
 // CHECKPOINTS/step-NNNNNN/state.safetensors; run_finetune starts from the newest one there.
-// A NaN or infinite loss stops the job with the step and the value. After every step the
+// A NaN or infinite loss stops the job with the step and the value (with fp16, the step is
+// skipped and counted instead, as GradScaler does, until 50 in a row stop it). After every step the
 // loop polls core/stop_request.h: on a stop request or past the job's deadline it writes a
 // checkpoint (whatever checkpoint_every says, when `checkpoints` is given) and throws
 // Preempted or JobTimedOut.
@@ -64,6 +65,12 @@ struct FineTuneSettings {
   std::string sample_prompt = "{}";   // "{}" is the concept text
   int sample_images = 2, sample_steps = 25;
   double sample_guidance = 7.5;
+  // Mixed precision (mixed_precision.h): "no", "fp16" (dynamic loss scaling from
+  // initial_loss_scale) or "bf16"; gradient checkpointing recomputes the denoiser's blocks
+  // (and the text encoder's layers when it trains) in backward instead of keeping them.
+  std::string mixed_precision = "no";
+  double initial_loss_scale = 65536.0;
+  bool gradient_checkpointing = false;
   // Data parallelism: the job's group (nullptr or a group of one: this rank alone) and the
   // gradient bucket size. Neither changes the trajectory, so neither is in a checkpoint's key.
   Communicator* communicator = nullptr;
@@ -73,6 +80,7 @@ struct FineTuneSettings {
 struct FineTuneRun {
   std::vector<float> loss;                  // per optimizer step, from step 0 (resumed runs included)
   int resumed_from = 0;                     // the checkpoint's step (0: fresh start)
+  int skipped_steps = 0;                    // fp16: steps skipped for inf / NaN gradients (resumed runs included)
   double train_seconds = 0, sample_seconds = 0;
   std::vector<ImageBatch> samples;          // "sample_step_<N>" every sample_every steps
 };

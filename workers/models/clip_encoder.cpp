@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "workers/models/config_schema.h"
+#include "workers/models/gradient_checkpoint.h"
 #include "workers/models/model_config.h"
 
 namespace tunegrid {
@@ -127,7 +128,13 @@ CLIPEncoderImpl::CLIPEncoderImpl(int count, int hidden, int intermediate, int he
 std::vector<at::Tensor> CLIPEncoderImpl::forward(const at::Tensor& x, const at::Tensor& mask, int stop_after_layers) {
   std::vector<at::Tensor> states = {x};
   const int count = stop_after_layers < 0 ? static_cast<int>(layers->size()) : stop_after_layers;
-  for (int i = 0; i < count; ++i) states.push_back(layers[i]->as<CLIPEncoderLayer>()->forward(states.back(), mask));
+  for (int i = 0; i < count; ++i) {
+    auto* layer = layers[i]->as<CLIPEncoderLayer>();
+    states.push_back(gradient_checkpointing ? checkpointed([layer](const std::vector<at::Tensor>& in) {
+      return layer->forward(in[0], in[1]);
+    }, {states.back(), mask})
+                                            : layer->forward(states.back(), mask));
+  }
   return states;
 }
 

@@ -69,6 +69,7 @@ struct CLIPEncoderImpl : torch::nn::Module {
   // Returns the hidden states after every layer (index 0 is the input).
   std::vector<at::Tensor> forward(const at::Tensor& x, const at::Tensor& mask, int stop_after_layers = -1);
   torch::nn::ModuleList layers;
+  bool gradient_checkpointing = false;  // layers recomputed in backward (gradient_checkpoint.h)
 };
 TORCH_MODULE(CLIPEncoder);
 

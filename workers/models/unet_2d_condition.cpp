@@ -150,6 +150,12 @@ UNet2DConditionModelImpl::UNet2DConditionModelImpl(const UNet2DConditionConfig& 
   conv_out = register_module("conv_out", torch::nn::Conv2d(Conv2dOptions(channels[0], c.out_channels, 3).padding(1)));
 }
 
+void UNet2DConditionModelImpl::set_gradient_checkpointing(bool enabled) {
+  for (auto& block : *down_blocks) block->as<DownBlock>()->gradient_checkpointing = enabled;
+  mid_block->gradient_checkpointing = enabled;
+  for (auto& block : *up_blocks) block->as<UpBlock>()->gradient_checkpointing = enabled;
+}
+
 at::Tensor UNet2DConditionModelImpl::forward(const at::Tensor& sample, const at::Tensor& timesteps,
                                              const at::Tensor& context) {
   const auto batch = sample.size(0);

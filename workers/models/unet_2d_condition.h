@@ -47,6 +47,9 @@ struct UNet2DConditionModelImpl : torch::nn::Module {
   // sample [B, in, h, w], timesteps [B] (or a scalar), context [B, M, cross_attention_dim]
   // -> [B, out, h, w] (the noise or v prediction).
   at::Tensor forward(const at::Tensor& sample, const at::Tensor& timesteps, const at::Tensor& context);
+  // Every block's resnets and attentions recomputed in backward (diffusers'
+  // enable_gradient_checkpointing; workers/models/gradient_checkpoint.h), or not.
+  void set_gradient_checkpointing(bool enabled);
 
   UNet2DConditionConfig config;
   torch::nn::Conv2d conv_in{nullptr}, conv_out{nullptr};

@@ -1,12 +1,31 @@
 // unet_blocks.cpp — see unet_blocks.h.
 #include "workers/models/unet_blocks.h"
 
+#include "workers/models/gradient_checkpoint.h"
+
 namespace tunegrid {
 
 namespace {
 Transformer2DModel make_transformer(const BlockShape& shape, int channels) {
   return Transformer2DModel(shape.heads, channels / shape.heads, channels, shape.transformer_layers,
                             shape.cross_attention_dim, shape.use_linear_projection, shape.groups);
+}
+
+// resnets[i](x, temb), recomputed in backward when `checkpoint` is on.
+at::Tensor resnet_at(torch::nn::ModuleList& resnets, std::size_t i, const at::Tensor& x, const at::Tensor& temb,
+                     bool checkpoint) {
+  auto* resnet = resnets[i]->as<ResnetBlock2D>();
+  if (!checkpoint) return resnet->forward(x, temb);
+  return checkpointed([resnet](const std::vector<at::Tensor>& in) { return resnet->forward(in[0], in[1]); }, {x, temb});
+}
+
+// attentions[i](x, context), likewise.
+at::Tensor attention_at(torch::nn::ModuleList& attentions, std::size_t i, const at::Tensor& x,
+                        const at::Tensor& context, bool checkpoint) {
+  auto* attention = attentions[i]->as<Transformer2DModel>();
+  if (!checkpoint) return attention->forward(x, context);
+  return checkpointed([attention](const std::vector<at::Tensor>& in) { return attention->forward(in[0], in[1]); },
+                      {x, context});
 }
 }  // namespace
 
@@ -25,8 +44,8 @@ DownBlockImpl::DownBlockImpl(const BlockShape& shape, bool add_downsample, int d
 at::Tensor DownBlockImpl::forward(at::Tensor x, const at::Tensor& temb, const at::Tensor& context,
                                   std::vector<at::Tensor>& skips) {
   for (std::size_t i = 0; i < resnets->size(); ++i) {
-    x = resnets[i]->as<ResnetBlock2D>()->forward(x, temb);
-    if (!attentions->is_empty()) x = attentions[i]->as<Transformer2DModel>()->forward(x, context);
+    x = resnet_at(resnets, i, x, temb, gradient_checkpointing);
+    if (!attentions->is_empty()) x = attention_at(attentions, i, x, context, gradient_checkpointing);
     skips.push_back(x);
   }
   if (!downsamplers->is_empty()) {
@@ -51,10 +70,10 @@ MidBlockImpl::MidBlockImpl(const BlockShape& shape) {
 }
 
 at::Tensor MidBlockImpl::forward(at::Tensor x, const at::Tensor& temb, const at::Tensor& context) {
-  x = resnets[0]->as<ResnetBlock2D>()->forward(x, temb);
+  x = resnet_at(resnets, 0, x, temb, gradient_checkpointing);
   for (std::size_t i = 0; i < attentions->size(); ++i) {
-    x = attentions[i]->as<Transformer2DModel>()->forward(x, context);
-    x = resnets[i + 1]->as<ResnetBlock2D>()->forward(x, temb);
+    x = attention_at(attentions, i, x, context, gradient_checkpointing);
+    x = resnet_at(resnets, i + 1, x, temb, gradient_checkpointing);
   }
   return x;
 }
@@ -77,8 +96,8 @@ at::Tensor UpBlockImpl::forward(at::Tensor x, std::vector<at::Tensor>& skips, co
   for (std::size_t i = 0; i < resnets->size(); ++i) {
     x = at::cat({x, skips.back()}, 1);  // [B, C + skip, H, W]
     skips.pop_back();
-    x = resnets[i]->as<ResnetBlock2D>()->forward(x, temb);
-    if (!attentions->is_empty()) x = attentions[i]->as<Transformer2DModel>()->forward(x, context);
+    x = resnet_at(resnets, i, x, temb, gradient_checkpointing);
+    if (!attentions->is_empty()) x = attention_at(attentions, i, x, context, gradient_checkpointing);
   }
   if (!upsamplers->is_empty()) x = upsamplers[0]->as<Upsample2D>()->forward(x, upsample_size);
   return x;

@@ -31,6 +31,7 @@ struct DownBlockImpl : torch::nn::Module {
   // Returns the block output; appends every intermediate state to `skips`.
   at::Tensor forward(at::Tensor x, const at::Tensor& temb, const at::Tensor& context, std::vector<at::Tensor>& skips);
   torch::nn::ModuleList resnets, attentions, downsamplers;
+  bool gradient_checkpointing = false;  // resnets and attentions recomputed in backward (gradient_checkpoint.h)
 };
 TORCH_MODULE(DownBlock);
 
@@ -38,6 +39,7 @@ struct MidBlockImpl : torch::nn::Module {
   explicit MidBlockImpl(const BlockShape& shape);
   at::Tensor forward(at::Tensor x, const at::Tensor& temb, const at::Tensor& context);
   torch::nn::ModuleList resnets, attentions;
+  bool gradient_checkpointing = false;  // resnets and attentions recomputed in backward (gradient_checkpoint.h)
 };
 TORCH_MODULE(MidBlock);
 
@@ -48,6 +50,7 @@ struct UpBlockImpl : torch::nn::Module {
   at::Tensor forward(at::Tensor x, std::vector<at::Tensor>& skips, const at::Tensor& temb, const at::Tensor& context,
                      std::optional<std::vector<std::int64_t>> upsample_size);
   torch::nn::ModuleList resnets, attentions, upsamplers;
+  bool gradient_checkpointing = false;  // resnets and attentions recomputed in backward (gradient_checkpoint.h)
 };
 TORCH_MODULE(UpBlock);
 
