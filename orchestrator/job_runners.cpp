@@ -14,6 +14,7 @@ void JobRunners::load_torch() {
   const TorchPluginApi& torch = torch_plugin();
   const std::string threads = torch.start();
   device_ = torch.device_for_local_rank(local_rank_);
+  device_facts_ = torch.device_facts(device_);
   torch_loaded_ = true;
   log::debug("worker", "loaded libtorch in {:.2f} s; device {}; {}", torch_plugin_load_seconds(), device_, threads);
 }
@@ -23,6 +24,7 @@ void JobRunners::run(JobContext& context) {
   for (const JobKind& torch_free : torch_free_job_kinds()) {
     if (torch_free.spec.name != kind) continue;
     context.device = "cpu";
+    last_run_facts_.clear();
     torch_free.run(context);
     return;
   }
@@ -30,6 +32,7 @@ void JobRunners::run(JobContext& context) {
   const auto* runner = torch_plugin().find_runner(kind);
   if (!runner) throw std::runtime_error("unknown job kind " + kind);
   context.device = device_;
+  last_run_facts_ = device_facts_;
   (*runner)(context);
 }
 

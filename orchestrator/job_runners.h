@@ -3,6 +3,7 @@
 // up (library versions checked, compute threads, this rank's device) the first time the rank
 // runs one. The load is one-off work (core/job_progress.h): the run's ETA leaves it out.
 #pragma once
+#include <map>
 #include <string>
 
 #include "workers/job_kind.h"
@@ -19,6 +20,9 @@ class JobRunners {
 
   // "cpu" or "cuda:N" once libtorch is loaded; "cpu" before.
   const std::string& device() const { return device_; }
+  // What the last job's shard records about its libraries and device (torch_libraries.h's
+  // device_facts); empty after a torch-free kind.
+  const std::map<std::string, std::string>& last_run_facts() const { return last_run_facts_; }
 
  private:
   void load_torch();
@@ -26,6 +30,7 @@ class JobRunners {
   int local_rank_;
   bool torch_loaded_ = false;
   std::string device_ = "cpu";
+  std::map<std::string, std::string> device_facts_, last_run_facts_;
 };
 
 }  // namespace tunegrid

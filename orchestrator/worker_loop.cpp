@@ -157,6 +157,7 @@ JobReport execute(const WorkerSetup& setup, JobRunners& runners, const JobOrder&
   std::optional<ProgressForwarder> progress;
   if (groups.leader()) progress.emplace(setup.scheduler_comm, order.job, notes_sent);
   Outcome outcome = run_job(setup, runners, context, order);
+  for (const auto& [name, value] : runners.last_run_facts()) header.environment[name] = value;
   progress.reset();
   agree_within_group(groups, outcome);
   if (!groups.leader()) {

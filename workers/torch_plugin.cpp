@@ -27,8 +27,8 @@ const std::function<void(JobContext&)>* find_runner(const std::string& kind) {
   return found ? &found->run : nullptr;
 }
 
-const TorchPluginApi kApi{kTorchPluginApiVersion, start,          device_for_local_rank, find_runner,
-                          describe_torch_libraries, sample_command};
+const TorchPluginApi kApi{kTorchPluginApiVersion,   start,          device_for_local_rank, find_runner,
+                          describe_torch_libraries, device_facts, sample_command};
 
 }  // namespace
 

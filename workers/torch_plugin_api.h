@@ -7,6 +7,7 @@
 // against a library left over from another build.
 #pragma once
 #include <functional>
+#include <map>
 #include <string>
 
 #include "workers/job_kind.h"
@@ -14,7 +15,7 @@
 
 namespace tunegrid {
 
-constexpr int kTorchPluginApiVersion = 1;
+constexpr int kTorchPluginApiVersion = 2;
 
 struct TorchPluginApi {
   int version = kTorchPluginApiVersion;
@@ -29,6 +30,8 @@ struct TorchPluginApi {
   // libtorch, CUDA, cuDNN and NCCL versions (built against and loaded), GPUs visible, and where
   // libtorch and NCCL were loaded from.
   std::string (*describe)() = nullptr;
+  // What a shard records about the libraries and `device` (workers/parallel/torch_libraries.h).
+  std::map<std::string, std::string> (*device_facts)(const std::string& device) = nullptr;
   int (*sample_command)(const SampleRequest& request) = nullptr;
 };
 

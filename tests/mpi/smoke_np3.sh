@@ -19,6 +19,9 @@ for member in /metrics/gflops_64 /metrics/gflops_256 /timings/matmul_128 /timing
   grep -q " $member\$" <<<"$listing" || fail "$matmul lacks $member"
 done
 pass "shards hold metrics and timings"
+# A torch job's shard names the libtorch it computed with (and, on a GPU, the GPU and its libraries).
+[ -n "$(h5_attribute "$matmul" /environment/libtorch)" ] && pass "shard records libtorch $(h5_attribute "$matmul" /environment/libtorch)" ||
+  fail "$matmul: no /environment/libtorch"
 ranks_used=$(for f in "$out"/jobs/*.h5; do h5_attribute "$f" /environment/world_rank; done | sort -u | wc -l)
 [ "$ranks_used" -ge 2 ] && pass "jobs ran on $ranks_used ranks" || fail "all jobs ran on one rank"
 

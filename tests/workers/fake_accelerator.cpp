@@ -14,6 +14,7 @@
 #include <c10/core/impl/alloc_cpu.h>
 #include <torch/library.h>
 
+#include <atomic>
 #include <cstring>
 #include <mutex>
 
@@ -26,8 +27,11 @@ const c10::Device kFakeDevice(kFake, 0);
 
 void free_fake(void* data) { c10::free_cpu(data); }
 
+std::atomic<std::int64_t> allocations{0};
+
 struct FakeAllocator final : c10::Allocator {
   c10::DataPtr allocate(size_t bytes) override {
+    ++allocations;
     void* data = bytes ? c10::alloc_cpu(bytes) : nullptr;
     return {data, data, &free_fake, kFakeDevice};
   }
@@ -228,6 +232,8 @@ c10::Device fake_accelerator() {
   });
   return kFakeDevice;
 }
+
+std::int64_t fake_allocations() { return allocations.load(); }
 
 }  // namespace tunegrid::testing
 

@@ -15,10 +15,15 @@
 #pragma once
 #include <c10/core/Device.h>
 
+#include <cstdint>
+
 namespace tunegrid::testing {
 
 // The fake device ("fake:0"), registered on first use (the backend name, its allocator,
 // device guard and hooks); the process's accelerator from then on.
 c10::Device fake_accelerator();
+
+// How many buffers the fake device has allocated so far: a test checks that code computed there.
+std::int64_t fake_allocations();
 
 }  // namespace tunegrid::testing

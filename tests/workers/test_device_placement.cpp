@@ -31,7 +31,9 @@
 #include "workers/methods/stable_diffusion_base.h"
 #include "workers/methods/textual_inversion.h"
 #include "workers/methods/training_loop.h"
+#include "workers/models/conv_classifier.h"
 #include "workers/models/stable_diffusion.h"
+#include "workers/data/scene_world.h"
 
 using namespace tunegrid;
 
@@ -195,6 +197,73 @@ BOOST_AUTO_TEST_CASE(a_sample_job_samples_on_its_device) {
   find_job_kind("sample")->run(on_fake);
   BOOST_REQUIRE_EQUAL(on_fake.outputs.images.size(), 1u);
   BOOST_TEST(largest_pixel_difference(on_fake.outputs.images[0], on_cpu.outputs.images[0]) <= 1);
+}
+
+// Evaluators for the tests below, in a temporary folder: the tiny CLIP fixture with the tiny
+// model's tokenizer, and a scene oracle with random weights (what it predicts does not
+// matter here, only that it predicts the same on both devices).
+struct Evaluators {
+  Evaluators() : dir(std::filesystem::temp_directory_path() / ("tunegrid-test-evaluators-" + std::to_string(::getpid()))) {
+    const auto fixtures = kTinySD.parent_path();
+    std::filesystem::create_directories(dir / "clip");
+    std::filesystem::create_symlink(fixtures / "tiny-clip" / "config.json", dir / "clip" / "config.json");
+    std::filesystem::create_symlink(fixtures / "tiny-clip" / "model.safetensors", dir / "clip" / "model.safetensors");
+    std::filesystem::create_directory_symlink(kTinySD / "tokenizer", dir / "clip" / "tokenizer");
+    ConvClassifierConfig config;
+    config.block_out_channels = {8, 16};
+    config.heads = {{"style", scene_style_names()}, {"disaster", scene_disaster_names()}};
+    ConvClassifier oracle(config);
+    init_conv_classifier_weights(oracle, 5);
+    save_conv_classifier(oracle, dir / "oracle");
+  }
+  ~Evaluators() { std::filesystem::remove_all(dir); }
+  std::filesystem::path dir;
+};
+
+// Every metric of two runs of a job, equal up to the rounding of kernels the fake device runs
+// on copies (1e-5 relative: a CLIP or oracle forward pass in float32; accuracies are counts).
+void check_same_metrics(const JobContext& on_fake, const JobContext& on_cpu) {
+  BOOST_TEST(on_fake.outputs.metrics.size() == on_cpu.outputs.metrics.size());
+  for (const auto& [name, value] : on_cpu.outputs.metrics)
+    BOOST_TEST(std::abs(on_fake.outputs.metrics.at(name) - value) <= 1e-5 * std::max(1.0, std::abs(value)), name);
+}
+
+BOOST_AUTO_TEST_CASE(a_sample_job_evaluates_on_its_device) {
+  const Evaluators evaluators;
+  const KindCatalog kinds = kind_catalog();
+  const std::string text = "[jobs.s]\nkind = \"sample\"\n[jobs.s.params]\nmodel = \"" + kTinySD.string() +
+                           "\"\nstyle = \"hanok\"\ndisaster = \"fire\"\nimages = 2\nsteps = 2\n" +
+                           "clip_model = \"" + (evaluators.dir / "clip").string() + "\"\noracle = \"" +
+                           (evaluators.dir / "oracle").string() +
+                           "\"\nreference_data = \"builtin:scenes?count=3&seed=4\"\n";
+  const Job job = build_plan(parse_experiment(text, "exp.toml", {}, kinds), kinds).jobs.at(0);
+  JobContext on_cpu(job), on_fake(job);
+  on_fake.device = testing::fake_accelerator().str();
+  find_job_kind("sample")->run(on_cpu);
+  find_job_kind("sample")->run(on_fake);
+  BOOST_TEST(on_cpu.outputs.metrics.count("kid") == 1u);
+  BOOST_TEST(on_cpu.outputs.metrics.count("style_accuracy") == 1u);
+  check_same_metrics(on_fake, on_cpu);
+}
+
+BOOST_AUTO_TEST_CASE(evaluate_classifier_runs_on_its_device) {
+  const Evaluators evaluators;
+  const KindCatalog kinds = kind_catalog();
+  for (const char* classifier : {"oracle", "clip"}) {
+    const std::string text = "[jobs.e]\nkind = \"evaluate.classifier\"\n[jobs.e.params]\nclassifier = \"" +
+                             (evaluators.dir / classifier).string() +
+                             "\"\ndata = \"builtin:scenes?count=6&seed=2\"\nlabel = \"style\"\n";
+    const Job job = build_plan(parse_experiment(text, "exp.toml", {}, kinds), kinds).jobs.at(0);
+    JobContext on_cpu(job), on_fake(job);
+    on_fake.device = testing::fake_accelerator().str();
+    find_job_kind("evaluate.classifier")->run(on_cpu);
+    const std::int64_t allocations = testing::fake_allocations();
+    find_job_kind("evaluate.classifier")->run(on_fake);
+    BOOST_TEST_CONTEXT(classifier) {
+      BOOST_TEST(testing::fake_allocations() > allocations);  // the classifier computed on the device
+      check_same_metrics(on_fake, on_cpu);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(txt2img_samples_on_the_models_device) {

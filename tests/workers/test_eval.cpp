@@ -258,7 +258,7 @@ BOOST_AUTO_TEST_CASE(clip_evaluator_matches_transformers_and_torchmetrics) {
   fs::create_directory_symlink(kFixtures / "tiny-sd" / "tokenizer", dir.path / "tokenizer");
 
   const Golden pre("clip_preprocess"), golden("clip");
-  CLIPEvaluator evaluator(dir.path, 2);  // batches of 2: exercises the batching
+  CLIPEvaluator evaluator(dir.path, at::kCPU, 2);  // batches of 2: exercises the batching
   BOOST_TEST(evaluator.image_size() == 32);
   std::vector<at::Tensor> image_rows;
   for (const std::string name : {"down", "up", "same"})

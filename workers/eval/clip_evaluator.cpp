@@ -24,7 +24,8 @@ std::filesystem::path tokenizer_dir(const std::filesystem::path& dir) {
 
 }  // namespace
 
-CLIPEvaluator::CLIPEvaluator(const std::filesystem::path& dir, int batch_size) : dir_(dir), batch_size_(batch_size) {
+CLIPEvaluator::CLIPEvaluator(const std::filesystem::path& dir, const c10::Device& device, int batch_size)
+    : dir_(dir), batch_size_(batch_size), device_(device) {
   if (!std::filesystem::is_directory(dir))
     throw InputError(fmt::format("{}: not a folder; expected a CLIPModel folder (config.json, model.safetensors, "
                                  "vocab.json, merges.txt)",
@@ -32,6 +33,7 @@ CLIPEvaluator::CLIPEvaluator(const std::filesystem::path& dir, int batch_size) :
   if (batch_size < 1) throw InputError(fmt::format("CLIP evaluator: batch size must be at least 1, got {}", batch_size));
   tokenizer_ = std::make_unique<CLIPTokenizer>(tokenizer_dir(dir));
   model_ = load_clip_model(dir);
+  model_->to(device_);
   const int positions = model_->text_model->config.max_position_embeddings;
   if (tokenizer_->max_length() > positions)
     throw InputError(fmt::format("{}: the tokenizer pads to {} tokens but the text model has {} positions",
@@ -40,13 +42,13 @@ CLIPEvaluator::CLIPEvaluator(const std::filesystem::path& dir, int batch_size) :
 
 at::Tensor CLIPEvaluator::image_embeddings(const ImageBatch& images) {
   torch::NoGradGuard no_grad;
-  const at::Tensor pixels = clip_pixel_values(images, image_size());  // [N, 3, S, S]
+  const at::Tensor pixels = clip_pixel_values(images, image_size()).to(device_);  // [N, 3, S, S]
   std::vector<at::Tensor> parts;
   for (std::int64_t start = 0; start < pixels.size(0); start += batch_size_) {
     const std::int64_t end = std::min<std::int64_t>(start + batch_size_, pixels.size(0));
     parts.push_back(model_->image_embeds(pixels.slice(0, start, end)));  // [b, projection_dim]
   }
-  return at::cat(parts).to(at::kFloat);  // [N, projection_dim]
+  return at::cat(parts).to(at::kCPU, at::kFloat);  // [N, projection_dim]
 }
 
 at::Tensor CLIPEvaluator::text_embeddings(const std::vector<std::string>& prompts) {
@@ -61,10 +63,10 @@ at::Tensor CLIPEvaluator::text_embeddings(const std::vector<std::string>& prompt
       ids.insert(ids.end(), encoded.begin(), encoded.end());
     }
     const auto rows = static_cast<std::int64_t>(end - start);
-    const at::Tensor input_ids = at::tensor(ids, at::kLong).view({rows, -1});  // [b, max_length]
+    const at::Tensor input_ids = at::tensor(ids, at::kLong).view({rows, -1}).to(device_);  // [b, max_length]
     parts.push_back(model_->text_embeds(input_ids));                            // [b, projection_dim]
   }
-  return at::cat(parts).to(at::kFloat);  // [P, projection_dim]
+  return at::cat(parts).to(at::kCPU, at::kFloat);  // [P, projection_dim]
 }
 
 }  // namespace tunegrid

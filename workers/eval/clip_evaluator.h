@@ -20,8 +20,10 @@ class CLIPEvaluator {
  public:
   // DIR is a transformers CLIPModel folder: config.json + model.safetensors, with the
   // tokenizer files (vocab.json, merges.txt) beside them or in DIR/tokenizer/. Throws
-  // InputError naming the folder and what is missing. `batch_size` bounds each forward pass.
-  explicit CLIPEvaluator(const std::filesystem::path& dir, int batch_size = 32);
+  // InputError naming the folder and what is missing. The model computes on `device` (the
+  // embeddings come back to the CPU); `batch_size` bounds each forward pass.
+  explicit CLIPEvaluator(const std::filesystem::path& dir, const c10::Device& device = c10::Device(c10::kCPU),
+                         int batch_size = 32);
 
   // [N, projection_dim] float32 on the CPU, for every image of the batch (any size; resized
   // and center-cropped to the vision tower's image_size).
@@ -38,6 +40,7 @@ class CLIPEvaluator {
   CLIPModel model_{nullptr};
   std::unique_ptr<CLIPTokenizer> tokenizer_;
   int batch_size_;
+  c10::Device device_;
 };
 
 }  // namespace tunegrid

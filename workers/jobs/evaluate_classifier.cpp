@@ -59,11 +59,13 @@ void run_evaluate_classifier(JobContext& context) {
     ++images.count;
   }
   const auto dir = resolve_model_reference(params.classifier.of(job), params.classifier.where(job));
+  const c10::Device device(context.device);  // the classifier computes there; logits come back to the CPU
   at::Tensor logits;
   // A CLIP folder carries its tokenizer; a conv classifier folder does not.
   const bool conv = !std::filesystem::exists(dir / "vocab.json") && !std::filesystem::exists(dir / "tokenizer");
   if (conv) {
     ConvClassifier model = load_conv_classifier(dir);
+    model->to(device);
     const auto head = model->config.head_index(label);
     logits = classify_images(model, images)[head];
     // The head's classes may be ordered differently from the world's names.
@@ -75,7 +77,7 @@ void run_evaluate_classifier(JobContext& context) {
     }
     truth = remapped;
   } else {
-    CLIPEvaluator clip(dir);
+    CLIPEvaluator clip(dir, device);
     const ZeroShotPrompts zero_shot = zero_shot_prompts(label);
     if (zero_shot.classes != classes)
       throw InputError("evaluate.classifier: zero-shot prompts do not cover the classes of '" + label + "'");

@@ -7,6 +7,7 @@
 //                                  images show that style / disaster (`oracle`)
 //   clip_i, kid, kid_std           when `reference_data` is set: image alignment with, and KID
 //                                  (CLIP image features) to, those images
+// Sampling and evaluation run on the job's device, the UNet and text encoder in `dtype`.
 // The prompt is `prompt`, or the scene world's prompt of (style, disaster) when empty.
 // `loras` and `embeddings` add files people bring (workers/methods/external_adapters.h) to
 // whichever model is sampled, so a study can compare Hub LoRAs.
@@ -38,6 +39,8 @@
 #include "workers/methods/external_adapter_params.h"
 #include "workers/methods/external_adapters.h"
 #include "workers/methods/finetune_artifact.h"
+#include "workers/methods/mixed_precision.h"
+#include "workers/methods/stable_diffusion_training.h"
 #include "workers/models/conv_classifier.h"
 
 namespace tunegrid {
@@ -101,11 +104,13 @@ StableDiffusion sampled_model(const JobContext& context, std::string& concept_te
   return model;
 }
 
-// The oracle's verdicts that the images show `style_name` and `disaster_name`.
+// The oracle's verdicts that the images show `style_name` and `disaster_name`, computed on `device`.
 void record_oracle_accuracies(const Job& job, const ImageBatch& images, const std::string& style_name,
-                              const std::string& disaster_name, std::map<std::string, double>& metrics) {
+                              const std::string& disaster_name, const c10::Device& device,
+                              std::map<std::string, double>& metrics) {
   ConvClassifier oracle =
       load_conv_classifier(resolve_model_reference(params().oracle.of(job), params().oracle.where(job)));
+  oracle->to(device);
   metrics[kStyleAccuracy] = concept_accuracy(oracle, images, "style", style_name);
   metrics[kDisasterAccuracy] = concept_accuracy(oracle, images, "disaster", disaster_name);
 }
@@ -126,22 +131,33 @@ void record_reference_metrics(const Job& job, CLIPEvaluator& clip, const ImageBa
   metrics[kKIDStd] = result.std;
 }
 
-// Evaluates the samples (timed as "evaluate"): CLIP score against `clip_prompt`, the oracle's accuracies when a
-// style is set, and CLIP-I / KID when `reference_data` is set.
+// Evaluates the samples on the job's device (timed as "evaluate"): CLIP score against `clip_prompt`, the
+// oracle's accuracies when a style is set, and CLIP-I / KID when `reference_data` is set (KID's statistics on
+// the CPU, in float64, from the embeddings).
 void evaluate_samples(JobContext& context, const ImageBatch& images, const std::string& clip_prompt,
                       const std::string& style_name, const std::string& disaster_name, std::uint64_t seed) {
   const Job& job = context.job;
   const auto start = std::chrono::steady_clock::now();
-  CLIPEvaluator clip(resolve_model_reference(params().clip_model.of(job), params().clip_model.where(job)));
+  const c10::Device device(context.device);
+  CLIPEvaluator clip(resolve_model_reference(params().clip_model.of(job), params().clip_model.where(job)), device);
   const at::Tensor image_embeds = clip.image_embeddings(images);
   const at::Tensor text_embeds = clip.text_embeddings({clip_prompt});
   auto& metrics = context.outputs.metrics;
   metrics[kCLIPScore] = clip_score(image_embeds, text_embeds);
   metrics[kCLIPScore100] = clip_score_100(image_embeds, text_embeds);
-  if (!style_name.empty()) record_oracle_accuracies(job, images, style_name, disaster_name, metrics);
+  if (!style_name.empty()) record_oracle_accuracies(job, images, style_name, disaster_name, device, metrics);
   if (const std::string reference = params().reference_data.of(job); !reference.empty())
     record_reference_metrics(job, clip, images, image_embeds, reference, seed, metrics);
   context.outputs.timings["evaluate"] = seconds_since(start);
+}
+
+// txt2img with the UNet and text encoder in the job's `dtype` under autocast (their float32
+// weights come back afterwards).
+ImageBatch sample_in_dtype(const JobContext& context, StableDiffusion& model, const Txt2ImgOptions& options) {
+  const auto dtype = sampling_precision_type(params().dtype.of(context.job), params().dtype.where(context.job));
+  const FrozenWeightsInLowPrecision weights(low_precision_components(model), {}, dtype);
+  const AutocastScope autocast(model.device().type(), dtype);
+  return txt2img(model, options);
 }
 
 void run_sample(JobContext& context) {
@@ -157,7 +173,7 @@ void run_sample(JobContext& context) {
   const std::string clip_concept = params().clip_concept.of(job);
   std::string concept_text = clip_concept;
   StableDiffusion model = sampled_model(context, concept_text);
-  // Merged into the weights where they are; the evaluators run on the CPU, on the images.
+  // Merged into the weights where they are.
   const ExternalAdapters adapters = apply_external_adapters(model, params().loras.of(job), params().embeddings.of(job));
   const std::string clip_text = clip_concept.empty() ? concept_text : clip_concept;
   const std::string clip_prompt = clip_text.empty() ? options.prompt : replace_all(options.prompt, "{}", clip_text);
@@ -166,7 +182,7 @@ void run_sample(JobContext& context) {
   options.negative_prompt = adapters.expand(options.negative_prompt);
   context.outputs.timings["load"] = seconds_since(start);
   start = std::chrono::steady_clock::now();
-  ImageBatch images = txt2img(model, options);
+  ImageBatch images = sample_in_dtype(context, model, options);
   images.key = "samples";
   context.outputs.timings["sample"] = seconds_since(start);
   if (params().evaluate.of(job))

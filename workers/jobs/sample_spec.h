@@ -35,6 +35,11 @@ struct SampleParams : ParamList {
   Param<std::string> reference_data{*this, "reference_data", "",
                                     "images for clip_i and kid (data reference; empty: none)"};
   Param<int> kid_subset_size{*this, "kid_subset_size", 0, "KID subset size (0: the smaller set's size)", 0.0};
+  // Added after stores existed: at its default it leaves job ids as they were.
+  AddedParam<std::string> dtype{*this, "dtype", "float32",
+                                "float32 | float16 | bfloat16: UNet and text encoder weights and autocast in that type "
+                                "(diffusers' torch_dtype; the VAE and the evaluators stay float32)",
+                                std::nullopt, {"float32", "float16", "bfloat16"}};
   ExternalLoRAsParam loras{*this};
   ExternalEmbeddingsParam embeddings{*this};
 

@@ -18,6 +18,13 @@ std::optional<at::ScalarType> low_precision_type(const std::string& mixed_precis
   throw InputError(fmt::format("{}: '{}' is not a mixed precision; expected no, fp16 or bf16", where, mixed_precision));
 }
 
+std::optional<at::ScalarType> sampling_precision_type(const std::string& dtype, const std::string& where) {
+  if (dtype == "float32") return std::nullopt;
+  if (dtype == "float16") return at::kHalf;
+  if (dtype == "bfloat16") return at::kBFloat16;
+  throw InputError(fmt::format("{}: '{}' is not a dtype; expected float32, float16 or bfloat16", where, dtype));
+}
+
 AutocastScope::AutocastScope(c10::DeviceType device_type, std::optional<at::ScalarType> dtype)
     : device_type_(device_type) {
   if (!dtype) return;

@@ -25,6 +25,9 @@ namespace tunegrid {
 // BFloat16 for "bf16"; anything else is an InputError naming `where`.
 std::optional<at::ScalarType> low_precision_type(const std::string& mixed_precision, const std::string& where);
 
+// The same for a sampling `dtype` as diffusers' torch_dtype names it: float32, float16, bfloat16.
+std::optional<at::ScalarType> sampling_precision_type(const std::string& dtype, const std::string& where);
+
 // Autocast on `device_type` in `dtype` for the scope's life (nothing without a dtype); the
 // previous state comes back and autocast's weight cache is cleared on leaving.
 class AutocastScope {

@@ -82,11 +82,15 @@ at::Tensor StableDiffusionTraining::loss_weights(const at::Tensor& timesteps, do
   return noise_scheduler().min_snr_weights(timesteps, gamma);
 }
 
-std::vector<NamedTensors> StableDiffusionTraining::low_precision_components() {
+std::vector<NamedTensors> low_precision_components(StableDiffusion& model) {
   std::vector<NamedTensors> components(2);
-  for (const auto& item : model_.unet->named_parameters()) components[0].emplace_back(item.key(), item.value());
-  for (const auto& item : model_.text_encoder->named_parameters()) components[1].emplace_back(item.key(), item.value());
+  for (const auto& item : model.unet->named_parameters()) components[0].emplace_back(item.key(), item.value());
+  for (const auto& item : model.text_encoder->named_parameters()) components[1].emplace_back(item.key(), item.value());
   return components;
+}
+
+std::vector<NamedTensors> StableDiffusionTraining::low_precision_components() {
+  return tunegrid::low_precision_components(model_);
 }
 
 void StableDiffusionTraining::set_gradient_checkpointing(bool enabled) {

@@ -17,6 +17,9 @@
 
 namespace tunegrid {
 
+// The components mixed precision may cast (mixed_precision.h): the UNet's weights, the text encoder's.
+std::vector<NamedTensors> low_precision_components(StableDiffusion& model);
+
 class StableDiffusionTraining : public DenoiserTraining {
  public:
   // `trains_text_encoder`: encode captions with gradient at every step (the method trains the

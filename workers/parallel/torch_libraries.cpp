@@ -2,12 +2,14 @@
 #include "workers/parallel/torch_libraries.h"
 
 #include <ATen/Context.h>
+#include <c10/core/Device.h>
 #include <ATen/Version.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <dlfcn.h>
 #include <fmt/format.h>
 #include <torch/headeronly/version.h>
 
+#include <cctype>
 #include <filesystem>
 #include <stdexcept>
 
@@ -84,6 +86,40 @@ void check_library_versions(const std::vector<LibraryVersion>& versions) {
 }
 
 void check_torch_library_versions() { check_library_versions(torch_library_versions()); }
+
+namespace {
+
+// "CUDA runtime" -> "cuda_runtime".
+std::string fact_key(const std::string& library_name) {
+  std::string key;
+  for (const char c : library_name) key += c == ' ' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> device_facts(const std::string& device) {
+  std::map<std::string, std::string> facts;
+  for (const LibraryVersion& library : torch_library_versions()) facts[fact_key(library.name)] = library.loaded;
+#ifdef TUNEGRID_WITH_NCCL
+  const c10::Device parsed(device);
+  if (!parsed.is_cuda()) return facts;
+  cudaDeviceProp properties{};
+  if (cudaGetDeviceProperties(&properties, parsed.has_index() ? parsed.index() : 0) != cudaSuccess) {
+    cudaGetLastError();
+    return facts;
+  }
+  int driver = 0;
+  cudaDriverGetVersion(&driver);
+  facts["gpu_name"] = properties.name;
+  facts["gpu_memory_mb"] = std::to_string(properties.totalGlobalMem >> 20);
+  facts["gpu_compute_capability"] = fmt::format("{}.{}", properties.major, properties.minor);
+  facts["cuda_driver"] = cuda_version_text(driver);
+#else
+  (void)device;
+#endif
+  return facts;
+}
 
 std::string describe_torch_libraries() {
   std::string text;

@@ -5,6 +5,7 @@
 // LD_LIBRARY_PATH or LD_PRELOAD, a virtual environment replaced under the build) refuses to
 // compute instead of computing with it.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,11 @@ void check_library_versions(const std::vector<LibraryVersion>& versions);
 
 // check_library_versions(torch_library_versions()).
 void check_torch_library_versions();
+
+// What a shard records about the libraries and the device a job computed on (its
+// /environment): libtorch, cuda_runtime, cudnn and nccl as loaded, and on a CUDA `device`
+// gpu_name, gpu_memory_mb, gpu_compute_capability and cuda_driver.
+std::map<std::string, std::string> device_facts(const std::string& device);
 
 // Lines for `tunegrid --version`: every library above, and the GPUs this process sees.
 std::string describe_torch_libraries();
