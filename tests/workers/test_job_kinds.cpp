@@ -15,6 +15,7 @@
 #include "core/config.h"
 #include "core/plan.h"
 #include "tests/input_error.h"
+#include "tests/workers/gpu_present.h"
 #include "workers/job_kind.h"
 #include "workers/job_specs.h"
 #include "workers/jobs/upstream_artifacts.h"
@@ -30,14 +31,6 @@ Plan plan_of(const std::string& text) {
   const KindCatalog kinds = kind_catalog();
   return build_plan(parse_experiment(text, "exp.toml", {}, kinds), kinds);
 }
-
-struct GpuPresent {
-  boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
-    boost::test_tools::assertion_result result(visible_gpu_count() > 0);
-    result.message() << "no GPU visible (" << describe_torch_libraries() << ")";
-    return result;
-  }
-};
 
 }  // namespace
 
@@ -214,7 +207,7 @@ BOOST_AUTO_TEST_CASE(cpu_when_no_gpu_is_visible) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(gpu_per_local_rank, *boost::unit_test::precondition(GpuPresent())) {
+BOOST_AUTO_TEST_CASE(gpu_per_local_rank, *boost::unit_test::precondition(testing::GpuPresent())) {
   const int gpus = visible_gpu_count();
   BOOST_TEST(device_for_local_rank(0) == "cuda:0");
   BOOST_TEST(device_for_local_rank(gpus) == "cuda:0");
