@@ -53,6 +53,7 @@ ReportFigures write_report_figures(ReportData& data, const std::string& out) {
     figures.directory.clear();
     figures.grids.assign(data.grids.size(), {});
     figures.charts.assign(data.metric_tables.size(), {});
+    figures.device_charts.assign(data.devices.size(), {});
     return figures;
   }
   const auto png = figures.directory / (prefix + "timing.png"), svg = figures.directory / (prefix + "timing.svg");
@@ -78,6 +79,19 @@ ReportFigures write_report_figures(ReportData& data, const std::string& out) {
         figures.charts.back() = {figures.directory / (stem + ".png"), figures.directory / (stem + ".svg")};
     } catch (const StoreError& problem) {
       data.notes.push_back(fmt::format("chart not written: {}", problem.what()));
+    }
+  }
+  // Per bench.devices job: its devices relative to their peers (at least two to compare).
+  for (std::size_t d = 0; d < data.devices.size(); ++d) {
+    figures.device_charts.emplace_back();
+    if (data.devices[d].table.rows.size() < 2) continue;
+    const std::string stem = fmt::format("{}devices-{}", prefix, d + 1);
+    try {
+      if (write_line_chart(device_chart(data.devices[d]), figures.directory / (stem + ".png"),
+                           figures.directory / (stem + ".svg")))
+        figures.device_charts.back() = {figures.directory / (stem + ".png"), figures.directory / (stem + ".svg")};
+    } catch (const StoreError& problem) {
+      data.notes.push_back(fmt::format("device chart not written: {}", problem.what()));
     }
   }
   for (std::size_t g = 0; g < data.grids.size(); ++g) {

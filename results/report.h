@@ -31,6 +31,7 @@ struct ReportFigures {
   std::filesystem::path timing_png, timing_svg;  // empty: not written (nothing to plot)
   std::vector<ChartFiles> charts;                // per ReportData::metric_tables
   std::vector<std::filesystem::path> grids;      // per ReportData::grids; empty: not written
+  std::vector<ChartFiles> device_charts;         // per ReportData::devices
 };
 
 // Writes every figure; failures become notes in `data`.

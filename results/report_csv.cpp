@@ -3,6 +3,7 @@
 // have row "Average" (n = rows averaged); the training times follow with metric
 // "timings/<phase>", an empty table and column = the stage. Missing values are empty; std
 // is empty below n = 2. Coordinate values are raw (not labels); numbers in full precision.
+// bench.devices tables follow, one line per device and per node and measured column.
 #include <fmt/format.h>
 
 #include "results/report.h"
@@ -41,6 +42,25 @@ std::string format_csv(const ReportData& data) {
   const std::string timing = "timings/" + data.settings.report.timing_phase;
   for (const auto& series : data.timing)
     for (std::size_t i = 0; i < series.x.size(); ++i) out += line(timing, "", series.x[i], series.stage, series.y[i], false);
+  // bench.devices tables: metric = the measured column, table "devices:<job>", row = host,
+  // column = device; n = 1 per device (per node: its devices, mean as the value).
+  for (const auto& devices : data.devices) {
+    // A node's line is a mean over its devices, like an Average row: no std.
+    auto add = [&](const std::vector<DeviceRow>& rows, const std::vector<int>& counts, bool means) {
+      for (std::size_t r = 0; r < rows.size(); ++r)
+        for (const auto& [column, value] : rows[r].values) {
+          CellStats cell;
+          summarize({value}, cell);
+          cell.n = counts[r];
+          out += line(column, "devices:" + devices.job_id, rows[r].host, rows[r].device, cell, means);
+        }
+    };
+    add(devices.table.rows, std::vector<int>(devices.table.rows.size(), 1), false);
+    const std::vector<DeviceRow> nodes = node_means(devices.table);
+    std::vector<int> counts;
+    for (const DeviceRow& node : nodes) counts.push_back(std::stoi(node.device));  // "<n> devices"
+    add(nodes, counts, true);
+  }
   return out;
 }
 

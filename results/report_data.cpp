@@ -342,7 +342,8 @@ ReportData collect_report(const std::string& store, const std::string& experimen
     if (e.shard->status == "failed")
       data.failures.push_back(
           {e.shard->job_id, e.stage, e.shard->kind, coordinates_display(e.shard->params), e.shard->error});
-  if (T == 0)
+  collect_device_benchmarks(store, scan, data);
+  if (T == 0 && data.devices.empty())
     data.notes.push_back(fmt::format("no '{}' jobs with the coordinates '{}', '{}' and '{}' in the plan or the store",
                                      config.kind, config.tables, config.rows, config.columns));
   return data;

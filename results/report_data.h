@@ -15,6 +15,7 @@
 
 #include "core/plan.h"
 #include "core/shard_reader.h"
+#include "results/device_report.h"
 #include "results/report_config.h"
 
 namespace tunegrid {
@@ -70,6 +71,7 @@ struct ReportData {
   std::vector<TimingSeries> timing;
   std::vector<std::string> timing_x;               // `rows` values on the figure's x axis
   std::vector<ImageGridData> grids;
+  std::vector<DeviceBenchmarkData> devices;        // bench.devices jobs' tables (device_report.h)
   std::vector<FailedJob> failures;
   std::vector<std::pair<std::string, std::string>> unreadable;  // path, why
   std::vector<std::string> notes;                  // warnings worth showing in the report

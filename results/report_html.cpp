@@ -79,7 +79,29 @@ const char* kStyle =
     "th,td{border:1px solid #bbb;padding:0.25em 0.6em;white-space:nowrap}th{background:#eee}td.num{text-align:right}"
     "td.ref{color:#555}tr.avg td,tr.avg th{font-weight:bold;border-top:2px solid #555}small{color:#666}"
     "td pre{white-space:pre-wrap;margin:0}img{image-rendering:pixelated;max-width:100%;height:auto}"
-    "div.figure svg{max-width:100%;height:auto}";
+    "div.figure svg{max-width:100%;height:auto}td.outlier{background:#fdd;font-weight:bold}";
+
+// The per-GPU and per-node tables of one bench.devices job, outliers highlighted, and its chart.
+std::string devices_html(const DeviceBenchmarkData& devices, const ChartFiles& chart) {
+  std::string out = fmt::format("<h2>Devices — bench.devices job <code>{}</code></h2>\n", escape(devices.job_id));
+  for (const auto& line : device_group_lines(devices)) out += "<p>" + escape(line) + "</p>\n";
+  for (const DeviceReportTable& table : device_report_tables(devices)) {
+    out += "<h3>" + escape(table.title) + "</h3>\n<div class=\"scroll\"><table>\n<tr>";
+    for (const auto& name : table.header) out += "<th>" + escape(name) + "</th>";
+    out += "</tr>\n";
+    for (std::size_t r = 0; r < table.cells.size(); ++r) {
+      out += "<tr>";
+      for (std::size_t c = 0; c < table.cells[r].size(); ++c)
+        out += fmt::format("<td class=\"{}\">{}</td>", c < 3 ? "" : table.outliers[r][c] ? "num outlier" : "num",
+                           escape(table.cells[r][c]));
+      out += "</tr>\n";
+    }
+    out += "</table></div>\n";
+  }
+  out += "<p>" + escape(device_outlier_legend()) + "</p>\n";
+  if (!chart.svg.empty()) out += "<div class=\"figure\">\n" + inline_svg(chart.svg) + "\n</div>\n";
+  return out;
+}
 
 }  // namespace
 
@@ -132,6 +154,9 @@ std::string format_html(const ReportData& data, const ReportFigures& figures) {
     out += "</table></div>\n";
     if (!figures.timing_svg.empty()) out += "<div class=\"figure\">\n" + inline_svg(figures.timing_svg) + "\n</div>\n";
   }
+
+  for (std::size_t d = 0; d < data.devices.size(); ++d)
+    out += devices_html(data.devices[d], d < figures.device_charts.size() ? figures.device_charts[d] : ChartFiles{});
 
   for (std::size_t g = 0; g < figures.grids.size(); ++g) {
     if (figures.grids[g].empty()) continue;

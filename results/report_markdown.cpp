@@ -90,6 +90,28 @@ std::string format_markdown(const ReportData& data, const ReportFigures& figures
       out += fmt::format("\nFigure: `{}` (SVG: `{}`)\n", figures.timing_png.string(), figures.timing_svg.string());
   }
 
+  for (std::size_t d = 0; d < data.devices.size(); ++d) {
+    out += fmt::format("\n## Devices — bench.devices job `{}`\n", data.devices[d].job_id);
+    for (const auto& line : device_group_lines(data.devices[d])) out += "\n" + escape(line) + "\n";
+    for (const DeviceReportTable& table : device_report_tables(data.devices[d])) {
+      out += fmt::format("\n{}:\n\n", table.title);
+      std::vector<std::string> header;
+      for (const auto& name : table.header) header.push_back(escape(name));
+      out += row_line(header) + rule(header.size());
+      for (const auto& cells : table.cells) {
+        std::vector<std::string> line;
+        for (const auto& cell : cells) line.push_back(escape(cell));
+        out += row_line(line);
+      }
+    }
+    out += "\n" + escape(device_outlier_legend()) + "\n";
+    if (d < figures.device_charts.size() && !figures.device_charts[d].svg.empty()) {
+      const auto& svg = figures.device_charts[d].svg;
+      out += fmt::format("\n![devices relative to their peers]({})\n",
+                         figures.beside_report ? svg.filename().string() : svg.string());
+    }
+  }
+
   bool any_grid = false;
   for (std::size_t g = 0; g < figures.grids.size(); ++g)
     if (!figures.grids[g].empty()) {

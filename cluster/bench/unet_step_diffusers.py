@@ -49,6 +49,16 @@ CONFIGS = {
         cross_attention_dim=256,
         norm_num_groups=32,
     ),
+    # Stable Diffusion 1.5's UNet (runwayml/stable-diffusion-v1-5 unet/config.json), random weights.
+    "sd15": dict(
+        sample_size=64,
+        block_out_channels=(320, 640, 1280, 1280),
+        down_block_types=("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"),
+        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"),
+        attention_head_dim=8,
+        cross_attention_dim=768,
+        norm_num_groups=32,
+    ),
 }
 COMMON = dict(in_channels=4, out_channels=4, layers_per_block=2, mid_block_type="UNetMidBlock2DCrossAttn",
               use_linear_projection=False, flip_sin_to_cos=True, freq_shift=0)

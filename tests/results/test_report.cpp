@@ -19,6 +19,8 @@
 #include "core/plan.h"
 #include "core/shard_reader.h"
 #include "core/shard_writer.h"
+#include "core/device_benchmark.h"
+#include "results/device_report.h"
 #include "results/report.h"
 #include "results/report_figures.h"
 #include "tests/input_error.h"
@@ -473,6 +475,53 @@ BOOST_AUTO_TEST_CASE(format_names) {
   BOOST_TEST(int(parse_report_format("tex")) == int(ReportFormat::latex));
   const std::string message = testing::input_error_of([] { parse_report_format("pdf"); });
   BOOST_TEST(message.find("expected md, csv, tex or html") != std::string::npos, message);
+}
+
+// The cluster benchmark's table (core/device_benchmark.h, results/device_report.h): 3 nodes of
+// 2 GPUs; one GPU and one node slow. An outlier lies more than 10 % below the median of its
+// peers — every GPU for the per-GPU table, every node for the per-node one.
+BOOST_AUTO_TEST_CASE(device_tables_mark_what_lies_10_percent_below_its_peers) {
+  DeviceBenchmark table;
+  table.columns = {"matmul_bfloat16_tflops", "host_to_device_gbs"};
+  table.info_columns = {"unet_peak_allocated_mb"};
+  table.group["allreduce_group_busbw_gbs"] = 40.0;
+  const std::vector<std::pair<std::string, double>> gpus = {{"a", 100}, {"a", 100}, {"b", 100},
+                                                            {"b", 89},  {"c", 80},  {"c", 80}};
+  for (std::size_t r = 0; r < gpus.size(); ++r)
+    table.rows.push_back({static_cast<int>(r), gpus[r].first, "cuda:" + std::to_string(r % 2), "NVIDIA H200",
+                          {{"matmul_bfloat16_tflops", gpus[r].second}, {"host_to_device_gbs", 50.0},
+                           {"unet_peak_allocated_mb", r == 0 ? 1.0 : 9000.0}}});
+  TempDir dir;
+  write_device_benchmark(dir.path / "devices.json", table);
+  const DeviceBenchmark back = read_device_benchmark(dir.path / "devices.json");
+  BOOST_TEST(back.rows.size() == 6u);
+  BOOST_TEST(back.group.at("allreduce_group_busbw_gbs") == 40.0);
+  BOOST_TEST(back.info_columns == table.info_columns);
+
+  const std::vector<DeviceReportTable> tables = device_report_tables({"job", back});
+  BOOST_REQUIRE_EQUAL(tables.size(), 2u);
+  // Per GPU: the median is 94.5, so 89 (−5.8 %) is not an outlier and 80 (−15 %) is; copies all equal; the
+  // peak memory column is shown, never marked (lower is not worse there).
+  const DeviceReportTable& per_gpu = tables[0];
+  for (std::size_t r = 0; r < 6; ++r) {
+    BOOST_TEST(per_gpu.outliers[r][3] == (r >= 4), "gpu " << r);
+    BOOST_TEST(!per_gpu.outliers[r][4]);
+    BOOST_TEST(!per_gpu.outliers[r][5]);
+  }
+  BOOST_TEST(per_gpu.cells[4][3] == "80 ▼");
+  // Per node: means 100, 94.5, 80; median 94.5: only node c.
+  const DeviceReportTable& per_node = tables[1];
+  BOOST_REQUIRE_EQUAL(per_node.cells.size(), 3u);
+  BOOST_TEST(per_node.cells[1][3] == "94.5");
+  BOOST_TEST(per_node.cells[2][1] == "2 devices");
+  BOOST_TEST(!per_node.outliers[1][3]);
+  BOOST_TEST(per_node.outliers[2][3]);
+  BOOST_TEST(device_group_lines({"job", back}).at(0).find("over all 6 devices: 40") != std::string::npos);
+
+  // A damaged file names itself and the key.
+  std::ofstream(dir.path / "bad.json") << R"({"format": "tunegrid-devices", "format_version": 1, "columns": 3})";
+  const std::string message = testing::input_error_of([&] { read_device_benchmark(dir.path / "bad.json"); });
+  BOOST_TEST(message.find("bad.json: key 'columns' has the wrong type") != std::string::npos, message);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

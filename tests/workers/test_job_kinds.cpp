@@ -18,6 +18,7 @@
 #include "tests/workers/gpu_present.h"
 #include "workers/job_kind.h"
 #include "workers/job_specs.h"
+#include "workers/jobs/gpu_datasheets.h"
 #include "workers/jobs/upstream_artifacts.h"
 #include "workers/models/weights.h"
 #include "workers/parallel/devices.h"
@@ -212,6 +213,21 @@ BOOST_AUTO_TEST_CASE(gpu_per_local_rank, *boost::unit_test::precondition(testing
   BOOST_TEST(device_for_local_rank(0) == "cuda:0");
   BOOST_TEST(device_for_local_rank(gpus) == "cuda:0");
   BOOST_TEST(device_for_local_rank(gpus + 1) == (gpus > 1 ? "cuda:1" : "cuda:0"));
+}
+
+// bench.devices' datasheet peaks (dense TFLOP/s) found from CUDA device names as the driver
+// reports them; specific boards before families; what a GPU lacks, or an unknown GPU, has none.
+BOOST_AUTO_TEST_CASE(gpu_datasheet_peaks_by_device_name) {
+  BOOST_TEST(*datasheet_tflops("NVIDIA H200", "bfloat16") == 989.5);
+  BOOST_TEST(*datasheet_tflops("NVIDIA H100 80GB HBM3", "tf32") == 494.5);
+  BOOST_TEST(*datasheet_tflops("NVIDIA H100 PCIe", "float16") == 756.5);
+  BOOST_TEST(*datasheet_tflops("NVIDIA A100-SXM4-80GB", "float32") == 19.5);
+  BOOST_TEST(*datasheet_tflops("NVIDIA L4", "bfloat16") == 121.0);
+  BOOST_TEST(*datasheet_tflops("NVIDIA L40S", "bfloat16") == 362.0);
+  BOOST_TEST(*datasheet_tflops("Tesla V100-SXM2-32GB", "float16") == 125.0);
+  BOOST_TEST(!datasheet_tflops("Tesla V100-SXM2-32GB", "bfloat16"));
+  BOOST_TEST(!datasheet_tflops("NVIDIA GeForce RTX 3050", "float32"));
+  BOOST_TEST(!datasheet_tflops("", "float32"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -10,10 +10,11 @@ namespace tunegrid {
 
 struct UNetStepParams : ParamList {
   Param<std::string> config{*this, "config", "tiny",
-                            "tiny: the tiny-sd fixture UNet (16, 32); small: block_out_channels (64, 128, 256)",
-                            std::nullopt, {"tiny", "small"}};
+                            "tiny: the tiny-sd fixture UNet (16, 32); small: block_out_channels (64, 128, 256); "
+                            "sd15: Stable Diffusion 1.5's UNet",
+                            std::nullopt, {"tiny", "small", "sd15"}};
   Param<int> batch{*this, "batch", 1, "latents per step", 1.0};
-  Param<int> latent_size{*this, "latent_size", 0, "latent height and width (0: 16 for tiny, 32 for small)", 0.0};
+  Param<int> latent_size{*this, "latent_size", 0, "latent height and width (0: 16 for tiny, 32 for small, 64 for sd15)", 0.0};
   Param<int> steps{*this, "steps", 10, "timed steps (the median counts)", 1.0};
   Param<int> warmup{*this, "warmup", 2, "untimed steps first", 0.0};
   Param<int> threads{*this, "threads", 0, "intra-op threads (0: leave libtorch's setting)", 0.0};
