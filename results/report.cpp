@@ -33,6 +33,22 @@ std::string slug(const std::string& text) {
   return out.empty() ? "table" : out;
 }
 
+// Per bench.devices job: its devices relative to their peers (at least two to compare).
+void write_device_charts(ReportData& data, const std::string& prefix, ReportFigures& figures) {
+  for (std::size_t d = 0; d < data.devices.size(); ++d) {
+    figures.device_charts.emplace_back();
+    if (data.devices[d].table.rows.size() < 2) continue;
+    const std::string stem = fmt::format("{}devices-{}", prefix, d + 1);
+    try {
+      if (write_line_chart(device_chart(data.devices[d]), figures.directory / (stem + ".png"),
+                           figures.directory / (stem + ".svg")))
+        figures.device_charts.back() = {figures.directory / (stem + ".png"), figures.directory / (stem + ".svg")};
+    } catch (const StoreError& problem) {
+      data.notes.push_back(fmt::format("device chart not written: {}", problem.what()));
+    }
+  }
+}
+
 }  // namespace
 
 ReportFigures write_report_figures(ReportData& data, const std::string& out) {
@@ -81,19 +97,7 @@ ReportFigures write_report_figures(ReportData& data, const std::string& out) {
       data.notes.push_back(fmt::format("chart not written: {}", problem.what()));
     }
   }
-  // Per bench.devices job: its devices relative to their peers (at least two to compare).
-  for (std::size_t d = 0; d < data.devices.size(); ++d) {
-    figures.device_charts.emplace_back();
-    if (data.devices[d].table.rows.size() < 2) continue;
-    const std::string stem = fmt::format("{}devices-{}", prefix, d + 1);
-    try {
-      if (write_line_chart(device_chart(data.devices[d]), figures.directory / (stem + ".png"),
-                           figures.directory / (stem + ".svg")))
-        figures.device_charts.back() = {figures.directory / (stem + ".png"), figures.directory / (stem + ".svg")};
-    } catch (const StoreError& problem) {
-      data.notes.push_back(fmt::format("device chart not written: {}", problem.what()));
-    }
-  }
+  write_device_charts(data, prefix, figures);
   for (std::size_t g = 0; g < data.grids.size(); ++g) {
     const auto path = figures.directory / fmt::format("{}grid-{}-{}.png", prefix, g + 1, slug(data.grids[g].table));
     try {

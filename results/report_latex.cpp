@@ -55,6 +55,33 @@ std::string figure(const std::filesystem::path& file, const std::filesystem::pat
                      name, width);
 }
 
+// The per-GPU and per-node tables of one bench.devices job (outliers in bold), and its chart.
+std::string devices_latex(const DeviceBenchmarkData& devices, const ChartFiles& chart,
+                          const std::filesystem::path& relative_to) {
+  std::string out;
+  out += fmt::format("\\subsection*{{Devices --- bench.devices job \\texttt{{{}}}}}\n", escape(devices.job_id));
+  for (const auto& line : device_group_lines(devices)) out += escape(line) + "\n\n";
+  for (const DeviceReportTable& table : device_report_tables(devices)) {
+    std::vector<std::string> header;
+    for (const auto& name : table.header) header.push_back(escape(name));
+    std::string body = row_line(header) + "\\hline\n";
+    for (std::size_t r = 0; r < table.cells.size(); ++r) {
+      std::vector<std::string> line;
+      for (std::size_t c = 0; c < table.cells[r].size(); ++c) {
+        std::string text = table.cells[r][c];
+        if (table.outliers[r][c]) text = text.substr(0, text.rfind(" ▼"));  // outliers in bold instead
+        line.push_back(table.outliers[r][c] ? "\\textbf{" + escape(text) + "}" : escape(text));
+      }
+      body += row_line(line);
+    }
+    out += escape(table.title) + ":\n" + fitted("lll|" + std::string(table.header.size() - 3, 'r'), body);
+  }
+  out += "Bold: more than " + escape(fmt::format("{:g}", 100.0 * (1.0 - kOutlierFraction))) +
+         "\\% below the median of its peers (every device of the job; every node).\n\n";
+  out += figure(chart.png, relative_to, "0.8\\linewidth");
+  return out;
+}
+
 }  // namespace
 
 std::string format_latex(const ReportData& data, const ReportFigures& figures, const std::filesystem::path& relative_to) {
@@ -115,28 +142,9 @@ std::string format_latex(const ReportData& data, const ReportFigures& figures, c
     out += fitted(columns, body);
     out += figure(figures.timing_png, relative_to, "0.8\\linewidth");
   }
-  for (std::size_t d = 0; d < data.devices.size(); ++d) {
-    out += fmt::format("\\subsection*{{Devices --- bench.devices job \\texttt{{{}}}}}\n", escape(data.devices[d].job_id));
-    for (const auto& line : device_group_lines(data.devices[d])) out += escape(line) + "\n\n";
-    for (const DeviceReportTable& table : device_report_tables(data.devices[d])) {
-      std::vector<std::string> header;
-      for (const auto& name : table.header) header.push_back(escape(name));
-      std::string body = row_line(header) + "\\hline\n";
-      for (std::size_t r = 0; r < table.cells.size(); ++r) {
-        std::vector<std::string> line;
-        for (std::size_t c = 0; c < table.cells[r].size(); ++c) {
-          std::string text = table.cells[r][c];
-          if (table.outliers[r][c]) text = text.substr(0, text.rfind(" ▼"));  // outliers in bold instead
-          line.push_back(table.outliers[r][c] ? "\\textbf{" + escape(text) + "}" : escape(text));
-        }
-        body += row_line(line);
-      }
-      out += escape(table.title) + ":\n" + fitted("lll|" + std::string(table.header.size() - 3, 'r'), body);
-    }
-    out += "Bold: more than " + escape(fmt::format("{:g}", 100.0 * (1.0 - kOutlierFraction))) +
-           "\\% below the median of its peers (every device of the job; every node).\n\n";
-    if (d < figures.device_charts.size()) out += figure(figures.device_charts[d].png, relative_to, "0.8\\linewidth");
-  }
+  for (std::size_t d = 0; d < data.devices.size(); ++d)
+    out += devices_latex(data.devices[d], d < figures.device_charts.size() ? figures.device_charts[d] : ChartFiles{},
+                         relative_to);
   for (std::size_t g = 0; g < figures.grids.size(); ++g) {
     const std::string include = figure(figures.grids[g], relative_to, "\\linewidth");
     if (include.empty()) continue;

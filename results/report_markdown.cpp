@@ -33,6 +33,28 @@ std::string rule(std::size_t columns) {
   return row_line(cells);
 }
 
+// The per-GPU and per-node tables of one bench.devices job, and its chart.
+std::string devices_markdown(const DeviceBenchmarkData& devices, const ChartFiles& chart, bool beside_report) {
+  std::string out = fmt::format("\n## Devices — bench.devices job `{}`\n", devices.job_id);
+  for (const auto& line : device_group_lines(devices)) out += "\n" + escape(line) + "\n";
+  for (const DeviceReportTable& table : device_report_tables(devices)) {
+    out += fmt::format("\n{}:\n\n", table.title);
+    std::vector<std::string> header;
+    for (const auto& name : table.header) header.push_back(escape(name));
+    out += row_line(header) + rule(header.size());
+    for (const auto& cells : table.cells) {
+      std::vector<std::string> line;
+      for (const auto& cell : cells) line.push_back(escape(cell));
+      out += row_line(line);
+    }
+  }
+  out += "\n" + escape(device_outlier_legend()) + "\n";
+  if (!chart.svg.empty())
+    out += fmt::format("\n![devices relative to their peers]({})\n",
+                       beside_report ? chart.svg.filename().string() : chart.svg.string());
+  return out;
+}
+
 }  // namespace
 
 std::string format_markdown(const ReportData& data, const ReportFigures& figures) {
@@ -90,27 +112,9 @@ std::string format_markdown(const ReportData& data, const ReportFigures& figures
       out += fmt::format("\nFigure: `{}` (SVG: `{}`)\n", figures.timing_png.string(), figures.timing_svg.string());
   }
 
-  for (std::size_t d = 0; d < data.devices.size(); ++d) {
-    out += fmt::format("\n## Devices — bench.devices job `{}`\n", data.devices[d].job_id);
-    for (const auto& line : device_group_lines(data.devices[d])) out += "\n" + escape(line) + "\n";
-    for (const DeviceReportTable& table : device_report_tables(data.devices[d])) {
-      out += fmt::format("\n{}:\n\n", table.title);
-      std::vector<std::string> header;
-      for (const auto& name : table.header) header.push_back(escape(name));
-      out += row_line(header) + rule(header.size());
-      for (const auto& cells : table.cells) {
-        std::vector<std::string> line;
-        for (const auto& cell : cells) line.push_back(escape(cell));
-        out += row_line(line);
-      }
-    }
-    out += "\n" + escape(device_outlier_legend()) + "\n";
-    if (d < figures.device_charts.size() && !figures.device_charts[d].svg.empty()) {
-      const auto& svg = figures.device_charts[d].svg;
-      out += fmt::format("\n![devices relative to their peers]({})\n",
-                         figures.beside_report ? svg.filename().string() : svg.string());
-    }
-  }
+  for (std::size_t d = 0; d < data.devices.size(); ++d)
+    out += devices_markdown(data.devices[d], d < figures.device_charts.size() ? figures.device_charts[d] : ChartFiles{},
+                            figures.beside_report);
 
   bool any_grid = false;
   for (std::size_t g = 0; g < figures.grids.size(); ++g)
