@@ -83,14 +83,14 @@ at::Tensor LossScaler::scaled(const at::Tensor& loss) const { return enabled_ ? 
 bool LossScaler::unscale_gradients(const NamedTensors& trainable) const {
   if (!enabled_) return true;
   at::NoGradGuard no_grad;
-  bool finite = true;
+  std::vector<at::Tensor> finite;  // one flag per gradient, read back once (one device sync)
   for (const auto& item : trainable) {
     at::Tensor grad = item.second.grad();
     if (!grad.defined()) continue;
     grad.mul_(1.0 / scale_);
-    finite = finite && grad.isfinite().all().item<bool>();
+    finite.push_back(grad.isfinite().all());
   }
-  return finite;
+  return finite.empty() || at::stack(finite).all().item<bool>();
 }
 
 void LossScaler::update(bool gradients_finite) {
