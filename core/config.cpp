@@ -164,7 +164,13 @@ class Validator {
   void read_run(const toml::table& root, Experiment& experiment) const {
     const toml::table* table = optional_table(root, "run", "run");
     if (!table) return;
-    check_keys(*table, {"ranks_per_job", "retries", "out", "job_timeout", "retry_backoff", "stop_timeout"}, "run");
+    check_keys(*table,
+               {"ranks_per_job", "retries", "out", "job_timeout", "retry_backoff", "stop_timeout", "reproducible_kernels"},
+               "run");
+    if (const toml::node* node = table->get("reproducible_kernels")) {
+      if (!node->is_boolean()) fail(*node, "'run.reproducible_kernels' expects true or false");
+      experiment.run.reproducible_kernels = node->as_boolean()->get();
+    }
     experiment.run.ranks_per_job = read_int(*table, "ranks_per_job", "run.ranks_per_job", 1, 1);
     experiment.run.retries = read_int(*table, "retries", "run.retries", 1, 0);
     experiment.run.out = read_string(*table, "out", "run.out", "");

@@ -5,12 +5,14 @@
 
 #include "core/job_progress.h"
 #include "core/log.h"
+#include "orchestrator/reproducible_kernels.h"
 #include "orchestrator/torch_plugin.h"
 
 namespace tunegrid {
 
 void JobRunners::load_torch() {
   const OneOffWork one_off;
+  if (reproducible_kernels_) log::info("worker", "{}", pin_cpu_kernels());
   const TorchPluginApi& torch = torch_plugin();
   const std::string threads = torch.start();
   device_ = torch.device_for_local_rank(local_rank_);

@@ -12,7 +12,9 @@ namespace tunegrid {
 
 class JobRunners {
  public:
-  explicit JobRunners(int local_rank) : local_rank_(local_rank) {}
+  // `reproducible_kernels`: pin libtorch's CPU kernels before loading it (reproducible_kernels.h).
+  JobRunners(int local_rank, bool reproducible_kernels)
+      : local_rank_(local_rank), reproducible_kernels_(reproducible_kernels) {}
 
   // Sets context.device and runs the job. Throws what the job throws, and std::runtime_error
   // for a kind no library knows or a libtorch that cannot be loaded.
@@ -28,6 +30,7 @@ class JobRunners {
   void load_torch();
 
   int local_rank_;
+  bool reproducible_kernels_;
   bool torch_loaded_ = false;
   std::string device_ = "cpu";
   std::map<std::string, std::string> device_facts_, last_run_facts_;

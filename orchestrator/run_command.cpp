@@ -149,8 +149,10 @@ std::thread start_scheduler(const ResolvedRun& run, const RankGroups& groups, MP
 // Every rank's share of the work: its group's jobs until the scheduler says the run is over.
 void work(const ResolvedRun& run, const RankGroups& groups, MPI_Comm comm, const LaunchEnvironment& environment) {
   try {
-    run_worker_loop({run.plan, comm, groups, run.out, environment.local_rank, environment.facts(),
-                     run.experiment.run.job_timeout});
+    std::map<std::string, std::string> facts = environment.facts();
+    if (run.experiment.run.reproducible_kernels) facts["reproducible_kernels"] = "1";
+    run_worker_loop({run.plan, comm, groups, run.out, environment.local_rank, std::move(facts),
+                     run.experiment.run.job_timeout, run.experiment.run.reproducible_kernels});
   } catch (const std::exception& error) {
     log::error("worker", "{}; aborting the run (finished jobs are kept)", error.what());
     MPI_Abort(MPI_COMM_WORLD, static_cast<int>(ExitCode::aborted));

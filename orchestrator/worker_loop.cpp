@@ -186,7 +186,7 @@ JobReport execute(const WorkerSetup& setup, JobRunners& runners, const JobOrder&
 
 void run_worker_loop(const WorkerSetup& setup) {
   const RankGroups& groups = setup.groups;
-  JobRunners runners(setup.local_rank);
+  JobRunners runners(setup.local_rank, setup.reproducible_kernels);
   JobReport last;
   std::int64_t notes_sent = 0;
   while (true) {

@@ -24,6 +24,7 @@ struct WorkerSetup {
   int local_rank = 0;                              // picks this rank's GPU (job_runners.h)
   std::map<std::string, std::string> environment;  // recorded in shards, with the job's device
   double job_timeout = 0;                          // seconds ([run] job_timeout; 0: none)
+  bool reproducible_kernels = false;               // [run] reproducible_kernels (job_runners.h)
 };
 
 void run_worker_loop(const WorkerSetup& setup);

@@ -10,7 +10,8 @@
 // the schedule's rate (learning_rate_schedule.h), then the method's after_step. The loop is
 // written against a model family being fine-tuned (denoiser_training.h; Stable Diffusion:
 // stable_diffusion_training.h), deals its examples with training_examples.h and keeps its
-// checkpoints with training_checkpoints.h.
+// checkpoints with training_checkpoints.h. It runs in mixed precision (fp16 with loss scaling,
+// bf16; mixed_precision.h) and with gradient checkpointing when the settings ask.
 //
 // Determinism: every random draw for example e of micro-step k (its flip, caption, latent
 // noise, diffusion noise, timestep) comes from streams seeded by (seed, k, e), and examples

@@ -101,6 +101,7 @@ std::string fact_key(const std::string& library_name) {
 std::map<std::string, std::string> device_facts(const std::string& device) {
   std::map<std::string, std::string> facts;
   for (const LibraryVersion& library : torch_library_versions()) facts[fact_key(library.name)] = library.loaded;
+  facts["cpu_capability"] = at::get_cpu_capability();  // the CPU kernels ATen dispatches to
 #ifdef TUNEGRID_WITH_NCCL
   const c10::Device parsed(device);
   if (!parsed.is_cuda()) return facts;

@@ -29,7 +29,8 @@ void check_library_versions(const std::vector<LibraryVersion>& versions);
 void check_torch_library_versions();
 
 // What a shard records about the libraries and the device a job computed on (its
-// /environment): libtorch, cuda_runtime, cudnn and nccl as loaded, and on a CUDA `device`
+// /environment): libtorch, cuda_runtime, cudnn and nccl as loaded, cpu_capability (ATen's CPU
+// kernels: DEFAULT, AVX2, AVX512), and on a CUDA `device`
 // gpu_name, gpu_memory_mb, gpu_compute_capability and cuda_driver.
 std::map<std::string, std::string> device_facts(const std::string& device);
 

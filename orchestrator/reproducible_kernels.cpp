@@ -1,0 +1,27 @@
+// reproducible_kernels.cpp — see reproducible_kernels.h.
+#include "orchestrator/reproducible_kernels.h"
+
+#include <cstdlib>
+
+namespace tunegrid {
+
+const std::vector<std::pair<std::string, std::string>>& reproducible_kernel_settings() {
+  static const std::vector<std::pair<std::string, std::string>> settings = {{"ATEN_CPU_CAPABILITY", "default"},
+                                                                            {"MKL_CBWR", "COMPATIBLE"},
+                                                                            {"ONEDNN_MAX_CPU_ISA", "SSE41"},
+                                                                            {"DNNL_MAX_CPU_ISA", "SSE41"}};
+  return settings;
+}
+
+std::string pin_cpu_kernels() {
+  std::string line = "reproducible kernels:";
+  for (const auto& [name, value] : reproducible_kernel_settings()) {
+    const char* before = std::getenv(name.c_str());
+    line += " " + name + "=" + value;
+    if (before && value != before) line += std::string(" (was ") + before + ")";
+    ::setenv(name.c_str(), value.c_str(), 1);
+  }
+  return line;
+}
+
+}  // namespace tunegrid
