@@ -83,7 +83,8 @@ class SettingsReader {
 
   void read_report(const toml::table& table, ReportConfig& report) const {
     const std::vector<std::string> allowed = {"kind",   "tables", "rows",         "columns",      "metrics",      "images",
-                                              "labels", "timing_kinds", "timing_phase", "baseline", "grid_samples"};
+                                              "labels", "timing_kinds", "timing_phase", "baseline", "grid_samples",
+                                              "spread"};
     for (const auto& [key, node] : table) {
       const std::string name(key.str()), path = "report." + name;
       if (name == "kind") report.kind = string_of(node, path, false);
@@ -94,6 +95,7 @@ class SettingsReader {
       else if (name == "timing_kinds") report.timing_kinds = string_of(node, path, true);
       else if (name == "timing_phase") report.timing_phase = string_of(node, path, false);
       else if (name == "baseline") report.baseline = string_of(node, path, true);
+      else if (name == "spread") report.spread = string_of(node, path, true);
       else if (name == "grid_samples") {
         if (!node.is_integer() || node.as_integer()->get() < 1 || node.as_integer()->get() > 64)
           fail(node.source(), fmt::format("'{}' expects an integer from 1 to 64 (images per grid cell)", path));

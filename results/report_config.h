@@ -7,7 +7,7 @@
 //   [report]
 //   kind = "sample"            tables = "prompt"   rows = "train_images"   columns = "finetuned"
 //   metrics = ["clip_score", "style_accuracy", "disaster_accuracy"]   images = "samples"   grid_samples = 4
-//   timing_kinds = "finetune." timing_phase = "train"   baseline = ""
+//   timing_kinds = "finetune." timing_phase = "train"   baseline = ""   spread = ""
 //   [report.labels]            "<coordinate value>" = "<display name>"
 //   [reference]
 //   source = "..."             rows = [5, 50, 100]
@@ -49,6 +49,11 @@ struct ReportConfig {
   // value in every row of their table; "" for none.
   std::string baseline;
   std::map<std::string, std::string> labels;  // coordinate value -> display name
+  // A coordinate pooled in every cell (e.g. "pretrain_seed") whose values the cells also show
+  // one by one: each value's mean after the cell's mean ± std, "0.81 ± 0.12 [0.94 / 0.69 /
+  // 0.81]", so that a difference between cells smaller than this spread is not read as a
+  // finding; "" for none.
+  std::string spread;
 
   // The display name of a coordinate value (the value itself without a label).
   std::string label(const std::string& value) const;

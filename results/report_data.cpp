@@ -102,6 +102,35 @@ void push_unique(std::vector<std::string>& values, const std::string& value) {
   if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
 }
 
+// The mean of `values` per spread value (`positions`: each value's among K; K: outside them).
+std::vector<std::optional<double>> spread_means(const std::vector<double>& values,
+                                                const std::vector<std::size_t>& positions, std::size_t K) {
+  std::vector<std::optional<double>> means(K);
+  std::vector<int> counts(K, 0);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (positions[i] >= K) continue;
+    means[positions[i]] = means[positions[i]].value_or(0.0) + values[i];
+    ++counts[positions[i]];
+  }
+  for (std::size_t k = 0; k < K; ++k)
+    if (counts[k]) *means[k] /= counts[k];
+  return means;
+}
+
+// The Average row's spread in column `c`: each value's mean over the rows that have it.
+std::vector<std::optional<double>> average_spread(const std::vector<std::vector<CellStats>>& cells, std::size_t c,
+                                                  std::size_t K) {
+  std::vector<double> values;
+  std::vector<std::size_t> positions;
+  for (const auto& row : cells)
+    for (std::size_t k = 0; k < K && k < row[c].spread.size(); ++k)
+      if (row[c].spread[k]) {
+        values.push_back(*row[c].spread[k]);
+        positions.push_back(k);
+      }
+  return spread_means(values, positions, K);
+}
+
 std::size_t index_of(const std::vector<std::string>& values, const std::string& value) {
   return static_cast<std::size_t>(std::find(values.begin(), values.end(), value) - values.begin());
 }
@@ -158,12 +187,14 @@ ReportData collect_report(const std::string& store, const std::string& experimen
   // Table, row and column values: plan order, then whatever else the shards hold.
   const bool timing_enabled = !config.timing_kinds.empty();
   auto is_timing = [&](const std::string& kind) { return timing_enabled && kind.rfind(config.timing_kinds, 0) == 0; };
-  std::set<std::string> extra_tables, extra_rows, extra_columns, extra_x;
+  std::set<std::string> extra_tables, extra_rows, extra_columns, extra_x, extra_spread;
   // Baseline jobs: of the report's kind, in the baseline stage, with a table coordinate.
   auto is_baseline = [&](const std::string& stage, const std::string& kind, const Coordinates& c) {
     return !config.baseline.empty() && stage == config.baseline && kind == config.kind && find(c, config.tables);
   };
   bool has_baseline = false;
+  // The [report] spread coordinate's value (none without one: find's "" means "all").
+  auto spread_value = [&](const Coordinates& c) { return config.spread.empty() ? nullptr : find(c, config.spread); };
   if (plan)
     for (const auto& job : plan->jobs) {
       const Coordinates c = coordinates_of(job);
@@ -175,6 +206,7 @@ ReportData collect_report(const std::string& store, const std::string& experimen
         push_unique(data.tables, *t);
         push_unique(data.rows, *r);
         push_unique(data.columns, *col);
+        if (const std::string* v = spread_value(c)) push_unique(data.spread_values, *v);
       }
       if (is_timing(job.kind) && r) push_unique(data.timing_x, *r);
     }
@@ -188,12 +220,14 @@ ReportData collect_report(const std::string& store, const std::string& experimen
       extra_tables.insert(*t);
       extra_rows.insert(*r);
       extra_columns.insert(*col);
+      if (const std::string* v = spread_value(c)) extra_spread.insert(*v);
     }
     if (is_timing(e.shard->kind) && r) extra_x.insert(*r);
   }
   append_sorted(data.tables, extra_tables);
   append_sorted(data.rows, extra_rows);
   append_sorted(data.columns, extra_columns);
+  append_sorted(data.spread_values, extra_spread);
   append_sorted(data.timing_x, extra_x);
   if (has_baseline) {  // the first column
     data.columns.erase(std::remove(data.columns.begin(), data.columns.end(), config.baseline), data.columns.end());
@@ -222,6 +256,9 @@ ReportData collect_report(const std::string& store, const std::string& experimen
     for (const auto& job : plan->jobs)
       for (std::size_t index : cell_indices(job.stage, job.kind, coordinates_of(job))) ++expected[index];
   std::vector<std::vector<std::vector<double>>> values(config.metrics.size(), std::vector<std::vector<double>>(T * R * C));
+  // With [report] spread: each value's position among data.spread_values, beside `values`.
+  std::vector<std::vector<std::vector<std::size_t>>> spread_of(config.metrics.size(),
+                                                               std::vector<std::vector<std::size_t>>(T * R * C));
   std::vector<std::filesystem::path> first_image(T * R * C);
   for (const auto& e : entries) {
     const ShardSummary& shard = *e.shard;
@@ -232,7 +269,10 @@ ReportData collect_report(const std::string& store, const std::string& experimen
       }
       for (std::size_t m = 0; m < config.metrics.size(); ++m) {
         const auto it = shard.metrics.find(config.metrics[m]);
-        if (it != shard.metrics.end()) values[m][index].push_back(it->second);
+        if (it == shard.metrics.end()) continue;
+        values[m][index].push_back(it->second);
+        const std::string* v = spread_value(shard.params);
+        spread_of[m][index].push_back(v ? index_of(data.spread_values, *v) : data.spread_values.size());
       }
       if (first_image[index].empty() && !config.images.empty() &&
           std::count(shard.image_keys.begin(), shard.image_keys.end(), config.images))
@@ -256,6 +296,7 @@ ReportData collect_report(const std::string& store, const std::string& experimen
           const std::size_t i = (t * R + r) * C + c;
           CellStats& cell = table.cells[r][c];
           summarize(values[m][i], cell);
+          cell.spread = spread_means(values[m][i], spread_of[m][i], data.spread_values.size());
           cell.expected = expected[i];
           cell.failed = failed[i];
           cell.reference = settings.reference.find(table.metric, table.table, data.rows[r], data.columns[c]);
@@ -264,6 +305,7 @@ ReportData collect_report(const std::string& store, const std::string& experimen
         }
         CellStats& average = table.average[c];
         summarize(row_means, average);
+        average.spread = average_spread(table.cells, c, data.spread_values.size());
         average.std = 0;
         average.expected = static_cast<int>(R);
         if (R && references.size() == R) {

@@ -26,6 +26,10 @@ struct CellStats {
   int failed = 0;       // failed shards here
   double mean = 0, std = 0;  // std: sample std (n - 1); 0 when n < 2
   std::optional<double> reference;  // the published value
+  // With [report] spread: the mean per value of that coordinate (ReportData::spread_values
+  // order; none where the cell has no job of that value). The Average row: each value's mean
+  // over the rows that have it.
+  std::vector<std::optional<double>> spread;
   std::optional<double> difference() const;  // mean - reference, when both exist
 };
 
@@ -67,6 +71,7 @@ struct ReportData {
   std::size_t planned = 0, done = 0, failed = 0, not_run = 0;  // planned jobs (with a plan)
   std::size_t shards = 0;
   std::vector<std::string> rows, columns, tables;  // plan (or shard) order
+  std::vector<std::string> spread_values;          // values of [report] spread, plan (or shard) order
   std::vector<MetricTable> metric_tables;          // metric-major, then table
   std::vector<TimingSeries> timing;
   std::vector<std::string> timing_x;               // `rows` values on the figure's x axis

@@ -15,6 +15,11 @@ CellParts cell(const CellStats& stats, bool average, bool as_seconds) {
   if (stats.n == 0) parts.value = "—";
   else if (stats.n >= 2 && !average) parts.value = show(stats.mean) + " ± " + show(stats.std);
   else parts.value = show(stats.mean);
+  if (stats.spread.size() >= 2 && stats.n > 0) {  // one value per [report] spread value: "[0.94 / — / 0.81]"
+    std::string values;
+    for (const auto& value : stats.spread) values += (values.empty() ? "" : " / ") + (value ? show(*value) : "—");
+    parts.value += " [" + values + "]";
+  }
   if (average) {
     if (stats.n > 0 && stats.n < stats.expected) parts.count = fmt::format("{} of {} rows", stats.n, stats.expected);
     return parts;

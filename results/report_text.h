@@ -1,7 +1,8 @@
 // report_text.h — number and cell formatting shared by the report's writers, so Markdown,
 // LaTeX and HTML show the same digits: metrics with 4 decimals, differences signed,
 // seconds with 2 decimals; a cell as "mean ± std (n=k)", "mean (n=1)", "—" when missing,
-// with "of m" when fewer jobs than planned and ", f failed".
+// with "of m" when fewer jobs than planned and ", f failed"; with [report] spread (two or more
+// values), each value's mean in brackets after the mean ± std: "0.81 ± 0.12 [0.94 / 0.69 / 0.81]".
 #pragma once
 #include <string>
 

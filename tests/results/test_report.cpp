@@ -477,6 +477,27 @@ BOOST_AUTO_TEST_CASE(format_names) {
   BOOST_TEST(message.find("expected md, csv, tex or html") != std::string::npos, message);
 }
 
+// [report] spread = "seed": every cell also shows each seed's mean (the known numbers move by
+// 0.01 per seed), the Average row each seed's mean over the rows; a failed job leaves a gap.
+BOOST_AUTO_TEST_CASE(cells_show_the_spread_coordinates_values) {
+  TempDir store;
+  Fixture fixture;
+  fixture.document.settings.report.spread = "seed";
+  for (const auto& job : fixture.plan.jobs) {
+    const bool fail = job.kind == "sample" && text_of(job, "seed") == "3" && text_of(job, "train_images") == "50";
+    write_job(store.path, fixture.plan, job, fail ? "diverged" : "");
+  }
+  ReportRequest request;
+  request.dir = store.path.string();
+  const std::string md = make_report(request, scan_store(store.path), &fixture.plan, fixture.document.settings, "t");
+  BOOST_TEST(md.find("| 5 | 0.2500 ± 0.0100 [0.2400 / 0.2500 / 0.2600] (n=3) |") != std::string::npos, md);
+  BOOST_TEST(md.find("| 50 | 0.2250 ± 0.0071 [0.2200 / 0.2300 / —] (n=2 of 3, 1 failed) |") != std::string::npos, md);
+  BOOST_TEST(md.find("| Average | 0.2375 [0.2300 / 0.2400 / 0.2600] |") != std::string::npos, md);
+  const std::string message = testing::input_error_of(
+      [] { split_plan_document("[jobs.a]\nkind = \"sample\"\n[report]\nspread = 3\n", "p.toml"); });
+  BOOST_TEST(message.find("'report.spread' expects a string") != std::string::npos, message);
+}
+
 // The cluster benchmark's table (core/device_benchmark.h, results/device_report.h): 3 nodes of
 // 2 GPUs; one GPU and one node slow. An outlier lies more than 10 % below the median of its
 // peers — every GPU for the per-GPU table, every node for the per-node one.
