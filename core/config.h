@@ -59,7 +59,7 @@ struct RunConfig {
   double job_timeout = 0;     // seconds a job may run (0: no limit); see core/stop_request.h
   double retry_backoff = 1;   // seconds before a failed job's retry, doubling per attempt
   double stop_timeout = 90;   // after a stop signal: seconds to wait for running jobs to stop
-  // Pin libtorch's CPU kernels (orchestrator/reproducible_kernels.h) so that a study's shards
+  // Pin libtorch's CPU kernels (core/reproducible_kernels.h) so that a study's shards
   // do not depend on the CPU's vector units or on kernel overrides in the environment.
   bool reproducible_kernels = false;
 };

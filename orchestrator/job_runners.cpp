@@ -5,7 +5,7 @@
 
 #include "core/job_progress.h"
 #include "core/log.h"
-#include "orchestrator/reproducible_kernels.h"
+#include "core/reproducible_kernels.h"
 #include "orchestrator/torch_plugin.h"
 
 namespace tunegrid {

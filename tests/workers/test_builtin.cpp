@@ -145,6 +145,11 @@ BOOST_AUTO_TEST_CASE(cache_builds_once_inputs_first) {
   BOOST_TEST(clip1 == builtin_model_dir(BuiltinModel::tiny_clip, seeded));
   BOOST_TEST(clip1 != clip0);
   BOOST_TEST(file_bytes(clip1 / "model.safetensors") != file_bytes(clip0 / "model.safetensors"));
+  // Models pretrained with pinned kernels ([run] reproducible_kernels) are cached apart from the machine's.
+  ::setenv("TUNEGRID_REPRODUCIBLE_KERNELS", "1", 1);
+  const auto pinned = builtin_model_dir(BuiltinModel::tiny_clip, recipe);
+  ::unsetenv("TUNEGRID_REPRODUCIBLE_KERNELS");
+  BOOST_TEST(pinned.string() == clip0.string() + "-portable-kernels");
 }
 
 BOOST_AUTO_TEST_CASE(references_fail_with_names) {

@@ -14,6 +14,7 @@
 
 #include "core/job_progress.h"
 #include "core/errors.h"
+#include "core/reproducible_kernels.h"
 #include "core/log.h"
 #include "core/reference_query.h"
 #include "core/text.h"
@@ -71,8 +72,10 @@ std::filesystem::path builtin_cache_root() {
 }
 
 std::filesystem::path builtin_model_dir(BuiltinModel model, const PretrainRecipe& recipe) {
-  // Named by the key alone, so recipes that share a model's settings share its entry.
-  return builtin_cache_root() / fmt::format("{}-{}", builtin_model_name(model), recipe_key(model, recipe));
+  // Named by the key alone, so recipes that share a model's settings share its entry; models
+  // pretrained with pinned kernels (core/reproducible_kernels.h) apart from the machine's.
+  return builtin_cache_root() / fmt::format("{}-{}{}", builtin_model_name(model), recipe_key(model, recipe),
+                                            cpu_kernels_pinned() ? "-portable-kernels" : "");
 }
 
 std::filesystem::path ensure_builtin_model(BuiltinModel model, const PretrainRecipe& recipe, bool* built) {
