@@ -9,6 +9,7 @@
 #include "core/atomic_file.h"
 #include "core/errors.h"
 #include "core/json_file.h"
+#include "core/median.h"
 
 namespace tunegrid {
 
@@ -63,26 +64,24 @@ DeviceBenchmark read_device_benchmark(const std::filesystem::path& file) {
 
 std::vector<DeviceRow> node_means(const DeviceBenchmark& table) {
   std::vector<DeviceRow> nodes;
-  std::vector<std::map<std::string, int>> counts;
-  std::vector<int> devices;
+  std::vector<std::map<std::string, int>> counts;  // per node: its devices that measured each column
   for (const DeviceRow& row : table.rows) {
     auto node = std::find_if(nodes.begin(), nodes.end(), [&](const DeviceRow& n) { return n.host == row.host; });
     if (node == nodes.end()) {
-      nodes.push_back({row.rank, row.host, "", row.gpu, {}});
+      nodes.push_back({row.rank, row.host, "", row.gpu, {}, 0});
       counts.emplace_back();
-      devices.push_back(0);
       node = nodes.end() - 1;
     }
-    const auto index = static_cast<std::size_t>(node - nodes.begin());
-    ++devices[index];
+    ++node->devices;
     if (node->gpu != row.gpu) node->gpu = "mixed";
+    auto& count = counts[static_cast<std::size_t>(node - nodes.begin())];
     for (const auto& [column, value] : row.values) {
       node->values[column] += value;
-      ++counts[index][column];
+      ++count[column];
     }
   }
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    nodes[i].device = fmt::format("{} device{}", devices[i], devices[i] == 1 ? "" : "s");
+    nodes[i].device = fmt::format("{} device{}", nodes[i].devices, nodes[i].devices == 1 ? "" : "s");
     for (auto& [column, sum] : nodes[i].values) sum /= counts[i][column];
   }
   return nodes;
@@ -93,9 +92,7 @@ std::optional<double> column_median(const std::vector<DeviceRow>& rows, const st
   for (const DeviceRow& row : rows)
     if (const auto found = row.values.find(column); found != row.values.end()) values.push_back(found->second);
   if (values.empty()) return std::nullopt;
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+  return median(std::move(values));
 }
 
 bool is_outlier(double value, double median) { return value < kOutlierFraction * median; }

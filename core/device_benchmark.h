@@ -21,6 +21,7 @@ struct DeviceRow {
   int rank = 0;                           // in the job's group (nodes: the first rank of the node)
   std::string host, device, gpu;          // gpu: the GPU's name, or "" on a CPU
   std::map<std::string, double> values;   // by column; a column a device could not measure is absent
+  int devices = 1;                        // the devices it stands for (node_means: the node's)
 };
 
 struct DeviceBenchmark {
@@ -35,8 +36,8 @@ void write_device_benchmark(const std::filesystem::path& file, const DeviceBench
 // InputError naming the file and the key on anything malformed or of a newer format.
 DeviceBenchmark read_device_benchmark(const std::filesystem::path& file);
 
-// One row per host (first-seen order): the mean of its devices' values per column; device
-// says how many devices ("2 devices").
+// One row per host (first-seen order): the mean of its devices' values per column, `devices`
+// how many they are and `device` says so ("2 devices").
 std::vector<DeviceRow> node_means(const DeviceBenchmark& table);
 
 // The median of `column` over the rows that have it (none when none has it).

@@ -46,20 +46,17 @@ std::string format_csv(const ReportData& data) {
   // column = device; n = 1 per device (per node: its devices, mean as the value).
   for (const auto& devices : data.devices) {
     // A node's line is a mean over its devices, like an Average row: no std.
-    auto add = [&](const std::vector<DeviceRow>& rows, const std::vector<int>& counts, bool means) {
-      for (std::size_t r = 0; r < rows.size(); ++r)
-        for (const auto& [column, value] : rows[r].values) {
+    auto add = [&](const std::vector<DeviceRow>& rows, bool means) {
+      for (const DeviceRow& row : rows)
+        for (const auto& [column, value] : row.values) {
           CellStats cell;
           summarize({value}, cell);
-          cell.n = counts[r];
-          out += line(column, "devices:" + devices.job_id, rows[r].host, rows[r].device, cell, means);
+          cell.n = row.devices;
+          out += line(column, "devices:" + devices.job_id, row.host, row.device, cell, means);
         }
     };
-    add(devices.table.rows, std::vector<int>(devices.table.rows.size(), 1), false);
-    const std::vector<DeviceRow> nodes = node_means(devices.table);
-    std::vector<int> counts;
-    for (const DeviceRow& node : nodes) counts.push_back(std::stoi(node.device));  // "<n> devices"
-    add(nodes, counts, true);
+    add(devices.table.rows, false);
+    add(node_means(devices.table), true);
   }
   return out;
 }

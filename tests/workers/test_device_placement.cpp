@@ -21,16 +21,11 @@
 #include "core/config.h"
 #include "core/plan.h"
 #include "tests/workers/fake_accelerator.h"
+#include "tests/workers/tiny_finetune.h"
 #include "workers/job_kind.h"
 #include "workers/job_specs.h"
 #include "workers/diffusion/txt2img_pipeline.h"
-#include "workers/methods/custom_diffusion.h"
-#include "workers/methods/dreambooth.h"
-#include "workers/methods/hypernetwork.h"
-#include "workers/methods/lora.h"
 #include "workers/methods/stable_diffusion_base.h"
-#include "workers/methods/textual_inversion.h"
-#include "workers/methods/training_loop.h"
 #include "workers/models/conv_classifier.h"
 #include "workers/models/stable_diffusion.h"
 #include "workers/data/scene_world.h"
@@ -39,34 +34,13 @@ using namespace tunegrid;
 
 namespace {
 
-const std::filesystem::path kTinySD = std::filesystem::path(TUNEGRID_SOURCE_DIR) / "tests/fixtures/tiny-sd";
+using testing::kTinySD;
+using testing::MethodFactory;
+constexpr int kSteps = testing::kTinySteps;
+constexpr double kLearningRate = testing::kTinyLearningRate;
 
-constexpr int kSteps = 3;
-constexpr double kLearningRate = 1e-3;
-
-FineTuneSettings tiny_settings() {
-  FineTuneSettings s;
-  s.data.data = "builtin:scenes?style=hanok&count=4&seed=3";
-  s.data.prompt_templates = {"a photo of a {}"};
-  s.steps = kSteps;
-  s.batch_size = 2;
-  s.learning_rate = kLearningRate;
-  s.seed = 7;
-  return s;
-}
-
-using MethodFactory = std::function<std::unique_ptr<FineTuneMethod>()>;
-
-// Every method, as the finetune.* kinds make them (Custom Diffusion with its rescaled, masked images).
-std::vector<std::pair<std::string, MethodFactory>> methods() {
-  return {
-      {"textual_inversion", [] { return std::make_unique<TextualInversion>(TextualInversionConfig{}); }},
-      {"dreambooth", [] { return std::make_unique<DreamBooth>(DreamBoothConfig{}); }},
-      {"lora", [] { LoRAConfig c; c.rank = 2; c.train_text_encoder = true; return std::make_unique<LoRA>(c, 5); }},
-      {"hypernetwork", [] { return std::make_unique<Hypernetwork>(HypernetworkConfig{}, 5); }},
-      {"custom_diffusion", [] { return std::make_unique<CustomDiffusion>(CustomDiffusionConfig{}); }},
-  };
-}
+// Every method; the hypernetwork without dropout (its masks come from the device's own generator).
+std::vector<std::pair<std::string, MethodFactory>> methods() { return testing::every_method(false); }
 
 struct RunOnDevice {
   std::vector<float> loss;
@@ -77,7 +51,7 @@ struct RunOnDevice {
 RunOnDevice run_on(const c10::Device& device, const std::string& name, const MethodFactory& make) {
   StableDiffusion model = load_stable_diffusion(kTinySD);
   model.to(device);
-  FineTuneSettings settings = tiny_settings();
+  FineTuneSettings settings = testing::tiny_finetune_settings();
   settings.rescale_augmentation = name == "custom_diffusion";
   const TrainingSet set = make_training_set(model, settings.data, "test");
   const std::unique_ptr<FineTuneMethod> method = make();

@@ -23,49 +23,21 @@
 
 #include "core/config.h"
 #include "core/plan.h"
+#include "tests/workers/tiny_finetune.h"
 #include "workers/job_kind.h"
 #include "workers/job_specs.h"
-#include "workers/methods/custom_diffusion.h"
-#include "workers/methods/dreambooth.h"
-#include "workers/methods/hypernetwork.h"
-#include "workers/methods/lora.h"
 #include "workers/methods/mixed_precision.h"
 #include "workers/methods/stable_diffusion_base.h"
-#include "workers/methods/textual_inversion.h"
-#include "workers/methods/training_loop.h"
 #include "workers/models/stable_diffusion.h"
 
 using namespace tunegrid;
 
 namespace {
 
-const std::filesystem::path kTinySD = std::filesystem::path(TUNEGRID_SOURCE_DIR) / "tests/fixtures/tiny-sd";
+using testing::kTinySD;
+using testing::MethodFactory;
 
-constexpr int kSteps = 3;
-
-FineTuneSettings tiny_settings() {
-  FineTuneSettings s;
-  s.data.data = "builtin:scenes?style=hanok&count=4&seed=3";
-  s.data.prompt_templates = {"a photo of a {}"};
-  s.steps = kSteps;
-  s.batch_size = 2;
-  s.learning_rate = 1e-3;
-  s.seed = 7;
-  return s;
-}
-
-using MethodFactory = std::function<std::unique_ptr<FineTuneMethod>()>;
-
-std::vector<std::pair<std::string, MethodFactory>> methods() {
-  return {
-      {"textual_inversion", [] { return std::make_unique<TextualInversion>(TextualInversionConfig{}); }},
-      {"dreambooth", [] { return std::make_unique<DreamBooth>(DreamBoothConfig{}); }},
-      {"lora", [] { LoRAConfig c; c.rank = 2; c.train_text_encoder = true; return std::make_unique<LoRA>(c, 5); }},
-      {"hypernetwork",
-       [] { HypernetworkConfig c; c.use_dropout = true; return std::make_unique<Hypernetwork>(c, 5); }},
-      {"custom_diffusion", [] { return std::make_unique<CustomDiffusion>(CustomDiffusionConfig{}); }},
-  };
-}
+std::vector<std::pair<std::string, MethodFactory>> methods() { return testing::every_method(true); }
 
 struct Trained {
   FineTuneRun run;
@@ -83,7 +55,7 @@ std::vector<at::Tensor> copies(const NamedTensors& tensors) {
 // A run of `make` on the tiny model, `adjust` changing the settings.
 Trained train(const std::string& name, const MethodFactory& make, const std::function<void(FineTuneSettings&)>& adjust) {
   StableDiffusion model = load_stable_diffusion(kTinySD);
-  FineTuneSettings settings = tiny_settings();
+  FineTuneSettings settings = testing::tiny_finetune_settings();
   settings.rescale_augmentation = name == "custom_diffusion";
   adjust(settings);
   const TrainingSet set = make_training_set(model, settings.data, "test");

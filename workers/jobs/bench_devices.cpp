@@ -25,7 +25,10 @@
 #include "core/text.h"
 #include "workers/job_kind.h"
 #include "workers/job_specs.h"
+#include "core/median.h"
+#include "core/stopwatch.h"
 #include "workers/jobs/bench_devices_spec.h"
+#include "workers/jobs/best_seconds.h"
 #include "workers/jobs/gpu_datasheets.h"
 #include "workers/jobs/unet_step_timing.h"
 #include "workers/methods/mixed_precision.h"
@@ -39,20 +42,6 @@ namespace tunegrid {
 namespace {
 
 const DevicesParams& params() { return declared_params<DevicesParams>(); }
-
-// Seconds of the fastest of `repeats` runs of `work` after `warmup` untimed ones; `work` must
-// finish on the device before it returns.
-template <class Work>
-double best_seconds(int warmup, int repeats, Work&& work) {
-  for (int i = 0; i < warmup; ++i) work();
-  double best = 1e300;
-  for (int i = 0; i < repeats; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    work();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  return best;
-}
 
 void synchronize(const at::Tensor& tensor) { (void)tensor.flatten()[0].item<double>(); }
 
@@ -100,6 +89,12 @@ void measure_copies(const Job& job, const at::Device& device, DeviceRow& row) {
   row.values["device_to_host_gbs"] = static_cast<double>(bytes) / to_host / 1e9;
 }
 
+// busbw of the job's all-reduce size over `group` (every rank of it calls this).
+double allreduce_busbw(Communicator& group, const Job& job) {
+  const auto bytes = static_cast<std::int64_t>(params().allreduce_mb.of(job) * 1e6);
+  return time_all_reduce(group, bytes, params().allreduce_iterations.of(job), params().warmup.of(job)).busbw_gbs;
+}
+
 // All-reduce among the ranks of each node (every rank of the group calls this).
 void measure_node_all_reduce(const JobContext& context, DeviceRow& row) {
   MPI_Comm node = MPI_COMM_NULL;
@@ -108,10 +103,7 @@ void measure_node_all_reduce(const JobContext& context, DeviceRow& row) {
   MPI_Comm_size(node, &size);
   if (size > 1) {
     const auto communicator = make_communicator(node, context.device);
-    const auto bytes = static_cast<std::int64_t>(params().allreduce_mb.of(context.job) * 1e6);
-    row.values["allreduce_node_busbw_gbs"] =
-        time_all_reduce(*communicator, bytes, params().allreduce_iterations.of(context.job), params().warmup.of(context.job))
-            .busbw_gbs;
+    row.values["allreduce_node_busbw_gbs"] = allreduce_busbw(*communicator, context.job);
   }
   MPI_Comm_free(&node);
 }
@@ -194,12 +186,10 @@ void run_devices(JobContext& context) {
   DeviceBenchmark table;
   if (context.group_size > 1) {
     const auto group = make_communicator(context.group, context.device);
-    const auto bytes = static_cast<std::int64_t>(params().allreduce_mb.of(job) * 1e6);
-    table.group["allreduce_group_busbw_gbs"] =
-        time_all_reduce(*group, bytes, params().allreduce_iterations.of(job), params().warmup.of(job)).busbw_gbs;
+    table.group["allreduce_group_busbw_gbs"] = allreduce_busbw(*group, job);
   }
   table.rows = gather_rows(context, mine);
-  context.outputs.timings["measure"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  context.outputs.timings["measure"] = seconds_since(start);
   if (context.group_rank == 0) record_table(context, table);
 }
 

@@ -7,10 +7,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 #include <stdexcept>
 
 #include "workers/jobs/bench_matmul_spec.h"
+#include "workers/jobs/best_seconds.h"
 #include "workers/job_kind.h"
 #include "workers/job_specs.h"
 #include "workers/jobs/thread_count_guard.h"
@@ -43,15 +43,8 @@ void run_matmul(JobContext& context) {
   for (const std::int64_t n : params.sizes.of(job)) {
     const at::Tensor a = at::randn({n, n}, options);
     const at::Tensor b = at::randn({n, n}, options);
-    at::Tensor c;
-    for (std::int64_t i = 0; i < warmup; ++i) c = at::mm(a, b);
-    double best = 1e300;
-    for (std::int64_t i = 0; i < repeats; ++i) {
-      const auto start = std::chrono::steady_clock::now();
-      c = at::mm(a, b);
-      (void)c.sum().item<double>();  // forces completion on asynchronous devices
-      best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    }
+    // Reading a value back forces completion on asynchronous devices.
+    const double best = best_seconds(warmup, repeats, [&] { (void)at::mm(a, b).sum().item<double>(); });
     const double flops = 2.0 * static_cast<double>(n) * n * n;
     context.outputs.metrics[fmt::format("gflops_{}", n)] = flops / best / 1e9;
     context.outputs.timings[fmt::format("matmul_{}", n)] = best;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "core/median.h"
 #include "workers/job_kind.h"
 #include "workers/job_specs.h"
 #include "workers/jobs/bench_unet_step_spec.h"

@@ -9,7 +9,7 @@
 
 #include "core/errors.h"
 #include "core/stopwatch.h"
-#include "workers/methods/mixed_precision.h"
+#include "workers/models/autocast_scope.h"
 
 namespace tunegrid {
 
@@ -55,12 +55,6 @@ UNet2DConditionConfig bench_unet_config(const std::string& name, const std::stri
     throw InputError(where + ": unknown UNet config '" + name + "'; expected tiny, small or sd15");
   }
   return c;
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
 }
 
 UNetStepTimes time_unet_steps(const UNetStepRequest& request, const at::Device& device) {

@@ -48,7 +48,4 @@ struct UNetStepTimes {
 // each phase's end, so the phases' times are the device's).
 UNetStepTimes time_unet_steps(const UNetStepRequest& request, const at::Device& device);
 
-// The median of `values` (the mean of the middle two for an even count).
-double median(std::vector<double> values);
-
 }  // namespace tunegrid

@@ -18,6 +18,7 @@
 #include <c10/core/DeviceType.h>
 
 #include "workers/methods/finetune_method.h"  // NamedTensors
+#include "workers/models/autocast_scope.h"
 
 namespace tunegrid {
 
@@ -27,21 +28,6 @@ std::optional<at::ScalarType> low_precision_type(const std::string& mixed_precis
 
 // The same for a sampling `dtype` as diffusers' torch_dtype names it: float32, float16, bfloat16.
 std::optional<at::ScalarType> sampling_precision_type(const std::string& dtype, const std::string& where);
-
-// Autocast on `device_type` in `dtype` for the scope's life (nothing without a dtype); the
-// previous state comes back and autocast's weight cache is cleared on leaving.
-class AutocastScope {
- public:
-  AutocastScope(c10::DeviceType device_type, std::optional<at::ScalarType> dtype);
-  ~AutocastScope();
-  AutocastScope(const AutocastScope&) = delete;
-  AutocastScope& operator=(const AutocastScope&) = delete;
-
- private:
-  c10::DeviceType device_type_;
-  bool active_ = false, was_enabled_ = false;
-  at::ScalarType previous_dtype_ = at::kFloat;
-};
 
 // The fp32 weights of each of `components` that holds none of `trainable` (the same tensor or
 // a view of one), cast in place to `dtype` for the object's life; their fp32 values wait in

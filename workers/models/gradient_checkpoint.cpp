@@ -10,6 +10,8 @@
 #include <mutex>
 #include <optional>
 
+#include "workers/models/autocast_scope.h"
+
 namespace tunegrid {
 
 namespace {
@@ -81,15 +83,11 @@ struct CheckpointFunction : torch::autograd::Function<CheckpointFunction> {
           recompute->device_random_state.defined() ? random_state(recompute->device) : at::Tensor();
       set_random_state(at::Device(at::kCPU), recompute->cpu_random_state);
       if (device_now.defined()) set_random_state(recompute->device, recompute->device_random_state);
-      at::AutoGradMode grad(true);
-      const bool autocast_was = at::autocast::is_autocast_enabled(recompute->device.type());
-      const at::ScalarType dtype_was = at::autocast::get_autocast_dtype(recompute->device.type());
-      at::autocast::set_autocast_enabled(recompute->device.type(), recompute->autocast_dtype.has_value());
-      if (recompute->autocast_dtype) at::autocast::set_autocast_dtype(recompute->device.type(), *recompute->autocast_dtype);
-      output = recompute->segment(inputs);
-      at::autocast::set_autocast_enabled(recompute->device.type(), autocast_was);
-      at::autocast::set_autocast_dtype(recompute->device.type(), dtype_was);
-      if (recompute->autocast_dtype) at::autocast::clear_cache();
+      {
+        const at::AutoGradMode grad(true);
+        const AutocastScope autocast(recompute->device.type(), recompute->autocast_dtype);
+        output = recompute->segment(inputs);
+      }
       set_random_state(at::Device(at::kCPU), cpu_now);
       if (device_now.defined()) set_random_state(recompute->device, device_now);
     }
