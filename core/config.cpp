@@ -370,25 +370,44 @@ class Validator {
                                  param_path));
         Value value;
         if (!value_from_toml(node, value)) fail(node, fmt::format("'{}' expects {}", param_path, param_type_name(spec->type)));
-        const std::string problem = check_param(*spec, value);
-        if (!problem.empty()) fail(node, fmt::format("'{}': {}", param_path, problem));
+        if (const GridAxis* axis = typed_placeholder_axis(*spec, value, stage, experiment)) {
+          check_axis_feeds(*axis, *spec, param_path, name, kind.name);
+        } else {
+          const std::string problem = check_param(*spec, value);
+          if (!problem.empty()) fail(node, fmt::format("'{}': {}", param_path, problem));
+        }
         stage.params[param] = std::move(value);
       }
     }
     // Axis values that feed a parameter must fit it.
-    for (const auto& axis_name : stage.over) {
-      const ParamSpec* spec = kind.find(axis_name);
-      if (!spec) continue;
-      const GridAxis& axis = *experiment.axis(axis_name);
-      for (std::size_t i = 0; i < axis.values.size(); ++i) {
-        Value value = axis.values[i];
-        const std::string problem = check_param(*spec, value);
-        if (!problem.empty())
-          throw InputError(fmt::format("{}: axis 'grid.{}' feeds parameter '{}' of kind '{}' (stage '{}'): {}",
-                                       axis.value_places[i].describe(), axis_name, axis_name, kind.name, name, problem));
-      }
-    }
+    for (const auto& axis_name : stage.over)
+      if (const ParamSpec* spec = kind.find(axis_name))
+        check_axis_feeds(*experiment.axis(axis_name), *spec, axis_name, name, kind.name);
     return stage;
+  }
+
+  // A parameter that is not a string, given as a whole "{axis}" (seed = "{pretrain_seed}"),
+  // takes the job's coordinate on that axis with its type (plan.cpp); the axis must be one the
+  // stage expands over. Returns that axis, or null when `value` is no such placeholder.
+  static const GridAxis* typed_placeholder_axis(const ParamSpec& spec, const Value& value, const StageConfig& stage,
+                                                const Experiment& experiment) {
+    if (spec.type == ParamType::string || spec.type == ParamType::string_list) return nullptr;
+    const std::string axis_name = whole_placeholder(value);
+    if (axis_name.empty() || std::find(stage.over.begin(), stage.over.end(), axis_name) == stage.over.end())
+      return nullptr;
+    return experiment.axis(axis_name);
+  }
+
+  // Every value of `axis` must fit the parameter it feeds (`where`: the parameter's path).
+  static void check_axis_feeds(const GridAxis& axis, const ParamSpec& spec, const std::string& where,
+                               const std::string& stage, const std::string& kind) {
+    for (std::size_t i = 0; i < axis.values.size(); ++i) {
+      Value value = axis.values[i];
+      const std::string problem = check_param(spec, value);
+      if (!problem.empty())
+        throw InputError(fmt::format("{}: axis 'grid.{}' feeds parameter '{}' of kind '{}' (stage '{}'): {}",
+                                     axis.value_places[i].describe(), axis.name, where, kind, stage, problem));
+    }
   }
 
   // Each `only` value must be a value of its axis, in the experiment as resolved or in the
@@ -427,9 +446,13 @@ class Validator {
         taken = true;
         if (stage.params.count(param) || std::count(stage.over.begin(), stage.over.end(), param)) continue;
         Value typed = value;
-        const std::string problem = check_param(*spec, typed);
-        if (!problem.empty()) fail(node, fmt::format("'{}' (for stage '{}', kind '{}'): {}", path, stage.name,
-                                                     stage.kind, problem));
+        if (const GridAxis* axis = typed_placeholder_axis(*spec, typed, stage, experiment)) {
+          check_axis_feeds(*axis, *spec, path, stage.name, stage.kind);
+        } else {
+          const std::string problem = check_param(*spec, typed);
+          if (!problem.empty()) fail(node, fmt::format("'{}' (for stage '{}', kind '{}'): {}", path, stage.name,
+                                                       stage.kind, problem));
+        }
         stage.params[param] = std::move(typed);
       }
       if (!taken)
@@ -537,6 +560,15 @@ Experiment resolve(const std::string& text, const std::string& source_name, cons
 Experiment parse_experiment(const std::string& text, const std::string& source_name,
                             const ExperimentOptions& options, const KindCatalog& kinds) {
   return resolve(text, source_name, options, kinds, true);
+}
+
+std::string whole_placeholder(const Value& value) {
+  if (!value.is_string()) return "";
+  const std::string& text = value.as_string();
+  if (text.size() < 3 || text.front() != '{' || text.back() != '}') return "";
+  const std::string name = text.substr(1, text.size() - 2);
+  if (name.find_first_of("{}") != std::string::npos) return "";
+  return name;
 }
 
 Experiment load_experiment(const std::filesystem::path& file, const ExperimentOptions& options,

@@ -213,6 +213,22 @@ void substitute_coordinates(Value& value, const std::vector<std::pair<std::strin
   value = Value(std::move(text));
 }
 
+// A non-string parameter written as a whole "{axis}" (config.h, whole_placeholder) becomes
+// the job's coordinate there, typed and checked like an axis value that names the parameter.
+bool take_typed_coordinate(const ParamSpec& spec, Value& value,
+                           const std::vector<std::pair<std::string, Value>>& coordinates) {
+  if (spec.type == ParamType::string || spec.type == ParamType::string_list) return false;
+  const std::string axis = whole_placeholder(value);
+  if (axis.empty()) return false;
+  for (const auto& [name, coordinate] : coordinates)
+    if (name == axis) {
+      value = coordinate;
+      check_param(spec, value);  // validated when the file was read; converts integers to floats
+      return true;
+    }
+  return false;
+}
+
 std::string key_on(const std::vector<std::pair<std::string, Value>>& coordinates,
                    const std::vector<std::string>& axes) {
   std::string key;
@@ -262,7 +278,11 @@ Job make_job(const StageConfig& stage, const KindSpec& kind, const std::vector<F
       }
       job.coordinates.emplace_back(axis->name, std::move(value));
     }
-  for (auto& [name, value] : job.params) substitute_coordinates(value, job.coordinates);
+  for (auto& [name, value] : job.params) {
+    const ParamSpec* spec = kind.find(name);
+    if (spec && take_typed_coordinate(*spec, value, job.coordinates)) continue;
+    substitute_coordinates(value, job.coordinates);
+  }
   need_ids.clear();
   for (const auto& upstream : upstreams) {
     const auto it = upstream.by_key.find(key_on(job.coordinates, upstream.shared_axes));

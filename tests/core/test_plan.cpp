@@ -139,6 +139,47 @@ BOOST_AUTO_TEST_CASE(only_keeps_a_stages_own_coordinates_and_braces_name_axes) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_whole_placeholder_gives_a_typed_parameter_its_coordinate) {
+  // repeats (integer) and scale (number) take the job's `trial` coordinate with their types,
+  // as pretraining jobs take seed = "{pretrain_seed}".
+  const Plan plan = plan_of(
+      "[grid]\ntrial = [1, 2]\n[jobs.m]\nkind = \"bench.matmul\"\n"
+      "[jobs.m.params]\nrepeats = \"{trial}\"\nscale = \"{trial}\"\n");
+  BOOST_REQUIRE(plan.jobs.size() == 2u);
+  for (const auto& job : plan.jobs) {
+    const Value& trial = job.coordinates.front().second;
+    BOOST_TEST(job.param("repeats").is_integer());
+    BOOST_TEST(job.param("repeats").as_integer() == trial.as_integer());
+    BOOST_TEST(job.param("scale").is_float());
+    BOOST_TEST(job.param("scale").as_number() == static_cast<double>(trial.as_integer()));
+  }
+  BOOST_TEST(plan.jobs[0].id != plan.jobs[1].id);
+
+  const auto error_of = [](const std::string& text) -> std::string {
+    try {
+      plan_of(text);
+    } catch (const InputError& error) {
+      return error.what();
+    }
+    return "accepted";
+  };
+  // An axis value that does not fit the parameter (repeats >= 1), named by the axis and the key.
+  const std::string out_of_range = error_of(
+      "[grid]\ntrial = [0]\n[jobs.m]\nkind = \"bench.matmul\"\n[jobs.m.params]\nrepeats = \"{trial}\"\n");
+  BOOST_TEST(out_of_range.find("axis 'grid.trial' feeds parameter 'jobs.m.params.repeats'") != std::string::npos,
+             out_of_range);
+  // An axis the stage does not expand over, or no axis at all: the string is the wrong type.
+  for (const std::string& text :
+       {std::string("[grid]\ntrial = [1]\n[jobs.m]\nkind = \"bench.matmul\"\nover = []\n[jobs.m.params]\nrepeats = "
+                    "\"{trial}\"\n"),
+        std::string("[grid]\ntrial = [1]\n[jobs.m]\nkind = \"bench.matmul\"\n[jobs.m.params]\nrepeats = "
+                    "\"{trail}\"\n")}) {
+    const std::string message = error_of(text);
+    BOOST_TEST(message.find("jobs.m.params.repeats") != std::string::npos, message);
+    BOOST_TEST(message.find("expected an integer") != std::string::npos, message);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(cycles_are_rejected) {
   try {
     plan_of("[jobs.a]\nkind = \"bench.noop\"\nneeds = [\"b\"]\n[jobs.b]\nkind = \"bench.noop\"\nneeds = [\"c\"]\n"
