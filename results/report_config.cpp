@@ -84,7 +84,7 @@ class SettingsReader {
   void read_report(const toml::table& table, ReportConfig& report) const {
     const std::vector<std::string> allowed = {"kind",   "tables", "rows",         "columns",      "metrics",      "images",
                                               "labels", "timing_kinds", "timing_phase", "baseline", "grid_samples",
-                                              "spread"};
+                                              "spread", "checks"};
     for (const auto& [key, node] : table) {
       const std::string name(key.str()), path = "report." + name;
       if (name == "kind") report.kind = string_of(node, path, false);
@@ -102,6 +102,7 @@ class SettingsReader {
         report.grid_samples = static_cast<int>(node.as_integer()->get());
       }
       else if (name == "metrics") report.metrics = metric_names(node, path);
+      else if (name == "checks") report.checks = checks(node, path);
       else if (name == "labels") {
         for (const auto& [value, label] : table_of(node, path))
           report.labels[std::string(value.str())] =
@@ -118,6 +119,73 @@ class SettingsReader {
       fail(table.source(), fmt::format("'report.tables', 'report.rows' and 'report.columns' must name three different "
                                        "coordinates; found '{}', '{}', '{}'",
                                        report.tables, report.rows, report.columns));
+  }
+
+  // [[report.checks]]: an array of tables, each with name, metric, min or max, and optionally
+  // stage and where.
+  std::vector<ReportCheck> checks(const toml::node& node, const std::string& path) const {
+    const toml::array* array = node.as_array();
+    if (!array)
+      fail(node.source(), fmt::format("'{}' expects an array of tables ([[report.checks]] with name, metric and min or "
+                                      "max)",
+                                      path));
+    std::vector<ReportCheck> out;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const std::string entry_path = fmt::format("{}[{}]", path, i);
+      out.push_back(check(table_of(*array->get(i), entry_path), entry_path));
+      for (std::size_t j = 0; j + 1 < out.size(); ++j)
+        if (out[j].name == out.back().name)
+          fail(array->get(i)->source(), fmt::format("'{}': another check is already named '{}'", entry_path, out[j].name));
+    }
+    return out;
+  }
+
+  ReportCheck check(const toml::table& table, const std::string& path) const {
+    const std::vector<std::string> allowed = {"name", "stage", "metric", "where", "min", "max"};
+    ReportCheck check;
+    for (const auto& [key, node] : table) {
+      const std::string name(key.str()), key_path = path + "." + name;
+      if (name == "name") check.name = string_of(node, key_path, false);
+      else if (name == "stage") check.stage = string_of(node, key_path, false);
+      else if (name == "metric") check.metric = string_of(node, key_path, false);
+      else if (name == "min") check.min = number_of(node, key_path);
+      else if (name == "max") check.max = number_of(node, key_path);
+      else if (name == "where") {
+        for (const auto& [coordinate, values] : table_of(node, key_path))
+          check.where[std::string(coordinate.str())] = where_values(values, key_path + "." + std::string(coordinate.str()));
+      } else {
+        fail(key.source(), fmt::format("unknown key '{}'{}; expected one of: {}", key_path, did_you_mean(name, allowed),
+                                       join(allowed, ", ")));
+      }
+    }
+    if (check.name.empty() || check.metric.empty())
+      fail(table.source(), fmt::format("'{}' needs a 'name' and a 'metric'", path));
+    if (check.min.has_value() == check.max.has_value())
+      fail(table.source(), fmt::format("'{}' needs exactly one bound: 'min' (value ≥ min) or 'max' (value ≤ max)", path));
+    return check;
+  }
+
+  double number_of(const toml::node& node, const std::string& path) const {
+    if (!node.is_number()) fail(node.source(), fmt::format("'{}' expects a number, found {}", path, toml_type_name(node)));
+    return node.is_integer() ? static_cast<double>(node.as_integer()->get()) : node.as_floating_point()->get();
+  }
+
+  // A coordinate's accepted values: one scalar or an array of them, as text (coordinate_text).
+  std::vector<std::string> where_values(const toml::node& node, const std::string& path) const {
+    std::vector<std::string> values;
+    auto add = [&](const toml::node& element) {
+      Value value;
+      if (!value_from_toml(element, value) || value.is_list())
+        fail(element.source(), fmt::format("'{}' expects a value or an array of values", path));
+      values.push_back(coordinate_text(value));
+    };
+    if (const toml::array* array = node.as_array()) {
+      if (array->empty()) fail(node.source(), fmt::format("'{}' expects at least one value", path));
+      for (const auto& element : *array) add(element);
+    } else {
+      add(node);
+    }
+    return values;
   }
 
   std::vector<std::string> metric_names(const toml::node& node, const std::string& path) const {

@@ -8,6 +8,8 @@
 //   kind = "sample"            tables = "prompt"   rows = "train_images"   columns = "finetuned"
 //   metrics = ["clip_score", "style_accuracy", "disaster_accuracy"]   images = "samples"   grid_samples = 4
 //   timing_kinds = "finetune." timing_phase = "train"   baseline = ""   spread = ""
+//   [[report.checks]]          name = "..."  stage = ""  metric = "..."  where = { coordinate = value or [values] }
+//                              min = number or max = number
 //   [report.labels]            "<coordinate value>" = "<display name>"
 //   [reference]
 //   source = "..."             rows = [5, 50, 100]
@@ -30,6 +32,17 @@ class table;
 }  // namespace toml
 
 namespace tunegrid {
+
+// One [[report.checks]] entry (results/report_checks.h): `metric` of the jobs of `stage` (""
+// for the jobs of [report] kind) whose coordinates match every `where` entry (coordinate ->
+// accepted values as text) must be ≥ `min` or ≤ `max` (exactly one is set).
+struct ReportCheck {
+  std::string name;
+  std::string stage;
+  std::string metric;
+  std::map<std::string, std::vector<std::string>> where;
+  std::optional<double> min, max;
+};
 
 struct ReportConfig {
   std::string kind = "sample";        // jobs whose metrics fill the tables (exact kind)
@@ -54,6 +67,8 @@ struct ReportConfig {
   // 0.81]", so that a difference between cells smaller than this spread is not read as a
   // finding; "" for none.
   std::string spread;
+  // Pass/fail checks, one column per `spread` value (or one column "all").
+  std::vector<ReportCheck> checks;
 
   // The display name of a coordinate value (the value itself without a label).
   std::string label(const std::string& value) const;

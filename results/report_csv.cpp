@@ -3,8 +3,11 @@
 // have row "Average" (n = rows averaged); the training times follow with metric
 // "timings/<phase>", an empty table and column = the stage. Missing values are empty; std
 // is empty below n = 2. Coordinate values are raw (not labels); numbers in full precision.
-// bench.devices tables follow, one line per device and per node and measured column.
+// bench.devices tables follow, one line per device and per node and measured column, then
+// the [[report.checks]] (see the end of format_csv).
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "results/report.h"
 
@@ -26,6 +29,26 @@ std::string line(const std::string& metric, const std::string& table, const std:
   return fmt::format("{},{},{},{},{},{},{},{},{}\n", field(metric), field(table), field(row), field(column),
                      cell.n ? number(cell.mean) : "", cell.n >= 2 && !average ? number(cell.std) : "", cell.n,
                      cell.reference ? number(*cell.reference) : "", difference ? number(*difference) : "");
+}
+
+// [[report.checks]]: metric "check:<name>", table "checks", row = the column (a [report] spread
+// value, or "all"), column = "min" or "max" (the bound's kind); mean = the worst matched value
+// (the lowest for min, the highest for max), n = matched jobs, reference = the bound,
+// difference = worst − bound (≥ 0 passes a min, ≤ 0 passes a max).
+std::string checks_csv(const ReportChecksData& checks) {
+  std::string out;
+  for (const auto& row : checks.rows)
+    for (std::size_t c = 0; c < checks.columns.size(); ++c) {
+      const auto& values = row.values[c];
+      CellStats cell;
+      cell.n = static_cast<int>(values.size());
+      if (!values.empty())
+        cell.mean = row.check.min ? *std::min_element(values.begin(), values.end())
+                                  : *std::max_element(values.begin(), values.end());
+      cell.reference = row.check.min ? row.check.min : row.check.max;
+      out += line("check:" + row.check.name, "checks", checks.columns[c], row.check.min ? "min" : "max", cell, true);
+    }
+  return out;
 }
 
 }  // namespace
@@ -58,7 +81,7 @@ std::string format_csv(const ReportData& data) {
     add(devices.table.rows, false);
     add(node_means(devices.table), true);
   }
-  return out;
+  return out + checks_csv(data.checks);
 }
 
 }  // namespace tunegrid

@@ -385,6 +385,9 @@ ReportData collect_report(const std::string& store, const std::string& experimen
       data.failures.push_back(
           {e.shard->job_id, e.stage, e.shard->kind, coordinates_display(e.shard->params), e.shard->error});
   collect_device_benchmarks(store, scan, data);
+  std::vector<StagedShard> staged;
+  for (const auto& e : entries) staged.push_back({e.shard, e.stage});
+  data.checks = collect_report_checks(config, staged, data.spread_values);
   if (T == 0 && data.devices.empty())
     data.notes.push_back(fmt::format("no '{}' jobs with the coordinates '{}', '{}' and '{}' in the plan or the store",
                                      config.kind, config.tables, config.rows, config.columns));

@@ -16,6 +16,7 @@
 #include "core/plan.h"
 #include "core/shard_reader.h"
 #include "results/device_report.h"
+#include "results/report_checks.h"
 #include "results/report_config.h"
 
 namespace tunegrid {
@@ -77,6 +78,7 @@ struct ReportData {
   std::vector<std::string> timing_x;               // `rows` values on the figure's x axis
   std::vector<ImageGridData> grids;
   std::vector<DeviceBenchmarkData> devices;        // bench.devices jobs' tables (device_report.h)
+  ReportChecksData checks;                         // [[report.checks]] (report_checks.h); no rows without any
   std::vector<FailedJob> failures;
   std::vector<std::pair<std::string, std::string>> unreadable;  // path, why
   std::vector<std::string> notes;                  // warnings worth showing in the report

@@ -103,6 +103,27 @@ std::string devices_html(const DeviceBenchmarkData& devices, const ChartFiles& c
   return out;
 }
 
+// [[report.checks]]: the pass/fail table, failing cells highlighted, and what each check covers.
+std::string checks_html(const ReportData& data) {
+  if (data.checks.rows.empty()) return "";
+  std::string out = "<h2>Checks — " + escape(checks_summary(data.checks)) + "</h2>\n<div class=\"scroll\"><table>\n<tr>";
+  const CheckTable table = check_table(data.checks);
+  for (const auto& name : table.header) out += "<th>" + escape(name) + "</th>";
+  out += "</tr>\n";
+  for (const auto& line : table.lines) {
+    out += fmt::format("<tr{}><th>{}</th><td>{}</td>", &line == &table.lines.back() ? " class=\"avg\"" : "",
+                       escape(line.name), escape(line.bound));
+    for (std::size_t c = 0; c < line.values.size(); ++c)
+      out += fmt::format("<td class=\"{}\">{}{}</td>", line.passed[c] ? "num" : "num outlier", escape(line.values[c]),
+                         line.passed[c] ? " ✓" : " ✗");
+    out += "</tr>\n";
+  }
+  out += "</table></div>\n<ul>\n";
+  for (const auto& row : data.checks.rows)
+    out += "<li>" + escape(row.check.name + ": " + check_scope_text(row.check, data.settings.report.kind)) + "</li>\n";
+  return out + "</ul>\n";
+}
+
 }  // namespace
 
 std::string format_html(const ReportData& data, const ReportFigures& figures) {
@@ -111,6 +132,7 @@ std::string format_html(const ReportData& data, const ReportFigures& figures) {
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>Report: {0}</title>\n"
       "<style>{1}</style>\n</head>\n<body>\n<h1>Report: {0}</h1>\n<p>Store <code>{2}</code>: {3}.</p>\n",
       escape(data.experiment), kStyle, escape(data.store), escape(report_text::progress(data)));
+  out += checks_html(data);
 
   for (const auto& table : data.metric_tables) {
     out += fmt::format("<h2>{} — {}</h2>\n<div class=\"scroll\"><table>\n<tr><th>{}</th>", escape(table.metric),

@@ -23,6 +23,8 @@ std::string escape(const std::string& text) {
     if (starts("–")) { out += "--"; i += 2; continue; }
     if (starts("Δ")) { out += "$\\Delta$"; i += 1; continue; }
     if (starts("−")) { out += "$-$"; i += 2; continue; }
+    if (starts("≥")) { out += "$\\geq$"; i += 2; continue; }
+    if (starts("≤")) { out += "$\\leq$"; i += 2; continue; }
     switch (ch) {
       case '\\': out += "\\textbackslash{}"; break;
       case '{': case '}': case '$': case '&': case '#': case '_': case '%': out += '\\'; out += ch; break;
@@ -82,6 +84,31 @@ std::string devices_latex(const DeviceBenchmarkData& devices, const ChartFiles& 
   return out;
 }
 
+// [[report.checks]]: the pass/fail table (failing cells in bold, marked FAIL) and what each
+// check covers.
+std::string checks_latex(const ReportData& data) {
+  if (data.checks.rows.empty()) return "";
+  std::string out = "\\subsection*{Checks --- " + escape(checks_summary(data.checks)) + "}\n";
+  const CheckTable table = check_table(data.checks);
+  std::vector<std::string> header;
+  for (const auto& name : table.header) header.push_back(escape(name));
+  std::string body = row_line(header) + "\\hline\n";
+  for (const auto& line : table.lines) {
+    if (&line == &table.lines.back()) body += "\\hline\n";
+    std::vector<std::string> cells = {escape(line.name), escape(line.bound)};
+    for (std::size_t c = 0; c < line.values.size(); ++c) {
+      const std::string text = escape(line.values[c]) + (line.values[c].empty() ? "" : " ");
+      cells.push_back(line.passed[c] ? text + "pass" : "\\textbf{" + text + "FAIL}");
+    }
+    body += row_line(cells);
+  }
+  out += fitted("ll|" + std::string(table.header.size() - 2, 'r'), body);
+  out += "\\begin{itemize}\n";
+  for (const auto& row : data.checks.rows)
+    out += "\\item " + escape(row.check.name + ": " + check_scope_text(row.check, data.settings.report.kind)) + "\n";
+  return out + "\\end{itemize}\n";
+}
+
 }  // namespace
 
 std::string format_latex(const ReportData& data, const ReportFigures& figures, const std::filesystem::path& relative_to) {
@@ -90,6 +117,7 @@ std::string format_latex(const ReportData& data, const ReportFigures& figures, c
       "\\documentclass[10pt]{article}\n\\usepackage[T1]{fontenc}\n\\usepackage[utf8]{inputenc}\n"
       "\\usepackage{graphicx}\n\\setlength{\\parindent}{0pt}\n\\begin{document}\n";
   out += fmt::format("\\section*{{Report: {}}}\n{}.\n", escape(data.experiment), escape(report_text::progress(data)));
+  out += checks_latex(data);
 
   for (const auto& table : data.metric_tables) {
     out += fmt::format("\\subsection*{{{} --- {}}}\n", escape(table.metric), escape(config.table_title(table.table)));

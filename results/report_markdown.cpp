@@ -55,6 +55,26 @@ std::string devices_markdown(const DeviceBenchmarkData& devices, const ChartFile
   return out;
 }
 
+// [[report.checks]]: the pass/fail table (✓ / ✗ after each cell) and what each check covers.
+std::string checks_markdown(const ReportData& data) {
+  if (data.checks.rows.empty()) return "";
+  std::string out = fmt::format("\n## Checks — {}\n\n", escape(checks_summary(data.checks)));
+  const CheckTable table = check_table(data.checks);
+  std::vector<std::string> header;
+  for (const auto& name : table.header) header.push_back(escape(name));
+  out += row_line(header) + rule(header.size());
+  for (const auto& line : table.lines) {
+    std::vector<std::string> cells = {escape(line.name), escape(line.bound)};
+    for (std::size_t c = 0; c < line.values.size(); ++c)
+      cells.push_back(escape(line.values[c]) + (line.values[c].empty() ? "" : " ") + (line.passed[c] ? "✓" : "✗"));
+    out += row_line(cells);
+  }
+  out += "\n";
+  for (const auto& row : data.checks.rows)
+    out += fmt::format("- {}: {}\n", escape(row.check.name), escape(check_scope_text(row.check, data.settings.report.kind)));
+  return out;
+}
+
 }  // namespace
 
 std::string format_markdown(const ReportData& data, const ReportFigures& figures) {
@@ -62,6 +82,7 @@ std::string format_markdown(const ReportData& data, const ReportFigures& figures
   std::string out = fmt::format("# Report: {}\n\nStore `{}`: {}.\n", escape(data.experiment), data.store,
                                 report_text::progress(data));
   if (!figures.directory.empty()) out += fmt::format("Figures are in `{}`.\n", figures.directory.string());
+  out += checks_markdown(data);
 
   for (const auto& table : data.metric_tables) {
     out += fmt::format("\n## {} — {}\n\n", escape(table.metric), escape(config.table_title(table.table)));

@@ -498,6 +498,80 @@ BOOST_AUTO_TEST_CASE(cells_show_the_spread_coordinates_values) {
   BOOST_TEST(message.find("'report.spread' expects a string") != std::string::npos, message);
 }
 
+// [[report.checks]]: with spread = "seed", one column per seed. clip_score at 5 images in the
+// fire is 0.24 / 0.25 / 0.26 (TI) and 0.26 / 0.27 / 0.28 (LoRA) over seeds 1, 2, 3, so a bound
+// ≥ 0.25 fails seed 1 only; style_accuracy is 0.5 everywhere, within ≤ 0.5.
+BOOST_AUTO_TEST_CASE(checks_give_a_pass_fail_table_per_spread_value) {
+  TempDir store;
+  const std::string checks = R"(
+spread = "seed"
+[[report.checks]]
+name = "clip at 5 images"
+metric = "clip_score"
+where = { prompt = "{} in the fire", train_images = [5] }
+min = 0.25
+[[report.checks]]
+name = "style"
+stage = "sample"
+metric = "style_accuracy"
+max = 0.5
+)";
+  std::string text = kExperiment;
+  text.insert(text.find("[report.labels]"), checks);
+  const PlanDocument document = split_plan_document(text, "plan.toml");
+  const Plan plan = build_plan(parse_experiment(document.experiment_toml, "plan.toml", {}, catalog()), catalog());
+  for (const auto& job : plan.jobs) write_job(store.path, plan, job);
+  ReportRequest request;
+  request.dir = store.path.string();
+  const std::string md = make_report(request, scan_store(store.path), &plan, document.settings, "t");
+  BOOST_TEST(md.find("## Checks — passes every check for 2 of 3 seed values (2, 3)") != std::string::npos, md);
+  BOOST_TEST(md.find("| check | bound | seed = 1 | seed = 2 | seed = 3 |") != std::string::npos, md);
+  BOOST_TEST(md.find("| clip at 5 images | ≥ 0.25 | 0.240 / 0.260 ✗ | 0.250 / 0.270 ✓ | 0.260 / 0.280 ✓ |") !=
+                 std::string::npos,
+             md);
+  BOOST_TEST(md.find("| every check |  | ✗ | ✓ | ✓ |") != std::string::npos, md);
+  BOOST_TEST(md.find("- clip at 5 images: clip\\_score; sample jobs; prompt = {} in the fire; train\\_images = 5") !=
+                 std::string::npos,
+             md);
+
+  // CSV: the worst value per column, the bound and worst − bound.
+  request.format = "csv";
+  const auto rows = parse_csv(make_report(request, scan_store(store.path), &plan, document.settings, "t"));
+  bool seen = false;
+  for (const auto& row : rows)
+    if (row[0] == "check:clip at 5 images" && row[2] == "1") {
+      seen = true;
+      BOOST_TEST(row[1] == "checks");
+      BOOST_TEST(row[3] == "min");
+      BOOST_TEST(std::stod(row[4]) == 0.24, boost::test_tools::tolerance(1e-9));
+      BOOST_TEST(row[6] == "2");
+      BOOST_TEST(std::stod(row[8]) == -0.01, boost::test_tools::tolerance(1e-9));
+    }
+  BOOST_TEST(seen);
+
+  // Without spread, one column "all"; a check nothing matches fails it.
+  ReportSettings pooled = document.settings;
+  pooled.report.spread = "";
+  pooled.report.checks[1].where["finetuned"] = {"dreambooth"};
+  request.format = "md";
+  const std::string all = make_report(request, scan_store(store.path), &plan, pooled, "t");
+  BOOST_TEST(all.find("## Checks — fails at least one check") != std::string::npos, all);
+  BOOST_TEST(all.find("| style | ≤ 0.5 | — ✗ |") != std::string::npos, all);
+
+  auto error = [](const std::string& entry) {
+    return testing::input_error_of(
+        [&] { split_plan_document("[jobs.a]\nkind = \"sample\"\n[[report.checks]]\n" + entry, "p.toml"); });
+  };
+  std::string message = error("name = \"a\"\nmetric = \"m\"\nmin = 1\nmax = 2\n");
+  BOOST_TEST(message.find("'report.checks[0]' needs exactly one bound") != std::string::npos, message);
+  message = error("name = \"a\"\nmin = 1\n");
+  BOOST_TEST(message.find("'report.checks[0]' needs a 'name' and a 'metric'") != std::string::npos, message);
+  message = error("name = \"a\"\nmetric = \"m\"\nmin = 1\nwhre = { a = 1 }\n");
+  BOOST_TEST(message.find("unknown key 'report.checks[0].whre' (did you mean 'where'?)") != std::string::npos, message);
+  message = error("name = \"a\"\nmetric = \"m\"\nmin = \"high\"\n");
+  BOOST_TEST(message.find("'report.checks[0].min' expects a number, found a string") != std::string::npos, message);
+}
+
 // The cluster benchmark's table (core/device_benchmark.h, results/device_report.h): 3 nodes of
 // 2 GPUs; one GPU and one node slow. An outlier lies more than 10 % below the median of its
 // peers — every GPU for the per-GPU table, every node for the per-node one.
