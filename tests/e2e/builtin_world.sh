@@ -1,12 +1,15 @@
 # builtin_world.sh — the builtin world end to end with the "test" recipe (tiny budgets) in a
 # fresh cache: experiments/pretrain-tiny.toml builds the four models as a DAG; a rerun in
-# another DIR finds them cached; experiments/world-check.toml samples every style ×
-# disaster prompt and records the oracle's and CLIP's metrics; `tunegrid sample` draws from
+# another DIR finds them cached; experiments/world-check.toml pretrains two seeds' models,
+# samples every style × disaster prompt of each and records the oracle's and CLIP's
+# metrics, and its report prints the pass/fail table per seed; `tunegrid sample` draws from
 # builtin:tiny-sd; bad builtin references exit 2 naming the problem.
 source "$(dirname "$0")/../lib.sh"
 export TUNEGRID_CACHE="$WORK/cache"
 exp="$TUNEGRID_SOURCE/experiments"
-model_dir() { find "$TUNEGRID_CACHE" -maxdepth 1 -type d -name "$1-*" ! -name "*.building-*"; }  # model_dir tiny-sd
+model_dir() {  # model_dir tiny-sd: the entry <name>-<16 hex digits> (tiny-clip, not tiny-clip-without-hanok)
+  find "$TUNEGRID_CACHE" -maxdepth 1 -type d -regextype posix-extended -regex ".*/$1-[0-9a-f]{16}"
+}
 metric_of() {  # metric_of SHARD NAME -> the scalar
   h5dump -d "/metrics/$2" "$1" 2>/dev/null | sed -n 's/^ *(0): \([-0-9.e+]*\).*/\1/p' | head -1
 }
@@ -15,7 +18,8 @@ run_capture pretrain "$TUNEGRID" run "$exp/pretrain-tiny.toml" --profile test --
 expect_status 0 pretrain && [ "$(shard_count "$WORK/pretrain")" -eq 4 ] && pass "pretrain-tiny: 4 jobs" \
   || fail "pretrain-tiny did not finish 4 jobs"
 n_models=$(find "$TUNEGRID_CACHE" -maxdepth 1 -mindepth 1 -type d | wc -l)
-[ "$n_models" -eq 4 ] && pass "4 cached models" || fail "expected 4 cached model folders, found $n_models"
+# tiny-clip, tiny-vae, tiny-sd, scene-oracle and tiny-sd's text encoder, tiny-clip-without-hanok
+[ "$n_models" -eq 5 ] && pass "5 cached models" || fail "expected 5 cached model folders, found $n_models"
 [ -f "$(model_dir tiny-sd)/model_index.json" ] && pass "tiny-sd is a diffusers folder" \
   || fail "no model_index.json in tiny-sd"
 clip_weights="$(model_dir tiny-clip)/model.safetensors"
@@ -30,8 +34,16 @@ done
   && pass "cached models untouched" || fail "the cached CLIP was rewritten"
 
 run_capture check "$TUNEGRID" run "$exp/world-check.toml" --profile test --out "$WORK/check"
-expect_status 0 check && [ "$(shard_count "$WORK/check")" -eq 19 ] && pass "world-check: 19 jobs" \
-  || fail "world-check did not finish 19 jobs"
+expect_status 0 check && [ "$(shard_count "$WORK/check")" -eq 40 ] && pass "world-check: 40 jobs (2 seeds)" \
+  || fail "world-check did not finish 40 jobs"
+# Its pretraining jobs take seed = "{pretrain_seed}": seed 1 builds models of its own.
+[ "$(find "$TUNEGRID_CACHE" -maxdepth 1 -type d -name 'tiny-sd-*' ! -name '*.building-*' | wc -l)" -eq 2 ] \
+  && pass "one base model per pretraining seed" || fail "expected 2 tiny-sd folders (seeds 0 and 1)"
+run_capture checks "$TUNEGRID" report "$WORK/check"
+expect_status 0 checks && expect_output checks "## Checks — passes every check for" \
+  && expect_output checks "| check | bound | pretrain\\_seed = 0 | pretrain\\_seed = 1 |" \
+  && expect_output checks "| hanok style accuracy (none / fire / flood) | ≤ 0.2 |" \
+  && pass "report: the world check's pass/fail table, one column per seed"
 found=0
 for shard in "$WORK"/check/jobs/*.h5; do
   if h5dump -a /kind "$shard" 2>/dev/null | grep -q '"sample"'; then
@@ -42,7 +54,7 @@ for shard in "$WORK"/check/jobs/*.h5; do
     found=$((found + 1))
   fi
 done
-[ "$found" -eq 15 ] && pass "15 sample shards with metrics and images" || fail "found $found sample shards, expected 15"
+[ "$found" -eq 30 ] && pass "30 sample shards with metrics and images" || fail "found $found sample shards, expected 30"
 
 run_capture draw "$TUNEGRID" sample --model "builtin:tiny-sd?recipe=test" --prompt "a japanese house in the fire" \
   --steps 4 --out "$WORK/x.png"

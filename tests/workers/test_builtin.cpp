@@ -19,7 +19,9 @@
 #include "workers/diffusion/txt2img_pipeline.h"
 #include "workers/eval/clip_evaluator.h"
 #include "workers/models/clip_tokenizer.h"
+#include "workers/models/clip_vision_model.h"
 #include "workers/models/conv_classifier.h"
+#include "workers/models/stable_diffusion.h"
 
 using namespace tunegrid;
 using tunegrid::testing::input_error_of;
@@ -58,6 +60,17 @@ struct CacheDir {
   ~CacheDir() { std::filesystem::remove_all(dir); }
   std::filesystem::path dir;
 };
+
+// Whether the text tower of the CLIP in `clip_dir` is the text encoder of the pipeline in
+// `sd_dir`, weight for weight.
+bool is_text_encoder_of(const std::filesystem::path& clip_dir, const std::filesystem::path& sd_dir) {
+  CLIPModel clip = load_clip_model(clip_dir);
+  StableDiffusion sd = load_stable_diffusion(sd_dir);
+  auto tower = clip->text_model->named_parameters();
+  for (const auto& item : sd.text_encoder->text_model->named_parameters())
+    if (!tower.contains(item.key()) || !item.value().equal(tower[item.key()])) return false;
+  return true;
+}
 
 }  // namespace
 
@@ -118,16 +131,21 @@ BOOST_AUTO_TEST_CASE(cache_builds_once_inputs_first) {
   CacheDir cache;
   const PretrainRecipe recipe = pretrain_recipe("test");
   // What a killed builder leaves behind is cleared by the next one.
-  const auto stale = builtin_model_dir(BuiltinModel::tiny_clip, recipe).string() + ".building-999999";
+  const auto stale = builtin_model_dir(BuiltinModel::tiny_clip_without_hanok, recipe).string() + ".building-999999";
   std::filesystem::create_directories(stale);
   bool built = false;
   const auto sd = ensure_builtin_model(BuiltinModel::tiny_sd, recipe, &built);
   BOOST_TEST(!std::filesystem::exists(stale));
   BOOST_TEST(built);
   BOOST_TEST(sd.parent_path() == cache.dir);
-  BOOST_TEST(std::filesystem::exists(builtin_model_dir(BuiltinModel::tiny_clip, recipe) / "model.safetensors"));
+  BOOST_TEST(std::filesystem::exists(builtin_model_dir(BuiltinModel::tiny_clip_without_hanok, recipe) / "model.safetensors"));
   BOOST_TEST(std::filesystem::exists(builtin_model_dir(BuiltinModel::tiny_vae, recipe) / "config.json"));
   BOOST_TEST(std::filesystem::exists(sd / "model_index.json"));
+  // tiny-sd's text encoder is the CLIP trained without hanok scenes, not the judge tiny-clip.
+  const auto text_clip = builtin_model_dir(BuiltinModel::tiny_clip_without_hanok, recipe);
+  BOOST_TEST(is_text_encoder_of(text_clip, sd));
+  BOOST_TEST(!is_text_encoder_of(ensure_builtin_model(BuiltinModel::tiny_clip, recipe), sd));
+  BOOST_TEST(resolve_model_reference("builtin:tiny-clip-without-hanok?recipe=test", "--model") == text_clip);
   const auto again = ensure_builtin_model(BuiltinModel::tiny_sd, recipe, &built);
   BOOST_TEST(!built);
   BOOST_TEST(again == sd);

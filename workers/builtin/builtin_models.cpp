@@ -25,7 +25,8 @@ namespace tunegrid {
 namespace {
 
 const std::vector<std::string>& builtin_names() {
-  static const std::vector<std::string> names = {"tiny-clip", "tiny-vae", "tiny-sd", "scene-oracle"};
+  static const std::vector<std::string> names = {"tiny-clip", "tiny-vae", "tiny-sd", "scene-oracle",
+                                                 "tiny-clip-without-hanok"};
   return names;
 }
 
@@ -35,6 +36,7 @@ std::string recipe_key(BuiltinModel model, const PretrainRecipe& recipe) {
     case BuiltinModel::tiny_vae: return vae_recipe_key(recipe);
     case BuiltinModel::tiny_sd: return unet_recipe_key(recipe);
     case BuiltinModel::scene_oracle: return oracle_recipe_key(recipe);
+    case BuiltinModel::tiny_clip_without_hanok: return clip_recipe_key(recipe, false);
   }
   return {};
 }
@@ -85,7 +87,8 @@ std::filesystem::path ensure_builtin_model(BuiltinModel model, const PretrainRec
   // Inputs first (each under its own lock), so this lock is never held while waiting on another.
   std::filesystem::path clip_dir, vae_dir;
   if (model == BuiltinModel::tiny_sd) {
-    clip_dir = ensure_builtin_model(BuiltinModel::tiny_clip, recipe);
+    clip_dir = ensure_builtin_model(
+        recipe.unet_text_encoder_knows_hanok ? BuiltinModel::tiny_clip : BuiltinModel::tiny_clip_without_hanok, recipe);
     vae_dir = ensure_builtin_model(BuiltinModel::tiny_vae, recipe);
   }
   const OneOffWork one_off;  // building, or waiting for another rank to build: not what the job costs next time
@@ -104,6 +107,7 @@ std::filesystem::path ensure_builtin_model(BuiltinModel model, const PretrainRec
   try {
     switch (model) {
       case BuiltinModel::tiny_clip: pretrain_tiny_clip(recipe, building); break;
+      case BuiltinModel::tiny_clip_without_hanok: pretrain_tiny_clip(recipe, building, /*with_hanok=*/false); break;
       case BuiltinModel::tiny_vae: pretrain_tiny_vae(recipe, building); break;
       case BuiltinModel::tiny_sd: pretrain_tiny_unet(recipe, clip_dir, vae_dir, building); break;
       case BuiltinModel::scene_oracle: pretrain_scene_oracle(recipe, building); break;

@@ -4,6 +4,8 @@
 //   builtin:tiny-clip      a CLIPModel folder (transformers layout, tokenizer files beside it)
 //   builtin:tiny-vae       an AutoencoderKL folder
 //   builtin:scene-oracle   the style / disaster classifier (conv_classifier.h folder)
+//   builtin:tiny-clip-without-hanok  the CLIP whose text tower is tiny-sd's text encoder:
+//                          tiny-clip's recipe without hanok scenes
 // each optionally with `?recipe=long` or `?recipe=test` (pretrain_recipe.h; default "default") and
 // `seed=N` (default 0: the pretraining's data draws and initialisation; `&` joins the two,
 // builtin:tiny-sd?recipe=long&seed=1). A seed's CLIP, VAE and UNet are its own. They are built
@@ -19,7 +21,7 @@
 
 namespace tunegrid {
 
-enum class BuiltinModel { tiny_clip, tiny_vae, tiny_sd, scene_oracle };
+enum class BuiltinModel { tiny_clip, tiny_vae, tiny_sd, scene_oracle, tiny_clip_without_hanok };
 
 const char* builtin_model_name(BuiltinModel model);  // "tiny-clip", ...
 

@@ -31,10 +31,11 @@ namespace {
 // Rows scaled to unit L2 norm.
 at::Tensor unit_rows(const at::Tensor& x) { return x / x.norm(2, {-1}, true).clamp_min(1e-12); }
 
-// Style zero-shot accuracy: each held-out scene is assigned the style of the prompt
-// (zero_shot_prompts.h, zero_shot.h) with the highest cosine.
-double zero_shot_style_accuracy(CLIPModel& model, const CLIPTokenizer& tokenizer, const PretrainRecipe& recipe) {
-  const WorldPool held_out = make_world_pool(600, 0, recipe.image_size, recipe.seed + 1000003, false);
+// Style zero-shot accuracy: each held-out scene (none of them a hanok without `with_hanok`) is
+// assigned the style of the prompt (zero_shot_prompts.h, zero_shot.h) with the highest cosine.
+double zero_shot_style_accuracy(CLIPModel& model, const CLIPTokenizer& tokenizer, const PretrainRecipe& recipe,
+                                 bool with_hanok) {
+  const WorldPool held_out = make_world_pool(600, 0, recipe.image_size, recipe.seed + 1000003, !with_hanok);
   const ZeroShotPrompts zero_shot = zero_shot_prompts("style");
   at::NoGradGuard no_grad;
   model->eval();
@@ -65,7 +66,7 @@ bool same_labels(const WorldPool& pool, std::size_t a, std::size_t b) {
 
 }  // namespace
 
-PretrainReport pretrain_tiny_clip(const PretrainRecipe& recipe, const std::filesystem::path& out) {
+PretrainReport pretrain_tiny_clip(const PretrainRecipe& recipe, const std::filesystem::path& out, bool with_hanok) {
   const auto start = std::chrono::steady_clock::now();
   write_world_tokenizer(out);
   CLIPTokenizer tokenizer(out);
@@ -100,7 +101,7 @@ PretrainReport pretrain_tiny_clip(const PretrainRecipe& recipe, const std::files
   model->train();
 
   const WorldPool pool = make_world_pool(recipe.clip_scene_images, recipe.clip_aerial_images, recipe.image_size,
-                                         recipe.seed, false);
+                                         recipe.seed, !with_hanok);
   const at::Tensor pixels = clip_pixel_values(pool.images, recipe.image_size);  // [N, 3, S, S]
   log::info("builtin", "{}", fmt::format("tiny CLIP: {} images rendered ({:.1f} s)", pool.size(), seconds_since(start)));
 
@@ -165,7 +166,7 @@ PretrainReport pretrain_tiny_clip(const PretrainRecipe& recipe, const std::files
       log::info("builtin", "{}", fmt::format("tiny CLIP step {}/{} loss {:.4f} ({:.0f} s)", step + 1, recipe.clip_steps,
                                       report.loss.back(), seconds_since(start)));
   }
-  report.metrics["zero_shot_style_accuracy"] = zero_shot_style_accuracy(model, tokenizer, recipe);
+  report.metrics["zero_shot_style_accuracy"] = zero_shot_style_accuracy(model, tokenizer, recipe, with_hanok);
   save_clip_model(model, out);
   report.seconds = seconds_since(start);
   write_training_report(out, recipe, report);

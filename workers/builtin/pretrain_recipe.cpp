@@ -68,12 +68,12 @@ PretrainRecipe pretrain_recipe(const std::string& name, const std::string& what)
                                fmt::join(pretrain_recipe_names(), ", "), did_you_mean(name, pretrain_recipe_names())));
 }
 
-std::string clip_recipe_key(const PretrainRecipe& r) {
+std::string clip_recipe_key(const PretrainRecipe& r, bool with_hanok) {
   return fnv1a_hex(fmt::format("clip v{} size={} seed={} hidden={} layers={} heads={} patch={} proj={} scenes={} "
-                               "aerial={} steps={} batch={} lr={}",
+                               "aerial={} steps={} batch={} lr={}{}",
                                kBuiltinWorldVersion, r.image_size, r.seed, r.clip_hidden, r.clip_layers, r.clip_heads,
                                r.clip_patch, r.clip_projection, r.clip_scene_images, r.clip_aerial_images, r.clip_steps,
-                               r.clip_batch, r.clip_lr));
+                               r.clip_batch, r.clip_lr, with_hanok ? "" : " without_hanok"));
 }
 
 std::string vae_recipe_key(const PretrainRecipe& r) {
@@ -85,7 +85,8 @@ std::string vae_recipe_key(const PretrainRecipe& r) {
 std::string unet_recipe_key(const PretrainRecipe& r) {
   return fnv1a_hex(fmt::format("unet v{} clip={} vae={} seed={} channels={} layers={} heads={} scenes={} aerial={} "
                                "steps={} batch={} lr={} gamma={} dropout={} ema={}",
-                               kBuiltinWorldVersion, clip_recipe_key(r), vae_recipe_key(r), r.seed,
+                               kBuiltinWorldVersion, clip_recipe_key(r, r.unet_text_encoder_knows_hanok),
+                               vae_recipe_key(r), r.seed,
                                list_text(r.unet_channels), r.unet_layers_per_block, r.unet_heads, r.unet_scene_images,
                                r.unet_aerial_images, r.unet_steps, r.unet_batch, r.unet_lr, r.unet_min_snr_gamma,
                                r.unet_caption_dropout, r.unet_ema_decay));

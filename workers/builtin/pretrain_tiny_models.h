@@ -10,7 +10,8 @@
 //          LDM autoencoder without its perceptual and adversarial terms; scaling_factor =
 //          1 / std of the latents (how SD's 0.18215 was chosen).
 //   UNet   a diffusers StableDiffusionPipeline folder (model_index.json, tokenizer/,
-//          text_encoder/ = the CLIP text tower, vae/, unet/, scheduler/ = SD 1.x's DDIM
+//          text_encoder/ = the text tower of the CLIP trained without hanok, vae/, unet/,
+//          scheduler/ = SD 1.x's DDIM
 //          settings): ε-prediction with min-SNR-γ weights, caption dropout for classifier-free
 //          guidance, EMA weights saved; trained on scenes WITHOUT hanok and on aerial images.
 //   oracle a conv classifier folder (workers/models/conv_classifier.h) with style and
@@ -31,7 +32,9 @@ struct PretrainReport {
   double seconds = 0;
 };
 
-PretrainReport pretrain_tiny_clip(const PretrainRecipe& recipe, const std::filesystem::path& out);
+// `with_hanok` = false: no hanok scenes in its training or its held-out check (the base
+// model's text encoder, pretrain_recipe.h).
+PretrainReport pretrain_tiny_clip(const PretrainRecipe& recipe, const std::filesystem::path& out, bool with_hanok = true);
 PretrainReport pretrain_tiny_vae(const PretrainRecipe& recipe, const std::filesystem::path& out);
 PretrainReport pretrain_tiny_unet(const PretrainRecipe& recipe, const std::filesystem::path& clip_dir,
                                   const std::filesystem::path& vae_dir, const std::filesystem::path& out);

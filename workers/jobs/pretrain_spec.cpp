@@ -30,7 +30,8 @@ KindSpec pretrain_vae_spec() {
 }
 KindSpec pretrain_unet_spec() {
   return pretrain_spec("pretrain.unet",
-                       "Builds builtin:tiny-sd (latent UNet on the frozen tiny CLIP, scenes without hanok + aerial).");
+                       "Builds builtin:tiny-sd (latent UNet on the frozen text tower of a tiny CLIP trained without "
+                       "hanok, builtin:tiny-clip-without-hanok; scenes without hanok + aerial).");
 }
 KindSpec pretrain_oracle_spec() {
   return pretrain_spec("pretrain.oracle", "Builds builtin:scene-oracle (style and disaster classifier of the scene world).");
