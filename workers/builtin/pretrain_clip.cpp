@@ -110,9 +110,10 @@ PretrainReport pretrain_tiny_clip(const PretrainRecipe& recipe, const std::files
   Rng rng(mix_seed(recipe.seed, 0xc119));
   PretrainReport report;
   const auto batch = recipe.clip_batch;
-  for (int step = 0; step < recipe.clip_steps; ++step) {
+  const int steps = recipe.clip_steps_of(with_hanok);
+  for (int step = 0; step < steps; ++step) {
     for (auto& group : optimizer.param_groups())
-      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(warmup_cosine_lr(recipe.clip_lr, step, recipe.clip_steps));
+      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(warmup_cosine_lr(recipe.clip_lr, step, steps));
     std::vector<std::int64_t> index(static_cast<std::size_t>(batch)), ids;
     std::vector<std::string> captions;
     for (auto& i : index) {
@@ -161,9 +162,9 @@ PretrainReport pretrain_tiny_clip(const PretrainRecipe& recipe, const std::files
       model->logit_scale.clamp_(0.0, std::log(100.0));  // as CLIP: temperature at most 100
     }
     report.loss.push_back(loss.item<float>());
-    report_job_step("building builtin:tiny-clip", step + 1, recipe.clip_steps);
-    if ((step + 1) % 100 == 0 || step + 1 == recipe.clip_steps)
-      log::info("builtin", "{}", fmt::format("tiny CLIP step {}/{} loss {:.4f} ({:.0f} s)", step + 1, recipe.clip_steps,
+    report_job_step("building builtin:tiny-clip", step + 1, steps);
+    if ((step + 1) % 100 == 0 || step + 1 == steps)
+      log::info("builtin", "{}", fmt::format("tiny CLIP step {}/{} loss {:.4f} ({:.0f} s)", step + 1, steps,
                                       report.loss.back(), seconds_since(start)));
   }
   report.metrics["zero_shot_style_accuracy"] = zero_shot_style_accuracy(model, tokenizer, recipe, with_hanok);

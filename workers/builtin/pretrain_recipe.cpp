@@ -46,7 +46,7 @@ PretrainRecipe pretrain_recipe(const std::string& name, const std::string& what)
   if (name == "test") {
     recipe.clip_scene_images = 600;
     recipe.clip_aerial_images = 100;
-    recipe.clip_steps = 40;
+    recipe.clip_steps = recipe.text_encoder_clip_steps = 40;
     recipe.clip_batch = 32;
     recipe.clip_layers = 2;
     recipe.vae_images = 300;
@@ -72,7 +72,8 @@ std::string clip_recipe_key(const PretrainRecipe& r, bool with_hanok) {
   return fnv1a_hex(fmt::format("clip v{} size={} seed={} hidden={} layers={} heads={} patch={} proj={} scenes={} "
                                "aerial={} steps={} batch={} lr={}{}",
                                kBuiltinWorldVersion, r.image_size, r.seed, r.clip_hidden, r.clip_layers, r.clip_heads,
-                               r.clip_patch, r.clip_projection, r.clip_scene_images, r.clip_aerial_images, r.clip_steps,
+                               r.clip_patch, r.clip_projection, r.clip_scene_images, r.clip_aerial_images,
+                               r.clip_steps_of(with_hanok),
                                r.clip_batch, r.clip_lr, with_hanok ? "" : " without_hanok"));
 }
 
