@@ -228,6 +228,13 @@ ReportData collect_report(const std::string& store, const std::string& experimen
   append_sorted(data.rows, extra_rows);
   append_sorted(data.columns, extra_columns);
   append_sorted(data.spread_values, extra_spread);
+  if (data.spread_values.size() == 1)
+    data.notes.push_back(fmt::format("one value of the spread coordinate '{}' ({}): these numbers belong to one {}; run "
+                                     "the study over several (--set 'grid.{}=[0, 1, 2]') before reading a difference "
+                                     "between cells as a finding",
+                                     config.spread, data.spread_values.front(),
+                                     config.spread == "pretrain_seed" ? "pretraining of the base model" : "value",
+                                     config.spread));
   append_sorted(data.timing_x, extra_x);
   if (has_baseline) {  // the first column
     data.columns.erase(std::remove(data.columns.begin(), data.columns.end(), config.baseline), data.columns.end());

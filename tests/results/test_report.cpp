@@ -493,6 +493,17 @@ BOOST_AUTO_TEST_CASE(cells_show_the_spread_coordinates_values) {
   BOOST_TEST(md.find("| 5 | 0.2500 ± 0.0100 [0.2400 / 0.2500 / 0.2600] (n=3) |") != std::string::npos, md);
   BOOST_TEST(md.find("| 50 | 0.2250 ± 0.0071 [0.2200 / 0.2300 / —] (n=2 of 3, 1 failed) |") != std::string::npos, md);
   BOOST_TEST(md.find("| Average | 0.2375 [0.2300 / 0.2400 / 0.2600] |") != std::string::npos, md);
+  // One seed only: the report says the spread is unknown.
+  TempDir one_seed;
+  ExperimentOptions options;
+  options.sets = {"grid.seed=[2]"};
+  const Plan narrowed = build_plan(parse_experiment(fixture.document.experiment_toml, "plan.toml", options, catalog()),
+                                   catalog());
+  for (const auto& job : narrowed.jobs) write_job(one_seed.path, narrowed, job);
+  request.dir = one_seed.path.string();
+  const std::string single = make_report(request, scan_store(one_seed.path), &narrowed, fixture.document.settings, "t");
+  BOOST_TEST(single.find("one value of the spread coordinate 'seed' (2)") != std::string::npos, single);
+  BOOST_TEST(md.find("one value of the spread coordinate") == std::string::npos);
   const std::string message = testing::input_error_of(
       [] { split_plan_document("[jobs.a]\nkind = \"sample\"\n[report]\nspread = 3\n", "p.toml"); });
   BOOST_TEST(message.find("'report.spread' expects a string") != std::string::npos, message);
