@@ -44,11 +44,12 @@ struct PretrainRecipe {
 
   // UNet (latent, conditioned on the frozen CLIP text tower; scenes WITHOUT hanok + aerial)
   // Its text tower is a CLIP of its own trained without hanok scenes, so the base model's
-  // text encoder has never read the word (its embedding stays at its initialisation), as a
-  // generator's text encoder that never met a rare concept; builtin:tiny-clip, the judge,
-  // knows it. With true, the judge's tower (world versions ≤ 6): the UNet then composed the
-  // traits the tower's "hanok" carries and drew hanoks it never saw on some seeds (#24,
-  // docs/builtin-world.md).
+  // text encoder has never read the word (its embedding stays at its initialisation, shrunk
+  // only by weight decay), as a generator's text encoder that never met a rare concept;
+  // builtin:tiny-clip, the judge, knows it. With true, the judge's tower (world versions
+  // ≤ 6): the UNet then drew what the tower's "hanok" carried, which differed by seed (a
+  // flood, a fire, on one seed a hanok), and LoRA learned the hanok formless on one
+  // (#24, docs/builtin-world.md, docs/studies.md).
   bool unet_text_encoder_knows_hanok = false;
   std::vector<int> unet_channels = {32, 64};
   // One resnet + transformer per level and one attention head: chosen when the step was
