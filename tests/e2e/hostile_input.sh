@@ -38,6 +38,7 @@ kind = "sample"
 prompt = "a house"
 images = 1
 steps = 2
+evaluate = false   # the default judges (builtin:tiny-clip) would be pretrained first: minutes
 TOML
 run_capture run-bad-model "$TUNEGRID" run "$WORK/two-models.toml" --out "$WORK/bad-model"
 expect_status 1 run-bad-model && expect_output run-bad-model "1 done now, 0 kept from earlier runs, 1 failed" &&
