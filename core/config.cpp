@@ -391,8 +391,7 @@ class Validator {
   // stage expands over. Returns that axis, or null when `value` is no such placeholder.
   static const GridAxis* typed_placeholder_axis(const ParamSpec& spec, const Value& value, const StageConfig& stage,
                                                 const Experiment& experiment) {
-    if (spec.type == ParamType::string || spec.type == ParamType::string_list) return nullptr;
-    const std::string axis_name = whole_placeholder(value);
+    const std::string axis_name = typed_placeholder(spec, value);
     if (axis_name.empty() || std::find(stage.over.begin(), stage.over.end(), axis_name) == stage.over.end())
       return nullptr;
     return experiment.axis(axis_name);
@@ -562,8 +561,8 @@ Experiment parse_experiment(const std::string& text, const std::string& source_n
   return resolve(text, source_name, options, kinds, true);
 }
 
-std::string whole_placeholder(const Value& value) {
-  if (!value.is_string()) return "";
+std::string typed_placeholder(const ParamSpec& spec, const Value& value) {
+  if (spec.type == ParamType::string || spec.type == ParamType::string_list || !value.is_string()) return "";
   const std::string& text = value.as_string();
   if (text.size() < 3 || text.front() != '{' || text.back() != '}') return "";
   const std::string name = text.substr(1, text.size() - 2);

@@ -85,10 +85,11 @@ struct Experiment {
   const StageConfig* stage(const std::string& name) const;
 };
 
-// The axis a parameter value names as a whole, "{pretrain_seed}" -> "pretrain_seed", else "".
-// A string parameter takes the coordinate as text (also inside a longer string: plan.cpp);
-// any other parameter (seed = "{pretrain_seed}") takes the coordinate with its own type.
-std::string whole_placeholder(const Value& value);
+// The axis a non-string parameter's value names as a whole ("{pretrain_seed}" ->
+// "pretrain_seed"), else "": such a parameter (seed = "{pretrain_seed}") takes the job's
+// coordinate with its own type; a string parameter takes it as text, also inside a longer
+// string (plan.cpp).
+std::string typed_placeholder(const ParamSpec& spec, const Value& value);
 
 // Experiment files are read whole; larger ones are refused before parsing.
 constexpr std::size_t kMaxExperimentFileBytes = 4u << 20;

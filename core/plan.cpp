@@ -213,12 +213,11 @@ void substitute_coordinates(Value& value, const std::vector<std::pair<std::strin
   value = Value(std::move(text));
 }
 
-// A non-string parameter written as a whole "{axis}" (config.h, whole_placeholder) becomes
+// A non-string parameter written as a whole "{axis}" (config.h, typed_placeholder) becomes
 // the job's coordinate there, typed and checked like an axis value that names the parameter.
 bool take_typed_coordinate(const ParamSpec& spec, Value& value,
                            const std::vector<std::pair<std::string, Value>>& coordinates) {
-  if (spec.type == ParamType::string || spec.type == ParamType::string_list) return false;
-  const std::string axis = whole_placeholder(value);
+  const std::string axis = typed_placeholder(spec, value);
   if (axis.empty()) return false;
   for (const auto& [name, coordinate] : coordinates)
     if (name == axis) {

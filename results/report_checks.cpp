@@ -4,9 +4,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdlib>
+#include <set>
 
 #include "core/text.h"
+#include "results/report_data.h"
 
 namespace tunegrid {
 
@@ -34,32 +35,15 @@ std::string column_of(const std::string& by, const ShardSummary& shard) {
   return it == shard.params.end() ? "" : it->second;
 }
 
-double number_or_zero(const std::string& text, bool& numeric) {
-  char* end = nullptr;
-  const double value = std::strtod(text.c_str(), &end);
-  numeric = numeric && !text.empty() && end && *end == '\0';
-  return value;
-}
-
-// Plan order first, then the values only the shards hold (numerically when all are numbers).
+// Plan order first, then the values only the shards hold (report_data.h, append_sorted).
 std::vector<std::string> column_values(const std::string& by, const std::vector<StagedShard>& shards,
                                        const std::vector<std::string>& planned) {
   if (by.empty()) return {"all"};
-  std::vector<std::string> columns = planned, extra;
-  for (const auto& entry : shards) {
-    const std::string value = column_of(by, *entry.shard);
-    if (!value.empty() && std::find(columns.begin(), columns.end(), value) == columns.end() &&
-        std::find(extra.begin(), extra.end(), value) == extra.end())
-      extra.push_back(value);
-  }
-  bool numeric = true;
-  for (const auto& value : extra) number_or_zero(value, numeric);
-  if (numeric)
-    std::stable_sort(extra.begin(), extra.end(), [](const std::string& a, const std::string& b) {
-      bool ignored = true;
-      return number_or_zero(a, ignored) < number_or_zero(b, ignored);
-    });
-  columns.insert(columns.end(), extra.begin(), extra.end());
+  std::vector<std::string> columns = planned;
+  std::set<std::string> extra;
+  for (const auto& entry : shards)
+    if (const std::string value = column_of(by, *entry.shard); !value.empty()) extra.insert(value);
+  append_sorted(columns, std::move(extra));
   return columns;
 }
 

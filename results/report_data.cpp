@@ -82,22 +82,6 @@ bool is_number(const std::string& text, double& value) {
   return !text.empty() && end && *end == '\0';
 }
 
-// Values in the order given, then the extra ones: numerically if all are numbers, else as text.
-void append_sorted(std::vector<std::string>& ordered, std::set<std::string> extra) {
-  for (const auto& v : ordered) extra.erase(v);
-  std::vector<std::string> rest(extra.begin(), extra.end());
-  bool numeric = true;
-  double a = 0, b = 0;
-  for (const auto& v : rest) numeric = numeric && is_number(v, a);
-  if (numeric)
-    std::stable_sort(rest.begin(), rest.end(), [&](const std::string& x, const std::string& y) {
-      is_number(x, a);
-      is_number(y, b);
-      return a < b;
-    });
-  ordered.insert(ordered.end(), rest.begin(), rest.end());
-}
-
 void push_unique(std::vector<std::string>& values, const std::string& value) {
   if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
 }
@@ -142,6 +126,22 @@ struct Entry {
 };
 
 }  // namespace
+
+// Values in the order given, then the extra ones: numerically if all are numbers, else as text.
+void append_sorted(std::vector<std::string>& ordered, std::set<std::string> extra) {
+  for (const auto& v : ordered) extra.erase(v);
+  std::vector<std::string> rest(extra.begin(), extra.end());
+  bool numeric = true;
+  double a = 0, b = 0;
+  for (const auto& v : rest) numeric = numeric && is_number(v, a);
+  if (numeric)
+    std::stable_sort(rest.begin(), rest.end(), [&](const std::string& x, const std::string& y) {
+      is_number(x, a);
+      is_number(y, b);
+      return a < b;
+    });
+  ordered.insert(ordered.end(), rest.begin(), rest.end());
+}
 
 ReportData collect_report(const std::string& store, const std::string& experiment, const StoreScan& scan,
                           const Plan* plan, const ReportSettings& settings) {

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,10 @@ struct ReportData {
   std::vector<std::pair<std::string, std::string>> unreadable;  // path, why
   std::vector<std::string> notes;                  // warnings worth showing in the report
 };
+
+// `ordered`, then the values of `extra` it lacks: numerically when all are numbers, else as
+// text (the coordinate values only the shards hold, after the plan's).
+void append_sorted(std::vector<std::string>& ordered, std::set<std::string> extra);
 
 // `plan` may be null (no plan.toml, or one that no longer builds).
 ReportData collect_report(const std::string& store, const std::string& experiment, const StoreScan& scan,
