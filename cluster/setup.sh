@@ -20,6 +20,7 @@ packages=(
   libhdf5-dev hdf5-tools
   libtomlplusplus-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libboost-test-dev libpng-dev libstb-dev
+  libsentencepiece-dev  # T5 tokenizer (FLUX text_encoder_2)
   libcairo2-dev  # report figures: image grids with labels, plots as PNG and SVG
   python3-h5py   # tests open the store the way users do
 )

@@ -16,6 +16,10 @@ struct Txt2ImgOptions {
   std::string sampler = "ddim";  // "ddim" | "euler" | "ddpm"
   int num_images = 1;
   int height = 0, width = 0;     // 0: the model's default size
+  // FLUX only (flux_pipeline.h): `guidance` is the distilled guidance the transformer embeds;
+  // true classifier-free guidance with the negative prompt runs when true_cfg > 1.
+  double true_cfg = 1.0;
+  int max_sequence_length = 512;  // T5 tokens
 };
 
 }  // namespace tunegrid

@@ -30,7 +30,13 @@ const ConfigSchema<AutoencoderKLConfig>& vae_schema() {
         .boolean("use_quant_conv", &C::use_quant_conv)
         .boolean("use_post_quant_conv", &C::use_post_quant_conv)
         .boolean("mid_block_add_attention", &C::mid_block_add_attention)
-        .unsupported("shift_factor", nullptr);
+        .custom(
+            [](const JsonConfig& json, C& c) {
+              c.shift_factor = json.is_null("shift_factor") ? 0 : json.get_double_in("shift_factor", -1e6, 1e6);
+            },
+            [](const C& c, nlohmann::json& out) {
+              out["shift_factor"] = c.shift_factor != 0 ? nlohmann::json(c.shift_factor) : nlohmann::json(nullptr);
+            });
     return s;
   }();
   return schema;

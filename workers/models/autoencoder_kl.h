@@ -1,8 +1,8 @@
 // autoencoder_kl.h — AutoencoderKL as diffusers builds it (models/autoencoders/
 // autoencoder_kl.py, vae.py `Encoder` / `Decoder` / `DiagonalGaussianDistribution`), from
 // the model folder's vae/config.json: images in [-1, 1] -> latent Gaussian (mean, logvar)
-// -> sample or mode; latents -> images. `scaling_factor` maps latents to the UNet's scale
-// (latents · scaling_factor). Older checkpoints' attention names (query, key, value,
+// -> sample or mode; latents -> images. `scaling_factor` and `shift_factor` (FLUX) map latents
+// to the denoiser's scale ((latents − shift_factor) · scaling_factor). Older checkpoints' attention names (query, key, value,
 // proj_attn) load too.
 #pragma once
 #include <filesystem>
@@ -29,6 +29,7 @@ struct AutoencoderKLConfig {
   int norm_num_groups = 32;
   int sample_size = 32;            // image size the VAE was trained at
   double scaling_factor = 0.18215;  // SD 1.x/2.x
+  double shift_factor = 0;          // FLUX: latents = (z − shift_factor)·scaling_factor; null is 0
   bool use_quant_conv = true, use_post_quant_conv = true;
   bool mid_block_add_attention = true;
 

@@ -41,6 +41,9 @@ StableDiffusion load_stable_diffusion(const std::filesystem::path& dir) {
   model.unet = load_unet(dir / "unet");
   model.vae = load_vae(dir / "vae");
   model.scheduler = read_scheduler_config(dir / "scheduler" / "scheduler_config.json");
+  if (model.vae->config.shift_factor != 0)
+    throw InputError(fmt::format("{}: vae/config.json has shift_factor {}, which Stable Diffusion pipelines do not apply "
+                                 "(a FLUX or SD3 VAE?)", dir.string(), model.vae->config.shift_factor));
   if (model.text_encoder->text_model->config.hidden_size != model.unet->config.cross_attention_dim)
     throw InputError(fmt::format("{}: the text encoder's hidden_size ({}) differs from the UNet's cross_attention_dim ({})",
                                  dir.string(), model.text_encoder->text_model->config.hidden_size,
