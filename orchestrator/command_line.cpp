@@ -212,17 +212,24 @@ CLI::App* add_slurm_command(CLI::App& app, SlurmRequest& request) {
 }
 
 CLI::App* add_sample_command(CLI::App& app, SampleRequest& request) {
-  CLI::App* sample = app.add_subcommand("sample", "text to image with a Stable Diffusion model folder");
+  CLI::App* sample = app.add_subcommand("sample", "text to image with a Stable Diffusion or FLUX model folder");
   sample->add_option("--model", request.model,
-                     "diffusers-layout Stable Diffusion folder, or builtin:tiny-sd (built on first use)")
+                     "diffusers-layout Stable Diffusion or FLUX folder, or builtin:tiny-sd (built on first use)")
       ->required();
   sample->add_option("--prompt", request.options.prompt, "the prompt")->required();
   sample->add_option("--negative", request.options.negative_prompt, "negative prompt (default: empty)");
-  sample->add_option("--steps", request.options.steps, "sampling steps")->check(CLI::Range(1, 1000));
-  sample->add_option("--guidance", request.options.guidance, "classifier-free guidance scale")
+  sample->add_option("--steps", request.steps, "sampling steps (default: Stable Diffusion 25, FLUX 28)")
+      ->check(CLI::Range(1, 1000));
+  sample->add_option("--guidance", request.guidance,
+                     "classifier-free guidance scale (default 7.5); FLUX: the embedded guidance (default 3.5)")
       ->check(CLI::Range(0.0, 100.0));
+  sample->add_option("--true-cfg", request.options.true_cfg,
+                     "FLUX: true classifier-free guidance with --negative when above 1 (default 1: off)")
+      ->check(CLI::Range(0.0, 100.0));
+  sample->add_option("--max-sequence-length", request.options.max_sequence_length, "FLUX: T5 tokens (default 512)")
+      ->check(CLI::Range(1, 512));
   sample->add_option("--seed", request.options.seed, "seed of the initial noise");
-  sample->add_option("--sampler", request.options.sampler, "ddim or euler")
+  sample->add_option("--sampler", request.sampler, "Stable Diffusion: ddim (default), euler or ddpm")
       ->check(CLI::IsMember({"ddim", "euler", "ddpm"}));
   sample->add_option("--num", request.options.num_images, "images (several are tiled into one PNG)")
       ->check(CLI::Range(1, 64));
