@@ -25,6 +25,7 @@
   X(finetune_textual_inversion, torch)      \
   X(finetune_dreambooth, torch)             \
   X(finetune_lora, torch)                   \
+  X(finetune_flux_lora, torch)              \
   X(finetune_hypernetwork, torch)           \
   X(finetune_custom_diffusion, torch)       \
   X(merge_custom_diffusion, torch)

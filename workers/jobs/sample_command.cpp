@@ -12,6 +12,7 @@
 #include "workers/diffusion/flux_pipeline.h"
 #include "workers/diffusion/txt2img_pipeline.h"
 #include "workers/methods/external_adapters.h"
+#include "workers/methods/flux_lora_files.h"
 
 namespace tunegrid {
 
@@ -35,14 +36,19 @@ ImageBatch sample_stable_diffusion(const std::filesystem::path& dir, const Sampl
   return txt2img(model, options);
 }
 
-// FLUX: FluxPipeline's sampling (FLUX.1-dev's defaults: 28 steps, guidance 3.5).
+// FLUX: LoRA files (peft or kohya) merged, then FluxPipeline's sampling (FLUX.1-dev's defaults:
+// 28 steps, guidance 3.5).
 ImageBatch sample_flux(const std::filesystem::path& dir, const SampleRequest& request, Txt2ImgOptions& options) {
   if (request.sampler)
     throw InputError(fmt::format("--sampler {}: FLUX folders sample with their FlowMatchEulerDiscreteScheduler; "
                                  "--sampler chooses among Stable Diffusion's", *request.sampler));
-  if (!request.loras.empty() || !request.embeddings.empty())
-    throw InputError(fmt::format("{}: --lora and --embedding are not read for FLUX folders yet", dir.string()));
+  if (!request.embeddings.empty())
+    throw InputError(fmt::format("{}: --embedding is for Stable Diffusion; FLUX folders take --lora files", dir.string()));
   Flux model = load_flux(dir);
+  for (const auto& text : request.loras) {
+    const LoRAReference lora = parse_lora_reference(text, "--lora");
+    std::fputs(fmt::format("{}\n", merge_flux_lora_file(model, lora.file, lora.scale)).c_str(), stdout);
+  }
   options.steps = request.steps.value_or(28);
   options.guidance = request.guidance.value_or(3.5);
   options.sampler = "flow-match euler";

@@ -11,26 +11,29 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "workers/methods/optimizer.h"
+
 namespace tunegrid {
 
 struct AdamWOptions {
   double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weight_decay = 1e-2;
 };
 
-class AdamW {
+class AdamW : public Optimizer {
  public:
   AdamW(std::vector<std::pair<std::string, at::Tensor>> parameters, AdamWOptions options);
 
-  void step(double learning_rate);
-  void zero_grad();
+  std::string name() const override { return "adamw"; }
+  void step(double learning_rate) override;
+  void zero_grad() override;
 
   const std::vector<std::pair<std::string, at::Tensor>>& parameters() const { return parameters_; }
   // exp_avg.<name>, exp_avg_sq.<name> and step.<name> (int64 scalar) of every parameter
   // stepped at least once.
-  std::vector<std::pair<std::string, at::Tensor>> state() const;
+  std::vector<std::pair<std::string, at::Tensor>> state() const override;
   // Restores what state() gave; throws InputError naming `what` and the tensor on a missing
   // name or a shape that does not match.
-  void load_state(const std::map<std::string, at::Tensor>& state, const std::string& what);
+  void load_state(const std::map<std::string, at::Tensor>& state, const std::string& what) override;
 
  private:
   struct Moments {

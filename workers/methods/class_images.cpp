@@ -49,8 +49,8 @@ std::optional<ImageBatch> cached_class_images(const std::filesystem::path& file,
   return images;
 }
 
-ImageBatch generate_class_images(StableDiffusion& model, const std::string& prompt, int count, int resolution,
-                                 std::uint64_t seed) {
+ImageBatch generate_class_images(const ClassImageSampler& sampler, const std::string& prompt, int count,
+                                 int resolution, std::uint64_t seed) {
   at::NoGradGuard no_grad;
   ImageBatch images;
   images.key = "class";
@@ -59,11 +59,11 @@ ImageBatch generate_class_images(StableDiffusion& model, const std::string& prom
     Txt2ImgOptions options;
     options.prompt = prompt;
     options.num_images = std::min(16, count - done);
-    options.steps = 50;
-    options.guidance = 7.5;
+    options.steps = sampler.steps;
+    options.guidance = sampler.guidance;
     options.seed = mix_seed(seed, static_cast<std::uint64_t>(done));
     options.height = options.width = resolution;
-    const ImageBatch part = txt2img(model, options);
+    const ImageBatch part = sampler.draw(options);
     images.pixels.insert(images.pixels.end(), part.pixels.begin(), part.pixels.end());
     images.count += part.count;
   }
@@ -74,9 +74,15 @@ ImageBatch generate_class_images(StableDiffusion& model, const std::string& prom
 
 ImageBatch class_images(StableDiffusion& model, const std::string& prompt, int count, int resolution,
                         std::uint64_t seed, const std::filesystem::path& cache) {
+  const ClassImageSampler sampler{[&](const Txt2ImgOptions& options) { return txt2img(model, options); }, 50, 7.5};
+  return class_images(sampler, prompt, count, resolution, seed, cache);
+}
+
+ImageBatch class_images(const ClassImageSampler& sampler, const std::string& prompt, int count, int resolution,
+                        std::uint64_t seed, const std::filesystem::path& cache) {
   if (!cache.empty())
     if (auto cached = cached_class_images(cache, prompt, count, resolution)) return std::move(*cached);
-  ImageBatch images = generate_class_images(model, prompt, count, resolution, seed);
+  ImageBatch images = generate_class_images(sampler, prompt, count, resolution, seed);
   if (cache.empty()) return images;
   std::filesystem::create_directories(cache.parent_path());
   const at::Tensor pixels = at::from_blob(images.pixels.data(), {images.count, resolution, resolution, 3}, at::kByte);

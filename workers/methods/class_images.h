@@ -6,9 +6,11 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "core/shard.h"
+#include "workers/diffusion/txt2img_options.h"
 #include "workers/models/stable_diffusion.h"
 
 namespace tunegrid {
@@ -18,6 +20,16 @@ namespace tunegrid {
 // ranks of a data-parallel group other than its rank 0) generated, the same images, and not
 // written. A damaged cache file is logged and generated again.
 ImageBatch class_images(StableDiffusion& model, const std::string& prompt, int count, int resolution,
+                        std::uint64_t seed, const std::filesystem::path& cache);
+
+// Any family's text to image, and the steps and guidance its training script samples class
+// images with (FLUX: train_dreambooth_lora_flux.py's FluxPipeline defaults).
+struct ClassImageSampler {
+  std::function<ImageBatch(const Txt2ImgOptions&)> draw;
+  int steps = 50;
+  double guidance = 7.5;
+};
+ImageBatch class_images(const ClassImageSampler& sampler, const std::string& prompt, int count, int resolution,
                         std::uint64_t seed, const std::filesystem::path& cache);
 
 }  // namespace tunegrid

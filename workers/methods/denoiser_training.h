@@ -6,8 +6,8 @@
 // images. Stable Diffusion implements it
 // (stable_diffusion_training.h: DDPM noising with ε or v targets, as diffusers'
 // train_text_to_image.py / train_dreambooth.py); a rectified-flow family (FLUX, diffusers'
-// train_dreambooth_flux.py: noisy = (1 − σ)·x0 + σ·noise, target noise − x0) fits the same
-// calls. A family's BaseModel (base_model.h) makes it; the fine-tuning methods attach to the
+// train_dreambooth_lora_flux.py: noisy = (1 − σ)·x0 + σ·noise, target noise − x0, weights of
+// its weighting_scheme; flux_training.h) fits the same calls. A family's BaseModel (base_model.h) makes it; the fine-tuning methods attach to the
 // family's model itself (finetune_method.h's AttachesTo).
 #pragma once
 #include <cstddef>
@@ -30,6 +30,13 @@ struct NoisedLatents {
   at::Tensor noisy;      // [rows, C, h, w] the denoiser's input
   at::Tensor timesteps;  // [rows] where each row is on the noise schedule (the family's own units)
   at::Tensor target;     // [rows, C, h, w] what the denoiser learns to predict
+  at::Tensor weights;    // [rows] the family's loss weight of each row (FLUX's weighting_scheme); undefined: 1
+};
+
+// The text conditioning of a batch of captions.
+struct TextContext {
+  at::Tensor states;  // [rows, L, d] what the denoiser attends to (CLIP's last states; FLUX: T5's)
+  at::Tensor pooled;  // [rows, p] a pooled text vector (FLUX: CLIP's pooled output); undefined for Stable Diffusion
 };
 
 class DenoiserTraining {
@@ -47,8 +54,8 @@ class DenoiserTraining {
   // Clean latents of images encoded now, without gradient; row k draws its encoder noise from
   // streams[k].noise.
   virtual at::Tensor encode_images(const ImageBatch& images, std::vector<ExampleStreams>& streams) = 0;
-  // The text context of each caption, [rows, L, d]: with gradient when the text side trains.
-  virtual at::Tensor text_context(const std::vector<std::string>& captions) = 0;
+  // The text context of each caption: with gradient when the text side trains.
+  virtual TextContext text_context(const std::vector<std::string>& captions) = 0;
 
   // ---- the training objective ----
   // Called once before a run's first step: makes what training needs and puts the denoiser
@@ -58,7 +65,7 @@ class DenoiserTraining {
   // timestep, row by row), the noisy input and the prediction target.
   virtual NoisedLatents add_training_noise(const at::Tensor& latents, std::vector<ExampleStreams>& streams) const = 0;
   // The denoiser's prediction for `input` under `context`.
-  virtual at::Tensor predict(const NoisedLatents& input, const at::Tensor& context) = 0;
+  virtual at::Tensor predict(const NoisedLatents& input, const TextContext& context) = 0;
   // Min-SNR-γ weights of the per-example losses at `timesteps` (Hang et al. 2023).
   virtual at::Tensor loss_weights(const at::Tensor& timesteps, double gamma) const = 0;
 

@@ -68,6 +68,7 @@ FineTuneSettings run_settings_of(const FineTuneParams& p, const Job& job, const 
   run_settings.communicator = communicator;
   run_settings.bucket_bytes = static_cast<std::int64_t>(p.bucket_size_mb.of(job) * (1 << 20));
   run_settings.rescale_augmentation = method_job.rescale_augmentation;
+  if (method_job.adjust_settings) method_job.adjust_settings(run_settings);
   if (sets.prior) {
     if (!method_job.prior)
       throw std::logic_error(job.kind + ": the method's training sets have class images but it asked for no prior "

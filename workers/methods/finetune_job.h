@@ -50,6 +50,9 @@ struct MethodJob {
   bool rescale_augmentation = false;       // Custom Diffusion: rescaled images, masked loss
   // The training sets; unset: instance_training_sets.
   std::function<TrainingSets(const TrainingSetSources&)> training_sets;
+  // What the method changes in the loop's settings (FLUX LoRA: the optimizer, the validation
+  // guidance); unset: nothing.
+  std::function<void(FineTuneSettings&)> adjust_settings;
 };
 
 // The job's data as instance images and, with `prior`, `prior->num_class_images` class images

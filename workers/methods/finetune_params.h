@@ -24,13 +24,16 @@ struct MethodDefaults {
   int warmup = 0;
   double flip = 0.0;
   std::vector<std::string> templates;
+  double weight_decay = 1e-2;
+  std::string model = "builtin:tiny-sd";
+  std::string model_doc = "base model: diffusers folder or builtin:tiny-sd";
 };
 
 struct FineTuneParams : ParamList {
   explicit FineTuneParams(MethodDefaults defaults) : method_defaults(std::move(defaults)) {}
 
   const MethodDefaults method_defaults;  // first: the declarations below read it
-  Param<std::string> model{*this, "model", "builtin:tiny-sd", "base model: diffusers folder or builtin:tiny-sd"};
+  Param<std::string> model{*this, "model", method_defaults.model, method_defaults.model_doc};
   Param<std::string> data{*this, "data", "builtin:scenes?style=hanok&count=100", "training images (data reference)"};
   Param<int> train_images{*this, "train_images", 0, "use the first N images of data (0: all)", 0.0};
   Param<int> resolution{*this, "resolution", 0, "training resolution in pixels (0: the model's)", 0.0};
@@ -59,7 +62,8 @@ struct FineTuneParams : ParamList {
   Param<double> adam_beta1{*this, "adam_beta1", 0.9, "AdamW β1", 0.0};
   Param<double> adam_beta2{*this, "adam_beta2", 0.999, "AdamW β2", 0.0};
   Param<double> adam_epsilon{*this, "adam_epsilon", 1e-8, "AdamW ε", 0.0};
-  Param<double> adam_weight_decay{*this, "adam_weight_decay", 1e-2, "AdamW weight decay", 0.0};
+  Param<double> adam_weight_decay{*this, "adam_weight_decay", method_defaults.weight_decay,
+                                  "AdamW (and Prodigy) weight decay", 0.0};
   Param<double> max_grad_norm{*this, "max_grad_norm", 1.0, "gradient-norm clipping (0: none)", 0.0};
   Param<double> snr_gamma{*this, "snr_gamma", 0.0, "min-SNR-γ loss weighting (0: off)", 0.0};
   Param<int> seed{*this, "seed", 0, "seed of every random draw", 0.0};

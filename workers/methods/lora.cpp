@@ -69,6 +69,9 @@ std::map<std::string, Projection> projections(StableDiffusion& model, LoRACompon
 // The projection an adapter names, its factors checked against the layer's shape.
 Projection& find_projection(std::map<std::string, Projection>& unet, std::map<std::string, Projection>& text,
                             const LoRAAdapter& adapter, const std::string& what) {
+  if (adapter.component == LoRAComponent::transformer)
+    throw InputError(fmt::format("{}: '{}' adapts a FLUX transformer; this is a Stable Diffusion model", what,
+                                 adapter.module));
   auto& table = adapter.component == LoRAComponent::unet ? unet : text;
   const auto found = table.find(adapter.module);
   if (found == table.end())
@@ -102,7 +105,18 @@ void check_targets(const std::vector<std::string>& targets, const std::vector<st
 }  // namespace
 
 const char* lora_component_name(LoRAComponent component) {
-  return component == LoRAComponent::unet ? "unet" : "text_encoder";
+  switch (component) {
+    case LoRAComponent::unet: return "unet";
+    case LoRAComponent::text_encoder: return "text_encoder";
+    case LoRAComponent::transformer: return "transformer";
+  }
+  return "";
+}
+
+std::optional<LoRAComponent> lora_component_of(const std::string& name) {
+  for (const auto component : {LoRAComponent::unet, LoRAComponent::text_encoder, LoRAComponent::transformer})
+    if (name == lora_component_name(component)) return component;
+  return std::nullopt;
 }
 
 std::vector<std::string> lora_modules(StableDiffusion& model, LoRAComponent component) {

@@ -11,6 +11,7 @@
 // only. Artifacts and loading: lora_files.h.
 #pragma once
 #include <memory>
+#include <optional>
 
 #include "workers/methods/finetune_method.h"
 #include "workers/models/stable_diffusion.h"
@@ -30,10 +31,13 @@ struct LoRAConfig {
   double scale() const { return (alpha > 0 ? alpha : rank) / rank; }
 };
 
-// The two models LoRA adapts; lora_component_name gives the prefix of their keys in
-// diffusers files and of the adapters' trainable names: "unet", "text_encoder".
-enum class LoRAComponent { unet, text_encoder };
+// The models LoRA adapts; lora_component_name gives the prefix of their keys in diffusers
+// files and of the adapters' trainable names: "unet", "text_encoder", "transformer" (FLUX,
+// flux_lora.h).
+enum class LoRAComponent { unet, text_encoder, transformer };
 const char* lora_component_name(LoRAComponent component);
+// The component a key prefix names; nullopt for another.
+std::optional<LoRAComponent> lora_component_of(const std::string& name);
 
 
 // Every module path of `component` LoRA can adapt, sorted: UNet

@@ -120,13 +120,13 @@ std::map<LoRAComponent, PeftLoraConfig> read_lora_adapter_metadata(const std::ma
   for (const auto& [key, value] : document.items()) {
     const auto dot = key.find('.');
     const std::string component = key.substr(0, dot);
-    if (dot == std::string::npos || (component != "unet" && component != "text_encoder"))
-      throw InputError(fmt::format("{}: key '{}' is for no component tunegrid loads (unet, text_encoder)", what, key));
+    if (dot == std::string::npos || !lora_component_of(component))
+      throw InputError(
+          fmt::format("{}: key '{}' is for no component tunegrid loads (unet, text_encoder, transformer)", what, key));
     by_component[component][key.substr(dot + 1)] = value;
   }
   for (const auto& [component, fields] : by_component)
-    configs[component == "unet" ? LoRAComponent::unet : LoRAComponent::text_encoder] =
-        config_of(fields, fmt::format("{}, {}", what, component));
+    configs[*lora_component_of(component)] = config_of(fields, fmt::format("{}, {}", what, component));
   return configs;
 }
 

@@ -6,4 +6,6 @@
 // folders whose model_index.json names no class. base_model.cpp reads this list.
 #pragma once
 
-#define TUNEGRID_MODEL_FAMILIES(X) X(stable_diffusion, "StableDiffusionPipeline")
+#define TUNEGRID_MODEL_FAMILIES(X) \
+  X(stable_diffusion, "StableDiffusionPipeline") \
+  X(flux, "FluxPipeline")

@@ -34,8 +34,8 @@ at::Tensor StableDiffusionTraining::encode_images(const ImageBatch& images, std:
   return at::stack(rows) * model_.vae->config.scaling_factor;
 }
 
-at::Tensor StableDiffusionTraining::text_context(const std::vector<std::string>& captions) {
-  if (trains_text_encoder_) return encode_prompts(model_, captions);
+TextContext StableDiffusionTraining::text_context(const std::vector<std::string>& captions) {
+  if (trains_text_encoder_) return {encode_prompts(model_, captions), {}};
   std::vector<at::Tensor> rows;
   for (const auto& caption : captions) {
     auto found = context_cache_.find(caption);
@@ -45,7 +45,7 @@ at::Tensor StableDiffusionTraining::text_context(const std::vector<std::string>&
     }
     rows.push_back(found->second);
   }
-  return at::stack(rows);
+  return {at::stack(rows), {}};
 }
 
 void StableDiffusionTraining::start_training() {
@@ -74,8 +74,8 @@ NoisedLatents StableDiffusionTraining::add_training_noise(const at::Tensor& late
   return out;
 }
 
-at::Tensor StableDiffusionTraining::predict(const NoisedLatents& input, const at::Tensor& context) {
-  return model_.unet->forward(input.noisy, input.timesteps, context);
+at::Tensor StableDiffusionTraining::predict(const NoisedLatents& input, const TextContext& context) {
+  return model_.unet->forward(input.noisy, input.timesteps, context.states);
 }
 
 at::Tensor StableDiffusionTraining::loss_weights(const at::Tensor& timesteps, double gamma) const {

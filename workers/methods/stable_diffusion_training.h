@@ -32,11 +32,11 @@ class StableDiffusionTraining : public DenoiserTraining {
                             const std::vector<bool>& flipped, std::vector<ExampleStreams>& streams,
                             std::size_t first_stream) override;
   at::Tensor encode_images(const ImageBatch& images, std::vector<ExampleStreams>& streams) override;
-  at::Tensor text_context(const std::vector<std::string>& captions) override;
+  TextContext text_context(const std::vector<std::string>& captions) override;
 
   void start_training() override;
   NoisedLatents add_training_noise(const at::Tensor& latents, std::vector<ExampleStreams>& streams) const override;
-  at::Tensor predict(const NoisedLatents& input, const at::Tensor& context) override;
+  at::Tensor predict(const NoisedLatents& input, const TextContext& context) override;
   at::Tensor loss_weights(const at::Tensor& timesteps, double gamma) const override;
 
   std::vector<NamedTensors> low_precision_components() override;

@@ -120,7 +120,8 @@ void save_checkpoint(const std::filesystem::path& checkpoints, int step, const C
   const std::vector<float>& loss = state.loss;
   NamedTensors tensors;
   for (const auto& [name, value] : state.trainable) tensors.emplace_back("param." + name, value);
-  for (const auto& [name, value] : state.optimizer.state()) tensors.emplace_back("adamw." + name, value);
+  const std::string prefix = state.optimizer.name() + ".";
+  for (const auto& [name, value] : state.optimizer.state()) tensors.emplace_back(prefix + name, value);
   for (auto& item : state.scaler.state()) tensors.push_back(std::move(item));
   tensors.emplace_back("loss", at::tensor(loss.empty() ? std::vector<float>{0.f} : loss).slice(0, 0, loss.size()));
   save_tensors(dir / "state.safetensors", tensors,
@@ -143,8 +144,9 @@ int load_checkpoint(const std::filesystem::path& dir, const CheckpointedState& s
   at::NoGradGuard no_grad;
   restore_trainable(tensors, file, state.trainable);
   std::map<std::string, at::Tensor> optimizer_state;
+  const std::string prefix = state.optimizer.name() + ".";
   for (const auto& [name, value] : tensors)
-    if (name.rfind("adamw.", 0) == 0) optimizer_state.emplace(name.substr(6), value);
+    if (name.rfind(prefix, 0) == 0) optimizer_state.emplace(name.substr(prefix.size()), value);
   state.optimizer.load_state(optimizer_state, file.string());
   state.scaler.load_state(tensors, file.string());
   const at::Tensor losses = history->second.contiguous();

@@ -1,7 +1,7 @@
 // training_checkpoints.h — the fine-tuning loop's checkpoints (training_loop.h), as diffusers'
 // example scripts keep them (`checkpointing_steps`, `checkpoints_total_limit`, resuming from
 // the latest one): CHECKPOINTS/step-NNNNNN/state.safetensors holds the trainable tensors
-// ("param.<name>"), the AdamW state ("adamw.<name>", adamw.h) and the loss of every step so
+// ("param.<name>"), the optimizer's state ("adamw.<name>", adamw.h; "prodigy.<name>", prodigy.h) and the loss of every step so
 // far ("loss"), fp16's loss-scaler state ("loss_scaler.*"), with metadata naming the format, the method and the run's settings key — a
 // checkpoint resumes bitwise only into a run with the same key. Unlike accelerate's
 // save_state it is one safetensors file that any libtorch version reads the same.
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "workers/methods/adamw.h"
+#include "workers/methods/optimizer.h"
 #include "workers/methods/finetune_method.h"
 #include "workers/methods/mixed_precision.h"
 
@@ -21,7 +21,7 @@ namespace tunegrid {
 struct CheckpointedState {
   const FineTuneMethod& method;    // its name() must match on loading
   NamedTensors& trainable;         // stored as "param.<name>"
-  AdamW& optimizer;                // stored as "adamw.<name>"
+  Optimizer& optimizer;            // stored as "<optimizer name>.<name>" ("adamw.", "prodigy.")
   std::vector<float>& loss;        // per optimizer step so far
   const std::string& settings_key;  // what decides the trajectory (training_loop.cpp)
   LossScaler& scaler;              // fp16 runs: stored as "loss_scaler.<name>" (mixed_precision.h)

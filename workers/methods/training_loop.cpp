@@ -1,6 +1,6 @@
 // training_loop.cpp — see training_loop.h. run_finetune reads top to bottom: check the
 // settings, set the run up (trainable tensors, optimizer, schedule, resuming, replicas), then
-// for every optimizer step train_step (micro-steps, gradient sync, clipping, AdamW) and
+// for every optimizer step train_step (micro-steps, gradient sync, clipping, AdamW or Prodigy) and
 // after_step (progress, validation images, checkpoint, stop requests), then finish — the
 // order of diffusers' train_text_to_image.py / train_dreambooth.py main loop.
 #include "workers/methods/training_loop.h"
@@ -47,12 +47,25 @@ std::string settings_key(const FineTuneSettings& s, const FineTuneMethod& method
       s.min_snr_gamma, s.prior_loss_weight, s.rescale_augmentation, s.seed, s.data.flip_probability, instances.size(),
       prior ? prior->size() : 0);
   if (s.mixed_precision != "no") text += " mixed_precision=" + s.mixed_precision;  // keys of fp32 runs unchanged
+  if (s.optimizer != "adamw") {  // keys of AdamW runs unchanged
+    const ProdigyOptions& p = s.prodigy;
+    text += fmt::format(" optimizer={} prodigy={},{},{},{},{},{},{},{},{},{},{}", s.optimizer, p.beta1, p.beta2, p.beta3,
+                        p.epsilon, p.weight_decay, p.decouple, p.use_bias_correction, p.safeguard_warmup, p.d0,
+                        p.d_coef, p.growth_rate);
+  }
   for (const auto& caption : instances.captions) text += "|" + caption;
   for (const auto& concept_text : instances.concept_texts) text += "|concept:" + concept_text;
   if (prior)
     for (const auto& caption : prior->captions) text += "|class:" + caption;
   for (const auto& [name, value] : trainable) text += fmt::format("|{}:{}", name, fmt::join(value.sizes(), "x"));
   return hex_id(fnv1a64(text));
+}
+
+// The run's optimizer over the trainable tensors: AdamW or Prodigy.
+std::unique_ptr<Optimizer> make_optimizer(const NamedTensors& trainable, const FineTuneSettings& settings) {
+  if (settings.optimizer == "prodigy") return std::make_unique<Prodigy>(trainable, settings.prodigy);
+  if (settings.optimizer == "adamw") return std::make_unique<AdamW>(trainable, settings.adam);
+  throw InputError(fmt::format("optimizer '{}' is not one of adamw, prodigy", settings.optimizer));
 }
 
 // What a run cannot start with, checked in this order; returns the method's trainable tensors.
@@ -92,7 +105,7 @@ struct TrainingRun {
         what(job_name),
         trainable(std::move(trainable_tensors)),
         key(std::move(trajectory_key)),
-        optimizer(trainable, run_settings.adam),
+        optimizer(make_optimizer(trainable, run_settings)),
         schedule(schedule_of(run_settings)),
         group(run_settings.communicator),
         rank(group ? group->rank() : 0),
@@ -102,7 +115,7 @@ struct TrainingRun {
         scaler(low_precision == at::kHalf, run_settings.initial_loss_scale) {}
 
   // What a checkpoint of this run holds (training_checkpoints.h).
-  CheckpointedState checkpointed() { return {method, trainable, optimizer, result.loss, key, scaler}; }
+  CheckpointedState checkpointed() { return {method, trainable, *optimizer, result.loss, key, scaler}; }
 
   DenoiserTraining& family;
   FineTuneMethod& method;
@@ -111,7 +124,7 @@ struct TrainingRun {
   const std::string& what;                   // names the job in errors and log lines
   NamedTensors trainable;
   std::string key;  // settings_key
-  AdamW optimizer;
+  std::unique_ptr<Optimizer> optimizer;
   LearningRateSchedule schedule;
   // Data parallelism (workers/parallel/data_parallel.h): every rank of the group runs this
   // loop on its share of each batch; rank 0 alone writes checkpoints and validation images.
@@ -154,6 +167,7 @@ at::Tensor micro_batch_loss(const TrainingRun& run, const MicroBatch& batch, con
   if (batch.masks.defined())  // diffusers' train_custom_diffusion.py: Σ(mask·mse) / Σ mask, the mask one channel deep
     per_example = at::cat({(squared.slice(0, 0, local) * batch.masks).sum({1, 2, 3}) / batch.masks.sum({1, 2, 3}),
                            per_example.slice(0, local)});
+  if (input.weights.defined()) per_example = per_example * input.weights;  // FLUX's weighting_scheme, every row
   // min-SNR-γ weights the instance loss only; the prior loss stays a plain mean (diffusers'
   // train_dreambooth.py computes prior_loss before, and apart from, the weighting). Sums
   // over this rank's examples divided by the whole batch: the ranks' losses (and
@@ -174,7 +188,7 @@ double backward_micro_batch(TrainingRun& run, MicroBatch& batch) {
   at::Tensor prediction;
   {
     AutocastScope autocast(run.device_type, run.low_precision);
-    const at::Tensor context = run.family.text_context(batch.captions);
+    const TextContext context = run.family.text_context(batch.captions);
     prediction = run.family.predict(input, context);
   }
   // The loss in fp32, as diffusers' scripts take it (F.mse_loss(pred.float(), target.float())).
@@ -228,7 +242,7 @@ void skip_step(const TrainingRun& run, int step) {
 }
 
 // Optimizer step `step` (0-based): its micro-steps' gradients accumulated and summed over the
-// group, clipped, AdamW at the schedule's rate, then the method's after_step. Returns its loss.
+// group, clipped, the optimizer at the schedule's rate, then the method's after_step. Returns its loss.
 double train_step(TrainingRun& run, TrainingExamples& examples, int step) {
   const FineTuneSettings& settings = run.settings;
   double step_loss = 0;
@@ -239,9 +253,9 @@ double train_step(TrainingRun& run, TrainingExamples& examples, int step) {
   const bool finite = run.scaler.unscale_gradients(run.trainable);
   if (finite) {
     if (settings.max_grad_norm > 0) clip_gradient_norm(run.trainable, settings.max_grad_norm);
-    run.optimizer.step(run.schedule.at(step));
+    run.optimizer->step(run.schedule.at(step));
   }
-  run.optimizer.zero_grad();
+  run.optimizer->zero_grad();
   run.scaler.update(finite);
   if (!finite) skip_step(run, step);
   run.method.after_step();

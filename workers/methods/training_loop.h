@@ -36,6 +36,7 @@
 
 #include "core/shard.h"
 #include "workers/methods/adamw.h"
+#include "workers/methods/prodigy.h"
 #include "workers/methods/finetune_method.h"
 #include "workers/methods/training_checkpoints.h"  // latest_checkpoint
 #include "workers/methods/training_set.h"
@@ -54,7 +55,9 @@ struct FineTuneSettings {
   bool scale_lr = false;              // diffusers: lr × accumulation × batch × processes
   std::string lr_scheduler = "constant";
   int warmup_steps = 0;
+  std::string optimizer = "adamw";    // "adamw" | "prodigy" (learning_rate is then d's multiplier)
   AdamWOptions adam;
+  ProdigyOptions prodigy;
   double max_grad_norm = 1.0;         // <= 0: no clipping
   double min_snr_gamma = 0.0;         // <= 0: plain MSE
   double prior_loss_weight = 1.0;     // λ of the prior (class) batch, when there is one

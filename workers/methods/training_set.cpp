@@ -16,15 +16,15 @@ namespace tunegrid {
 
 namespace {
 
-void encode(StableDiffusion& model, TrainingSet& set) {
+void encode(AutoencoderKL& vae, TrainingSet& set) {
   at::NoGradGuard no_grad;
   // [N, 3, S, S] in [-1, 1], on the model's device; the encodings are kept on the CPU.
-  const at::Tensor pixels = images_to_tensor(set.images).to(model.vae->parameters().front().device());
+  const at::Tensor pixels = images_to_tensor(set.images).to(vae->parameters().front().device());
   std::vector<at::Tensor> mean, std, flipped_mean, flipped_std;
   for (std::int64_t i = 0; i < pixels.size(0); i += 64) {
     const at::Tensor chunk = pixels.slice(0, i, i + 64);
-    const DiagonalGaussian straight = model.vae->encode(chunk);
-    const DiagonalGaussian mirrored = model.vae->encode(chunk.flip({3}));
+    const DiagonalGaussian straight = vae->encode(chunk);
+    const DiagonalGaussian mirrored = vae->encode(chunk.flip({3}));
     mean.push_back(straight.mean.cpu());
     std.push_back(straight.std.cpu());
     flipped_mean.push_back(mirrored.mean.cpu());
@@ -39,6 +39,15 @@ void encode(StableDiffusion& model, TrainingSet& set) {
 }  // namespace
 
 TrainingSet make_training_set(StableDiffusion& model, const TrainingSetOptions& options, const std::string& what) {
+  return make_training_set(model.vae, model.default_image_size(), options, what);
+}
+
+TrainingSet make_training_set(StableDiffusion& model, const ImageBatch& images, const std::string& caption) {
+  return make_training_set(model.vae, images, caption);
+}
+
+TrainingSet make_training_set(AutoencoderKL& vae, int default_resolution, const TrainingSetOptions& options,
+                              const std::string& what) {
   if (options.captions != "template" && options.captions != "data")
     throw InputError(fmt::format("{}: captions '{}' is not one of template, data", what, options.captions));
   if (options.captions == "template") {
@@ -47,7 +56,7 @@ TrainingSet make_training_set(StableDiffusion& model, const TrainingSetOptions& 
       if (t.find("{}") == std::string::npos)
         throw InputError(fmt::format("{}: prompt template '{}' has no {{}} for the concept", what, t));
   }
-  const int resolution = options.resolution > 0 ? options.resolution : model.default_image_size();
+  const int resolution = options.resolution > 0 ? options.resolution : default_resolution;
   const DataSet data = load_data_reference(options.data, resolution);
   const int available = static_cast<int>(data.items.size());
   const int wanted = options.train_images > 0 ? options.train_images : available;
@@ -66,15 +75,15 @@ TrainingSet make_training_set(StableDiffusion& model, const TrainingSetOptions& 
     ++set.images.count;
     set.captions.push_back(item.caption);
   }
-  encode(model, set);
+  encode(vae, set);
   return set;
 }
 
-TrainingSet make_training_set(StableDiffusion& model, const ImageBatch& images, const std::string& caption) {
+TrainingSet make_training_set(AutoencoderKL& vae, const ImageBatch& images, const std::string& caption) {
   TrainingSet set;
   set.images = images;
   set.captions.assign(static_cast<std::size_t>(images.count), caption);
-  encode(model, set);
+  encode(vae, set);
   return set;
 }
 

@@ -41,10 +41,15 @@ struct TrainingSet {
 };
 
 
-// Loads, checks and encodes; `what` names the job for messages.
-TrainingSet make_training_set(StableDiffusion& model, const TrainingSetOptions& options, const std::string& what);
-
+// Loads, checks and encodes with `vae` (a resolution of 0 is `default_resolution`); `what`
+// names the job for messages. Every model family's training set is made here.
+TrainingSet make_training_set(AutoencoderKL& vae, int default_resolution, const TrainingSetOptions& options,
+                              const std::string& what);
 // The same for images already in memory (class / regularization images), all with `caption`.
+TrainingSet make_training_set(AutoencoderKL& vae, const ImageBatch& images, const std::string& caption);
+
+// Stable Diffusion's: its VAE and default image size.
+TrainingSet make_training_set(StableDiffusion& model, const TrainingSetOptions& options, const std::string& what);
 TrainingSet make_training_set(StableDiffusion& model, const ImageBatch& images, const std::string& caption);
 
 // `more` appended to `into` (same resolution; the VAE latents too), each image keeping its

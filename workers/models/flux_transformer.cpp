@@ -7,6 +7,7 @@
 
 #include "core/atomic_file.h"
 #include "workers/models/config_schema.h"
+#include "workers/models/gradient_checkpoint.h"
 #include "workers/models/model_config.h"
 #include "workers/models/module_scope.h"
 #include "workers/models/reference_versions.h"
@@ -262,11 +263,33 @@ at::Tensor FluxTransformer2DModelImpl::forward(const FluxTransformerInput& in) {
   const at::Tensor temb = time_text_embed->forward(timestep, guidance, in.pooled_projections);
   at::Tensor context = context_embedder->forward(in.encoder_hidden_states);
   const RotaryEmbedding rope = flux_rotary_embedding(at::cat({in.txt_ids, in.img_ids}, 0), config.axes_dims_rope);
-  for (auto& block : *transformer_blocks)
-    std::tie(x, context) = block->as<FluxTransformerBlock>()->forward(x, context, temb, rope);
   const std::int64_t text = context.size(1);
+  for (auto& block : *transformer_blocks) {
+    auto* double_block = block->as<FluxTransformerBlock>();
+    if (!gradient_checkpointing) {
+      std::tie(x, context) = double_block->forward(x, context, temb, rope);
+      continue;
+    }
+    // One checkpointed segment returns the two streams joined, text first.
+    const at::Tensor joined = checkpointed(
+        [double_block](const std::vector<at::Tensor>& in) {
+          auto [image, text_states] = double_block->forward(in[0], in[1], in[2], {in[3], in[4]});
+          return at::cat({text_states, image}, 1);
+        },
+        {x, context, temb, rope.cos, rope.sin});
+    context = joined.slice(1, 0, text);
+    x = joined.slice(1, text);
+  }
   at::Tensor joint = at::cat({context, x}, 1);
-  for (auto& block : *single_transformer_blocks) joint = block->as<FluxSingleTransformerBlock>()->forward(joint, temb, rope);
+  for (auto& block : *single_transformer_blocks) {
+    auto* single_block = block->as<FluxSingleTransformerBlock>();
+    joint = gradient_checkpointing
+                ? checkpointed([single_block](const std::vector<at::Tensor>& in) {
+                    return single_block->forward(in[0], in[1], {in[2], in[3]});
+                  },
+                               {joint, temb, rope.cos, rope.sin})
+                : single_block->forward(joint, temb, rope);
+  }
   x = joint.slice(1, text);
   const auto m = norm_out->forward(temb);  // AdaLayerNormContinuous: scale, then shift
   return proj_out->forward(modulate(x, m[1], m[0]));

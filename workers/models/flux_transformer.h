@@ -139,6 +139,8 @@ struct FluxTransformer2DModelImpl : torch::nn::Module {
   at::Tensor forward(const FluxTransformerInput& input);  // [B, N, patch²·out_channels]
 
   FluxTransformerConfig config;
+  // Every double and single block recomputed in backward (enable_gradient_checkpointing).
+  bool gradient_checkpointing = false;
   AdaptableLinear x_embedder{nullptr}, context_embedder{nullptr}, proj_out{nullptr};
   FluxTimeTextEmbedding time_text_embed{nullptr};
   torch::nn::ModuleList transformer_blocks, single_transformer_blocks;
