@@ -181,9 +181,8 @@ BOOST_AUTO_TEST_CASE(lora_files_read_back_in_both_formats) {
         BOOST_TEST_REQUIRE(back.count(module) == 1u, module);
         BOOST_TEST(at::allclose(back.at(module), delta, 1e-6, 1e-7), module);
       }
-      // The single blocks' linear1 also holds a zero proj_mlp part; nothing else is new.
-      for (const auto& [module, delta] : back)
-        if (!expected.count(module)) BOOST_TEST(delta.abs().max().item<double>() == 0.0, module);
+      // The single blocks' linear1 also holds proj_mlp, written as a zero block: it comes back as no adapter.
+      BOOST_TEST(back.size() == expected.size());
     }
   }
   // Merged into the weights, the file gives what the hooked adapters give.

@@ -233,8 +233,9 @@ std::vector<LoRAAdapter> read_kohya(const std::map<std::string, at::Tensor>& ten
       continue;
     }
     const auto parts = split_fused(down, ordered_up, target->second.part_sizes);
-    for (std::size_t j = 0; j < parts.size(); ++j)
-      add(LoRAComponent::transformer, kohya.parts[j], parts[j].first, parts[j].second);
+    for (std::size_t j = 0; j < parts.size(); ++j)  // a part left out of training is a zero block: no adapter
+      if (parts[j].second.abs().max().item<double>() != 0)
+        add(LoRAComponent::transformer, kohya.parts[j], parts[j].first, parts[j].second);
   }
   return adapters;
 }

@@ -16,7 +16,7 @@
 //     down = [A_q; A_k; A_v], up = diag(B_q, B_k, B_v), alpha = (alpha / rank)·(3·rank), which is
 //     what kohya's split_qkv writes and what diffusers splits back exactly; read back, a
 //     block-diagonal module splits into its parts' rank-r factors, any other into parts sharing
-//     the whole down matrix (both exact).
+//     the whole down matrix (both exact); a part whose up block is zero gets no adapter.
 // T5 adapters (kohya lora_te3_) and unknown keys are InputErrors naming the file and the key.
 #pragma once
 #include <filesystem>
