@@ -6,7 +6,8 @@
 // scale_noise), and a whole FluxPipeline run (prompt embeddings, 4 steps, decode; with and
 // without true CFG); loading errors that name the key. Tolerances: a model's fp32 forward pass
 // (tests/tolerance.h, kModelForwardFloat32); scheduler values are float32 arithmetic done in
-// the same order as diffusers', so assert_close's float32 default.
+// the same order as diffusers', so assert_close's float32 default. FLUX.1-dev's own transformer
+// and VAE are checked on their published key names and shapes only.
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
@@ -241,6 +242,41 @@ BOOST_AUTO_TEST_CASE(txt2img_draws_seeded_images_of_the_requested_size) {
   BOOST_TEST((flux_txt2img(model, options).pixels != first.pixels));
   options.width = 18;  // not a multiple of 2 × the VAE's factor 2
   BOOST_TEST(testing::input_error_of([&] { flux_txt2img(model, options); }).find("multiple of 4") != std::string::npos);
+}
+
+// FLUX.1-dev's published transformer and VAE (tests/reference/make_flux1_layout.py: diffusers on
+// the meta device). The VAE is built at full size; the transformer (fp32 ≈ 48 GB) with its 19
+// double and 38 single blocks, its text, time and guidance widths as published, but 1 attention
+// head of 128 instead of 24: every published size that is a multiple of the 3,072-wide inner
+// dimension is then 24 times ours, every other one equal.
+BOOST_AUTO_TEST_CASE(flux1_dev_layout_matches_diffusers) {
+  const nlohmann::json layout = nlohmann::json::parse(std::ifstream(kFixtureRoot / "parity" / "flux1_dev_layout.json"));
+  const auto shapes_of = [](torch::nn::Module& module) {
+    std::map<std::string, std::vector<std::int64_t>> out;
+    for (const auto& item : module.named_parameters()) out[item.key()] = item.value().sizes().vec();
+    return out;
+  };
+  const auto compare = [](const std::map<std::string, std::vector<std::int64_t>>& ours, const nlohmann::json& theirs,
+                          const std::function<std::int64_t(std::int64_t)>& map_size, const std::string& what) {
+    BOOST_TEST(ours.size() == theirs.size(), what << ": " << ours.size() << " tensors, published " << theirs.size());
+    for (const auto& [key, shape] : theirs.items()) {
+      const auto found = ours.find(key);
+      BOOST_TEST_REQUIRE((found != ours.end()), what << ": no tensor " << key);
+      std::vector<std::int64_t> expected;
+      for (const auto size : shape.get<std::vector<std::int64_t>>()) expected.push_back(map_size(size));
+      BOOST_TEST((found->second == expected), what << ": " << key);
+    }
+  };
+  nlohmann::json config = layout.at("transformer_config");
+  FluxTransformerConfig published = FluxTransformerConfig::from_json(JsonConfig(config, "FLUX.1-dev transformer"));
+  BOOST_TEST(published.inner_dim() == 3072);
+  config["num_attention_heads"] = 1;
+  FluxTransformer2DModel narrow(FluxTransformerConfig::from_json(JsonConfig(config, "narrowed")));
+  compare(shapes_of(*narrow), layout.at("transformer"),
+          [](std::int64_t size) { return size % 3072 == 0 ? size / 24 : size; }, "transformer");
+  AutoencoderKL vae(AutoencoderKLConfig::from_json(JsonConfig(layout.at("vae_config"), "FLUX.1-dev vae")));
+  BOOST_TEST(vae->config.shift_factor == 0.1159);
+  compare(shapes_of(*vae), layout.at("vae"), [](std::int64_t size) { return size; }, "vae");
 }
 
 BOOST_AUTO_TEST_CASE(bad_configs_and_folders_are_named) {
