@@ -13,6 +13,7 @@
 #define TUNEGRID_JOB_KINDS(X)               \
   X(bench_allreduce, torch)                 \
   X(bench_devices, torch)                   \
+  X(bench_flux_step, torch)                 \
   X(bench_matmul, torch)                    \
   X(bench_noop, torch_free)                 \
   X(bench_unet_step, torch)                 \
