@@ -130,19 +130,26 @@ BOOST_AUTO_TEST_CASE(finetune_lora_adapts_the_text_encoder_when_asked) {
 }
 
 // A base model of a family tunegrid does not fine-tune is refused before anything loads,
-// naming model_index.json's key and the pipelines it does fine-tune.
+// naming model_index.json's key and the pipelines it does fine-tune; a method given a family
+// it does not attach to (LoRA for Stable Diffusion on a FLUX folder) is refused by name.
 BOOST_AUTO_TEST_CASE(finetune_refuses_a_model_family_it_does_not_know) {
-  const auto dir = std::filesystem::temp_directory_path() / ("tunegrid-test-kinds-flux-" + std::to_string(::getpid()));
+  const auto dir = std::filesystem::temp_directory_path() / ("tunegrid-test-kinds-sd3-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "model_index.json") << "{\"_class_name\": \"FluxPipeline\"}\n";
-  const Plan plan = plan_of("[jobs.lora]\nkind = \"finetune.lora\"\n[jobs.lora.params]\nmodel = \"" + dir.string() +
-                            "\"\n");
-  JobContext context(plan.jobs.at(0));
-  context.artifacts = dir / "artifacts";
-  const std::string message = testing::input_error_of([&] { find_job_kind("finetune.lora")->run(context); });
-  BOOST_TEST(message.find("key '_class_name'") != std::string::npos, message);
-  BOOST_TEST(message.find("'FluxPipeline'; tunegrid fine-tunes StableDiffusionPipeline folders") != std::string::npos,
-             message);
+  std::ofstream(dir / "model_index.json") << "{\"_class_name\": \"StableDiffusion3Pipeline\"}\n";
+  const auto message_for = [&](const std::filesystem::path& model) {
+    const Plan plan = plan_of("[jobs.lora]\nkind = \"finetune.lora\"\n[jobs.lora.params]\nmodel = \"" +
+                              model.string() + "\"\n");
+    JobContext context(plan.jobs.at(0));
+    context.artifacts = dir / "artifacts";
+    return testing::input_error_of([&] { find_job_kind("finetune.lora")->run(context); });
+  };
+  const std::string unknown = message_for(dir);
+  BOOST_TEST(unknown.find("key '_class_name'") != std::string::npos, unknown);
+  BOOST_TEST(unknown.find("'StableDiffusion3Pipeline'; tunegrid fine-tunes StableDiffusionPipeline, FluxPipeline "
+                          "folders") != std::string::npos,
+             unknown);
+  const std::string other_family = message_for(std::filesystem::path(TUNEGRID_SOURCE_DIR) / "tests/fixtures/tiny-flux");
+  BOOST_TEST(other_family.find("lora: fine-tunes no FluxPipeline models") != std::string::npos, other_family);
   std::filesystem::remove_all(dir);
 }
 
