@@ -49,42 +49,49 @@ FluxTransformerConfig config_of(const FluxStepParams& p, const Job& job) {
   return c;
 }
 
-void run_flux_step(JobContext& context) {
-  const Job& job = context.job;
-  const FluxStepParams p;
-  const ThreadCountGuard thread_guard(p.threads.of(job));
-  const at::Device device(context.device);
-  const bool synchronize = !device.is_cpu();
-  if (p.latent_size.of(job) % 2 != 0) throw InputError(p.latent_size.where(job) + ": expected an even latent size");
-  at::manual_seed(static_cast<std::uint64_t>(p.seed.of(job)));
-  FluxTransformer2DModel model(config_of(p, job));
-  model->to(device);
-  model->train();
-  std::int64_t params = 0;
-  for (const auto& t : model->parameters()) params += t.numel();
-  torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-4));
+// A random batch at the job's size: the transformer's input at σ ~ U(0, 1) and the target ε − x₀.
+struct FluxStepBatch {
+  FluxTransformerInput input;
+  at::Tensor target;
+  std::int64_t latent_size = 0;
+};
 
-  const auto options = at::TensorOptions().dtype(at::kFloat).device(device);
+FluxStepBatch random_batch(const FluxStepParams& p, const Job& job, const at::TensorOptions& options) {
   const std::int64_t batch = p.batch.of(job), size = p.latent_size.of(job), tokens = p.text_tokens.of(job);
+  if (size % 2 != 0) throw InputError(p.latent_size.where(job) + ": expected an even latent size");
   const at::Tensor x0 = at::randn({batch, p.latent_channels.of(job), size, size}, options);
   const at::Tensor noise = at::randn_like(x0);
   const at::Tensor sigma = at::rand({batch}, options);
   const at::Tensor s = sigma.view({-1, 1, 1, 1});
-  FluxTransformerInput in;
-  in.hidden_states = pack_flux_latents((1 - s) * x0 + s * noise);
-  in.encoder_hidden_states = at::randn({batch, tokens, p.text_width.of(job)}, options);
-  in.pooled_projections = at::randn({batch, p.text_width.of(job)}, options);
-  in.timestep = sigma;
-  in.guidance = at::full({batch}, 3.5, options);
-  in.img_ids = flux_image_ids(size / 2, size / 2, options);
-  in.txt_ids = at::zeros({tokens, 3}, options);
-  const at::Tensor target = noise - x0;
+  FluxStepBatch out;
+  out.input.hidden_states = pack_flux_latents((1 - s) * x0 + s * noise);
+  out.input.encoder_hidden_states = at::randn({batch, tokens, p.text_width.of(job)}, options);
+  out.input.pooled_projections = at::randn({batch, p.text_width.of(job)}, options);
+  out.input.timestep = sigma;
+  out.input.guidance = at::full({batch}, 3.5, options);
+  out.input.img_ids = flux_image_ids(size / 2, size / 2, options);
+  out.input.txt_ids = at::zeros({tokens, 3}, options);
+  out.target = noise - x0;
+  out.latent_size = size;
+  return out;
+}
 
-  std::vector<double> forward, backward, step_optimizer, step;
-  for (int i = 0; i < p.warmup.of(job) + p.steps.of(job); ++i) {
+struct StepTimes {
+  std::vector<double> forward, backward, optimizer, step;  // seconds per timed step
+};
+
+// warmup + steps training steps; the timed ones' phases (synchronised on an asynchronous device)
+// and losses.
+StepTimes time_steps(FluxTransformer2DModel& model, const FluxStepBatch& batch, int warmup, int steps,
+                     const at::Device& device, std::vector<float>& losses) {
+  const bool synchronize = !device.is_cpu();
+  torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-4));
+  const std::int64_t size = batch.latent_size;
+  StepTimes times;
+  for (int i = 0; i < warmup + steps; ++i) {
     const auto start = std::chrono::steady_clock::now();
     for (auto& t : model->parameters()) t.mutable_grad().reset();
-    const at::Tensor loss = at::mse_loss(unpack_flux_latents(model->forward(in), size, size), target);
+    const at::Tensor loss = at::mse_loss(unpack_flux_latents(model->forward(batch.input), size, size), batch.target);
     if (synchronize) (void)loss.item<float>();
     const double forward_end = seconds_since(start);
     loss.backward();
@@ -94,22 +101,39 @@ void run_flux_step(JobContext& context) {
     if (synchronize) (void)model->parameters().front().sum().item<float>();
     const double step_end = seconds_since(start);
     const float loss_value = loss.item<float>();  // outside the timed step on the CPU
-    if (i < p.warmup.of(job)) continue;
-    forward.push_back(forward_end);
-    backward.push_back(backward_end - forward_end);
-    step_optimizer.push_back(step_end - backward_end);
-    step.push_back(step_end);
-    context.outputs.loss.push_back(loss_value);
+    if (i < warmup) continue;
+    times.forward.push_back(forward_end);
+    times.backward.push_back(backward_end - forward_end);
+    times.optimizer.push_back(step_end - backward_end);
+    times.step.push_back(step_end);
+    losses.push_back(loss_value);
   }
-  context.outputs.metrics["step_ms"] = median(step) * 1e3;
-  context.outputs.metrics["step_ms_min"] = *std::min_element(step.begin(), step.end()) * 1e3;
-  context.outputs.metrics["params"] = static_cast<double>(params);
-  context.outputs.metrics["tokens"] = static_cast<double>(size / 2 * (size / 2) + tokens);
-  context.outputs.metrics["threads"] = at::get_num_threads();
-  context.outputs.timings["forward"] = median(forward);
-  context.outputs.timings["backward"] = median(backward);
-  context.outputs.timings["optimizer"] = median(step_optimizer);
-  context.outputs.timings["step"] = median(step);
+  return times;
+}
+
+void run_flux_step(JobContext& context) {
+  const Job& job = context.job;
+  const FluxStepParams p;
+  const ThreadCountGuard thread_guard(p.threads.of(job));
+  const at::Device device(context.device);
+  at::manual_seed(static_cast<std::uint64_t>(p.seed.of(job)));
+  FluxTransformer2DModel model(config_of(p, job));
+  model->to(device);
+  model->train();
+  std::int64_t params = 0;
+  for (const auto& t : model->parameters()) params += t.numel();
+  const FluxStepBatch batch = random_batch(p, job, at::TensorOptions().dtype(at::kFloat).device(device));
+  const StepTimes t = time_steps(model, batch, p.warmup.of(job), p.steps.of(job), device, context.outputs.loss);
+  auto& metrics = context.outputs.metrics;
+  metrics["step_ms"] = median(t.step) * 1e3;
+  metrics["step_ms_min"] = *std::min_element(t.step.begin(), t.step.end()) * 1e3;
+  metrics["params"] = static_cast<double>(params);
+  metrics["tokens"] = static_cast<double>(batch.input.img_ids.size(0) + batch.input.txt_ids.size(0));
+  metrics["threads"] = at::get_num_threads();
+  context.outputs.timings["forward"] = median(t.forward);
+  context.outputs.timings["backward"] = median(t.backward);
+  context.outputs.timings["optimizer"] = median(t.optimizer);
+  context.outputs.timings["step"] = median(t.step);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <regex>
+#include <set>
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -24,38 +25,42 @@ struct KohyaModule {
   bool swap_halves = false;  // final_layer_adaLN_modulation_1: (shift, scale) against diffusers' (scale, shift)
 };
 
+// A single-stream block's module (single_transformer_blocks.N.<rest>).
+std::optional<KohyaModule> single_block_module(const std::string& block, const std::string& rest) {
+  const std::string base = "single_transformer_blocks." + block + ".";
+  const std::string name = "lora_unet_single_blocks_" + block + "_";
+  if (rest == "attn.to_q" || rest == "attn.to_k" || rest == "attn.to_v" || rest == "proj_mlp")
+    return KohyaModule{name + "linear1", {base + "attn.to_q", base + "attn.to_k", base + "attn.to_v", base + "proj_mlp"}};
+  if (rest == "proj_out") return KohyaModule{name + "linear2", {base + rest}};
+  if (rest == "norm.linear") return KohyaModule{name + "modulation_lin", {base + rest}};
+  return std::nullopt;
+}
+
+// A double-stream block's module (transformer_blocks.N.<rest>).
+std::optional<KohyaModule> double_block_module(const std::string& block, const std::string& rest) {
+  const std::string base = "transformer_blocks." + block + ".";
+  const std::string name = "lora_unet_double_blocks_" + block + "_";
+  if (rest == "attn.to_q" || rest == "attn.to_k" || rest == "attn.to_v")
+    return KohyaModule{name + "img_attn_qkv", {base + "attn.to_q", base + "attn.to_k", base + "attn.to_v"}};
+  if (rest == "attn.add_q_proj" || rest == "attn.add_k_proj" || rest == "attn.add_v_proj")
+    return KohyaModule{name + "txt_attn_qkv",
+                       {base + "attn.add_q_proj", base + "attn.add_k_proj", base + "attn.add_v_proj"}};
+  static const std::map<std::string, std::string> unfused = {
+      {"attn.to_out.0", "img_attn_proj"},     {"ff.net.0.proj", "img_mlp_0"},      {"ff.net.2", "img_mlp_2"},
+      {"norm1.linear", "img_mod_lin"},        {"attn.to_add_out", "txt_attn_proj"}, {"ff_context.net.0.proj", "txt_mlp_0"},
+      {"ff_context.net.2", "txt_mlp_2"},      {"norm1_context.linear", "txt_mod_lin"}};
+  const auto found = unfused.find(rest);
+  if (found == unfused.end()) return std::nullopt;
+  return KohyaModule{name + found->second, {base + rest}};
+}
+
 // The kohya module of a diffusers transformer module path; nullopt when it has none.
 std::optional<KohyaModule> kohya_module_of(const std::string& module) {
-  static const std::regex double_block(R"(transformer_blocks\.(\d+)\.(.+))");
   static const std::regex single_block(R"(single_transformer_blocks\.(\d+)\.(.+))");
+  static const std::regex double_block(R"(transformer_blocks\.(\d+)\.(.+))");
   std::smatch m;
-  if (std::regex_match(module, m, single_block)) {
-    const std::string base = "single_transformer_blocks." + m[1].str() + ".";
-    const std::string name = "lora_unet_single_blocks_" + m[1].str() + "_";
-    const std::string rest = m[2];
-    if (rest == "attn.to_q" || rest == "attn.to_k" || rest == "attn.to_v" || rest == "proj_mlp")
-      return KohyaModule{name + "linear1", {base + "attn.to_q", base + "attn.to_k", base + "attn.to_v", base + "proj_mlp"}};
-    if (rest == "proj_out") return KohyaModule{name + "linear2", {module}};
-    if (rest == "norm.linear") return KohyaModule{name + "modulation_lin", {module}};
-    return std::nullopt;
-  }
-  if (std::regex_match(module, m, double_block)) {
-    const std::string base = "transformer_blocks." + m[1].str() + ".";
-    const std::string name = "lora_unet_double_blocks_" + m[1].str() + "_";
-    const std::string rest = m[2];
-    if (rest == "attn.to_q" || rest == "attn.to_k" || rest == "attn.to_v")
-      return KohyaModule{name + "img_attn_qkv", {base + "attn.to_q", base + "attn.to_k", base + "attn.to_v"}};
-    if (rest == "attn.add_q_proj" || rest == "attn.add_k_proj" || rest == "attn.add_v_proj")
-      return KohyaModule{name + "txt_attn_qkv",
-                         {base + "attn.add_q_proj", base + "attn.add_k_proj", base + "attn.add_v_proj"}};
-    static const std::map<std::string, std::string> singles = {
-        {"attn.to_out.0", "img_attn_proj"},     {"ff.net.0.proj", "img_mlp_0"},      {"ff.net.2", "img_mlp_2"},
-        {"norm1.linear", "img_mod_lin"},        {"attn.to_add_out", "txt_attn_proj"}, {"ff_context.net.0.proj", "txt_mlp_0"},
-        {"ff_context.net.2", "txt_mlp_2"},      {"norm1_context.linear", "txt_mod_lin"}};
-    const auto found = singles.find(rest);
-    if (found == singles.end()) return std::nullopt;
-    return KohyaModule{name + found->second, {module}};
-  }
+  if (std::regex_match(module, m, single_block)) return single_block_module(m[1], m[2]);
+  if (std::regex_match(module, m, double_block)) return double_block_module(m[1], m[2]);
   static const std::map<std::string, std::string> globals = {
       {"x_embedder", "img_in"},
       {"context_embedder", "txt_in"},
@@ -85,13 +90,46 @@ at::Tensor swap_halves(const at::Tensor& up) {
   return at::cat({up.slice(0, half), up.slice(0, 0, half)});
 }
 
+// One kohya module's tensors from the adapters of its parts (`first` the one met first): down
+// [A_1; …; A_n], up block-diagonal, alpha = first's scale × the total rank. Parts without an
+// adapter stay zero blocks; a part's scale differing from the first's is baked into its B.
+// FLUX's fused parts are q, k, v of the inner width and, in the single blocks, proj_mlp of 4×
+// it (mlp_ratio 4).
+void append_kohya_module(const KohyaModule& kohya, const LoRAAdapter& first,
+                         const std::map<std::string, const LoRAAdapter*>& by_module, NamedTensors& tensors) {
+  const std::int64_t rank = first.down.size(0), in = first.down.size(1);
+  const std::int64_t width = first.up.size(0) / (first.module.find("proj_mlp") != std::string::npos ? 4 : 1);
+  std::vector<at::Tensor> downs, part_ups;
+  std::int64_t total_rank = 0;
+  for (const auto& part : kohya.parts) {
+    const auto found = by_module.find(part);
+    const LoRAAdapter* a = found == by_module.end() ? nullptr : found->second;
+    const std::int64_t out = width * (part.find("proj_mlp") != std::string::npos ? 4 : 1);
+    downs.push_back(a ? a->down.detach() : at::zeros({rank, in}, first.down.options()));
+    part_ups.push_back(a ? a->up.detach() * (a->scale / first.scale) : at::zeros({out, rank}, first.up.options()));
+    total_rank += downs.back().size(0);
+  }
+  std::vector<at::Tensor> rows;
+  std::int64_t offset = 0;
+  for (const auto& part_up : part_ups) {  // block-diagonal: part j's rows see only its own rank block
+    at::Tensor row = at::zeros({part_up.size(0), total_rank}, part_up.options());
+    row.slice(1, offset, offset + part_up.size(1)).copy_(part_up);
+    rows.push_back(row);
+    offset += part_up.size(1);
+  }
+  const at::Tensor up = at::cat(rows);
+  tensors.emplace_back(kohya.name + ".lora_down.weight", at::cat(downs));
+  tensors.emplace_back(kohya.name + ".lora_up.weight", kohya.swap_halves ? swap_halves(up) : up);
+  tensors.emplace_back(kohya.name + ".alpha", at::scalar_tensor(first.scale * total_rank, at::kFloat));
+}
+
 }  // namespace
 
 void save_flux_lora_kohya(const std::vector<LoRAAdapter>& adapters, const std::filesystem::path& file) {
   std::map<std::string, const LoRAAdapter*> by_module;
   for (const auto& adapter : adapters) by_module[adapter.module] = &adapter;
   NamedTensors tensors;
-  std::map<std::string, bool> written;
+  std::set<std::string> written;
   for (const auto& adapter : adapters) {
     if (adapter.component == LoRAComponent::text_encoder) {
       const std::string name = kohya_text_encoder_name(adapter.module);
@@ -102,37 +140,7 @@ void save_flux_lora_kohya(const std::vector<LoRAAdapter>& adapters, const std::f
     }
     const auto kohya = kohya_module_of(adapter.module);
     if (!kohya) throw std::logic_error("flux_lora: no kohya name for " + adapter.module);
-    if (written[kohya->name]) continue;
-    written[kohya->name] = true;
-    // Parts without an adapter stay zero blocks; a part's scale differing from the first's is
-    // baked into its B. FLUX's fused parts are q, k, v of the inner width and, in the single
-    // blocks, proj_mlp of 4× it (mlp_ratio 4).
-    const std::int64_t rank = adapter.down.size(0), in = adapter.down.size(1);
-    const bool first_is_mlp = adapter.module.find("proj_mlp") != std::string::npos;
-    const std::int64_t width = adapter.up.size(0) / (first_is_mlp ? 4 : 1);
-    std::vector<at::Tensor> downs, rows;
-    std::vector<at::Tensor> part_ups;
-    std::int64_t total_rank = 0;
-    for (const auto& part : kohya->parts) {
-      const auto found = by_module.find(part);
-      const LoRAAdapter* a = found == by_module.end() ? nullptr : found->second;
-      const std::int64_t out = width * (part.find("proj_mlp") != std::string::npos ? 4 : 1);
-      downs.push_back(a ? a->down.detach() : at::zeros({rank, in}, adapter.down.options()));
-      part_ups.push_back(a ? a->up.detach() * (a->scale / adapter.scale) : at::zeros({out, rank}, adapter.up.options()));
-      total_rank += downs.back().size(0);
-    }
-    std::int64_t offset = 0;
-    for (const auto& part_up : part_ups) {  // block-diagonal: part j's rows see only its own rank block
-      at::Tensor row = at::zeros({part_up.size(0), total_rank}, part_up.options());
-      row.slice(1, offset, offset + part_up.size(1)).copy_(part_up);
-      rows.push_back(row);
-      offset += part_up.size(1);
-    }
-    at::Tensor up = at::cat(rows);
-    if (kohya->swap_halves) up = swap_halves(up);
-    tensors.emplace_back(kohya->name + ".lora_down.weight", at::cat(downs));
-    tensors.emplace_back(kohya->name + ".lora_up.weight", up);
-    tensors.emplace_back(kohya->name + ".alpha", at::scalar_tensor(adapter.scale * total_rank, at::kFloat));
+    if (written.insert(kohya->name).second) append_kohya_module(*kohya, adapter, by_module, tensors);
   }
   save_tensors(file, tensors, {{"format", "pt"}, {"ss_network_module", "networks.lora_flux"}});
 }
@@ -196,6 +204,34 @@ std::vector<std::pair<at::Tensor, at::Tensor>> split_fused(const at::Tensor& dow
   return parts;
 }
 
+// The adapters of one kohya module `name` (its factors and scale read already).
+void append_kohya_adapters(const std::string& name, const at::Tensor& down, const at::Tensor& up, double scale,
+                           const std::map<std::string, KohyaTarget>& targets, const std::filesystem::path& file,
+                           std::vector<LoRAAdapter>& adapters) {
+  if (name.rfind("lora_te1_", 0) == 0 || name.rfind("lora_te_", 0) == 0) {
+    const auto module = text_encoder_module_of(name.substr(name.find('_', 5) + 1));
+    if (!module) throw InputError(fmt::format("{}: '{}' names no CLIP text-encoder layer", file.string(), name));
+    adapters.push_back(LoRAAdapter{LoRAComponent::text_encoder, *module, down, up, scale});
+    return;
+  }
+  if (name.rfind("lora_te3_", 0) == 0 || name.rfind("lora_te2_", 0) == 0)
+    throw InputError(fmt::format("{}: '{}' adapts the T5 text encoder, which tunegrid does not load LoRA into",
+                                 file.string(), name));
+  const auto target = targets.find(name);
+  if (target == targets.end())
+    throw InputError(fmt::format("{}: '{}' names no module of this FLUX transformer", file.string(), name));
+  const KohyaModule& kohya = target->second.module;
+  const at::Tensor ordered_up = kohya.swap_halves ? swap_halves(up) : up;
+  if (kohya.parts.size() == 1) {
+    adapters.push_back(LoRAAdapter{LoRAComponent::transformer, kohya.parts[0], down, ordered_up, scale});
+    return;
+  }
+  const auto parts = split_fused(down, ordered_up, target->second.part_sizes);
+  for (std::size_t j = 0; j < parts.size(); ++j)  // a part left out of training is a zero block: no adapter
+    if (parts[j].second.abs().max().item<double>() != 0)
+      adapters.push_back(LoRAAdapter{LoRAComponent::transformer, kohya.parts[j], parts[j].first, parts[j].second, scale});
+}
+
 std::vector<LoRAAdapter> read_kohya(const std::map<std::string, at::Tensor>& tensors, Flux& model, double multiplier,
                                     const std::filesystem::path& file) {
   const auto targets = kohya_targets(model);
@@ -211,31 +247,7 @@ std::vector<LoRAAdapter> read_kohya(const std::map<std::string, at::Tensor>& ten
     const auto alpha = tensors.find(name + ".alpha");
     const double rank = static_cast<double>(down.size(0));
     const double scale = (alpha == tensors.end() ? rank : alpha->second.item<double>()) / rank * multiplier;
-    const auto add = [&](LoRAComponent component, const std::string& module, at::Tensor d, at::Tensor u) {
-      adapters.push_back(LoRAAdapter{component, module, std::move(d), std::move(u), scale});
-    };
-    if (name.rfind("lora_te1_", 0) == 0 || name.rfind("lora_te_", 0) == 0) {
-      const auto module = text_encoder_module_of(name.substr(name.find('_', 5) + 1));
-      if (!module) throw InputError(fmt::format("{}: '{}' names no CLIP text-encoder layer", file.string(), name));
-      add(LoRAComponent::text_encoder, *module, down, up);
-      continue;
-    }
-    if (name.rfind("lora_te3_", 0) == 0 || name.rfind("lora_te2_", 0) == 0)
-      throw InputError(fmt::format("{}: '{}' adapts the T5 text encoder, which tunegrid does not load LoRA into",
-                                   file.string(), name));
-    const auto target = targets.find(name);
-    if (target == targets.end())
-      throw InputError(fmt::format("{}: '{}' names no module of this FLUX transformer", file.string(), name));
-    const KohyaModule& kohya = target->second.module;
-    const at::Tensor ordered_up = kohya.swap_halves ? swap_halves(up) : up;
-    if (kohya.parts.size() == 1) {
-      add(LoRAComponent::transformer, kohya.parts[0], down, ordered_up);
-      continue;
-    }
-    const auto parts = split_fused(down, ordered_up, target->second.part_sizes);
-    for (std::size_t j = 0; j < parts.size(); ++j)  // a part left out of training is a zero block: no adapter
-      if (parts[j].second.abs().max().item<double>() != 0)
-        add(LoRAComponent::transformer, kohya.parts[j], parts[j].first, parts[j].second);
+    append_kohya_adapters(name, down, up, scale, targets, file, adapters);
   }
   return adapters;
 }

@@ -21,61 +21,66 @@ void Prodigy::zero_grad() {
     if (item.second.grad().defined()) item.second.mutable_grad() = at::Tensor();
 }
 
+void Prodigy::moments_step(std::size_t i, const StepScalars& k, double& delta_numerator, double& d_denom) {
+  const ProdigyOptions& o = options_;
+  at::Tensor& param = parameters_[i].second;
+  at::Tensor grad = param.grad();
+  if (o.weight_decay != 0 && !o.decouple) grad.add_(param, o.weight_decay);  // in place, as prodigyopt
+  Moments& m = moments_[i];
+  if (!m.exp_avg_sq.defined()) {
+    m.s = at::zeros_like(param).flatten();
+    m.p0 = param.any().item<bool>() ? param.flatten().clone() : at::zeros({}, param.options());
+    if (o.beta1 > 0) m.exp_avg = at::zeros_like(param);
+    m.exp_avg_sq = at::zeros_like(param);
+  }
+  if (k.lr <= 0) return;
+  const double d = k.d, dlr = k.dlr;
+  const at::Tensor flat_grad = grad.flatten();
+  delta_numerator += (d / o.d0) * dlr * at::dot(flat_grad, m.p0 - param.flatten()).item<double>();
+  if (o.beta1 > 0) m.exp_avg.mul_(o.beta1).add_(grad, d * (1 - o.beta1));
+  m.exp_avg_sq.mul_(o.beta2).addcmul_(grad, grad, d * d * (1 - o.beta2));
+  m.s.mul_(k.beta3).add_(flat_grad, o.safeguard_warmup ? (d / o.d0) * d : (d / o.d0) * dlr);
+  d_denom += m.s.abs().sum().item<double>();
+}
+
+void Prodigy::parameter_step(std::size_t i, double d, double dlr) {
+  const ProdigyOptions& o = options_;
+  at::Tensor& param = parameters_[i].second;
+  Moments& m = moments_[i];
+  ++m.steps;
+  const at::Tensor denom = m.exp_avg_sq.sqrt().add_(d * o.epsilon);
+  if (o.weight_decay != 0 && o.decouple) param.add_(param, -o.weight_decay * dlr);
+  if (o.beta1 > 0)
+    param.addcdiv_(m.exp_avg, denom, -dlr);
+  else
+    param.addcdiv_(param.grad(), denom, -dlr * d);
+}
+
 void Prodigy::step(double lr) {
   at::NoGradGuard no_grad;
   const ProdigyOptions& o = options_;
-  const double beta3 = o.beta3 > 0 ? o.beta3 : std::sqrt(o.beta2);
   const double k = static_cast<double>(k_);
   const double bias_correction =
       o.use_bias_correction ? std::sqrt(1 - std::pow(o.beta2, k + 1)) / (1 - std::pow(o.beta1, k + 1)) : 1.0;
-  const double d = d_, dlr = d * lr * bias_correction;
-  double d_numerator = d_numerator_ * beta3, delta_numerator = 0, d_denom = 0;
+  const StepScalars scalars{lr, d_, d_ * lr * bias_correction, o.beta3 > 0 ? o.beta3 : std::sqrt(o.beta2)};
   // Pass 1: the moments, s, and the sums that estimate d (each term a float32 reduction, summed in float64).
-  for (std::size_t i = 0; i < parameters_.size(); ++i) {
-    at::Tensor& param = parameters_[i].second;
-    if (!param.grad().defined()) continue;
-    at::Tensor grad = param.grad();
-    if (o.weight_decay != 0 && !o.decouple) grad.add_(param, o.weight_decay);  // in place, as prodigyopt
-    Moments& m = moments_[i];
-    if (!m.exp_avg_sq.defined()) {
-      m.s = at::zeros_like(param).flatten();
-      m.p0 = param.any().item<bool>() ? param.flatten().clone() : at::zeros({}, param.options());
-      if (o.beta1 > 0) m.exp_avg = at::zeros_like(param);
-      m.exp_avg_sq = at::zeros_like(param);
-    }
-    if (lr > 0) {
-      const at::Tensor flat_grad = grad.flatten();
-      delta_numerator += (d / o.d0) * dlr * at::dot(flat_grad, m.p0 - param.flatten()).item<double>();
-      if (o.beta1 > 0) m.exp_avg.mul_(o.beta1).add_(grad, d * (1 - o.beta1));
-      m.exp_avg_sq.mul_(o.beta2).addcmul_(grad, grad, d * d * (1 - o.beta2));
-      m.s.mul_(beta3).add_(flat_grad, o.safeguard_warmup ? (d / o.d0) * d : (d / o.d0) * dlr);
-      d_denom += m.s.abs().sum().item<double>();
-    }
-  }
+  double d_numerator = d_numerator_ * scalars.beta3, delta_numerator = 0, d_denom = 0;
+  for (std::size_t i = 0; i < parameters_.size(); ++i)
+    if (parameters_[i].second.grad().defined()) moments_step(i, scalars, delta_numerator, d_denom);
   if (d_denom == 0) return;  // prodigyopt: no update, k unchanged
-  double d_new = d;
+  double d = scalars.d;
   if (lr > 0) {
     d_numerator += delta_numerator;
     const double d_hat = o.d_coef * d_numerator / d_denom;
-    if (d == o.d0) d_new = std::max(d, d_hat);
+    if (d == o.d0) d = std::max(d, d_hat);
     d_max_ = std::max(d_max_, d_hat);
-    d_new = o.growth_rate > 0 ? std::min(d_max_, d_new * o.growth_rate) : d_max_;
+    d = o.growth_rate > 0 ? std::min(d_max_, d * o.growth_rate) : d_max_;
   }
   d_numerator_ = d_numerator;
-  d_ = d_new;
+  d_ = d;
   // Pass 2: the update, with the new d in the denominator and the old dlr as the step.
-  for (std::size_t i = 0; i < parameters_.size(); ++i) {
-    at::Tensor& param = parameters_[i].second;
-    if (!param.grad().defined()) continue;
-    Moments& m = moments_[i];
-    ++m.steps;
-    const at::Tensor denom = m.exp_avg_sq.sqrt().add_(d_new * o.epsilon);
-    if (o.weight_decay != 0 && o.decouple) param.add_(param, -o.weight_decay * dlr);
-    if (o.beta1 > 0)
-      param.addcdiv_(m.exp_avg, denom, -dlr);
-    else
-      param.addcdiv_(param.grad(), denom, -dlr * d_new);
-  }
+  for (std::size_t i = 0; i < parameters_.size(); ++i)
+    if (parameters_[i].second.grad().defined()) parameter_step(i, d, scalars.dlr);
   ++k_;
 }
 

@@ -39,6 +39,13 @@ class Prodigy : public Optimizer {
     at::Tensor exp_avg, exp_avg_sq, s, p0;
     std::int64_t steps = 0;
   };
+  struct StepScalars {
+    double lr, d, dlr, beta3;  // the schedule's lr, d before the step, d·lr·bias correction, β3
+  };
+  // Pass 1 for parameter i: its moments and s, adding to the sums that estimate d.
+  void moments_step(std::size_t i, const StepScalars& scalars, double& delta_numerator, double& d_denom);
+  // Pass 2 for parameter i: the update with the new d and the old d·lr.
+  void parameter_step(std::size_t i, double d, double dlr);
   std::vector<std::pair<std::string, at::Tensor>> parameters_;
   std::vector<Moments> moments_;
   ProdigyOptions options_;
