@@ -10,6 +10,9 @@ Writes tests/fixtures/flux-finetune/:
                              step with that LoRA loaded: the packed input, the prediction, the loss for weighting_scheme
                              none / sigma_sqrt / cosmap, the gradient of two LoRA factors (scheme none); the training
                              scheduler's sigmas and timesteps (FlowMatchEulerDiscreteScheduler as constructed)
+                             and autocast_cosine_bf16 / _fp16: the cosine between the LoRA factors' gradients of one
+                             step under CPU autocast and in fp32 (σ 0.5 and 0.25, exact in both formats) — how far
+                             diffusers' own mixed-precision gradients move
   prodigy.safetensors        two parameters (one starting at zero, like a LoRA B) stepped 6 times by Prodigy on fixed
                              gradients, with diffusers' FLUX settings (bias correction, safeguard warmup, decoupled weight
                              decay 1e-4) and with prodigyopt's defaults plus coupled weight decay; the parameters and d
@@ -92,6 +95,33 @@ def training_step(transformer):
     return out
 
 
+def autocast_cosines():
+    g = torch.Generator().manual_seed(12)
+    latents = torch.randn(2, 16, 8, 8, generator=g)
+    noise = torch.randn(2, 16, 8, 8, generator=g)
+    t5 = torch.randn(2, 24, 32, generator=g)
+    pooled = torch.randn(2, 32, generator=g)
+    sigmas = torch.tensor([0.5, 0.25]).view(-1, 1, 1, 1)
+    ids = FluxPipeline._prepare_latent_image_ids(2, 4, 4, "cpu", torch.float32)
+
+    def gradients(dtype):
+        transformer = lora_transformer()
+        with torch.autocast("cpu", dtype=dtype or torch.bfloat16, enabled=dtype is not None):
+            pred = transformer(hidden_states=pack((1 - sigmas) * latents + sigmas * noise), timestep=sigmas.flatten(),
+                               guidance=torch.tensor([3.5]).expand(2), pooled_projections=pooled,
+                               encoder_hidden_states=t5, txt_ids=torch.zeros(24, 3), img_ids=ids, return_dict=False)[0]
+        loss = torch.mean(((unpack(pred, 8, 8).float() - (noise - latents)) ** 2).reshape(2, -1), 1).mean()
+        loss.backward()
+        return torch.cat([p.grad.flatten() for n, p in transformer.named_parameters() if "lora_" in n]).double()
+
+    reference = gradients(None)
+    out = {}
+    for name, dtype in (("bf16", torch.bfloat16), ("fp16", torch.float16)):
+        x = gradients(dtype)
+        out[f"autocast_cosine_{name}"] = ((x @ reference) / (x.norm() * reference.norm())).reshape(1)
+    return out
+
+
 def prodigy_runs():
     out = {}
     g = torch.Generator().manual_seed(13)
@@ -122,10 +152,13 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     transformer = lora_transformer()
     state = get_peft_model_state_dict(transformer)
+    metadata = transformer.peft_config["default"].to_dict()
+    metadata["target_modules"] = sorted(metadata["target_modules"])  # a set: its order follows the hash seed
     FluxPipeline.save_lora_weights(OUT, transformer_lora_layers=state, weight_name="lora_peft.safetensors",
-                                   transformer_lora_adapter_metadata=transformer.peft_config["default"].to_dict())
-    save_file({k: v.contiguous() for k, v in training_step(transformer).items()},
-              os.path.join(OUT, "training_step.safetensors"))
+                                   transformer_lora_adapter_metadata=metadata)
+    step = training_step(transformer)
+    step.update(autocast_cosines())
+    save_file({k: v.contiguous() for k, v in step.items()}, os.path.join(OUT, "training_step.safetensors"))
     save_file({k: v.contiguous() for k, v in prodigy_runs().items()}, os.path.join(OUT, "prodigy.safetensors"))
     for name in sorted(os.listdir(OUT)):
         print(f"{name}: {os.path.getsize(os.path.join(OUT, name)) / 1024:.0f} KB")

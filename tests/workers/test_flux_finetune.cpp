@@ -4,14 +4,17 @@
 // under weighting schemes none / sigma_sqrt / cosmap, two factors' gradients), the training
 // schedule's sigmas, Prodigy over six warmup steps in two settings; and (suite flux_lora, unit)
 // the noising's own consistency, LoRA files written and read back both ways (peft, kohya's fused
-// qkv), merging equal to hooking, and a FluxLoRA run resumed from its checkpoint ending bitwise
-// equal to an uninterrupted one. Tolerances: a model's fp32 forward pass (kModelForwardFloat32)
+// qkv), merging equal to hooking, a FluxLoRA run resumed from its checkpoint ending bitwise
+// equal to an uninterrupted one, gradient checkpointing giving the plain run's gradients and
+// trajectory, and bf16 / fp16 mixed precision: losses close to fp32's, the frozen weights given
+// back, the gradients as far from fp32's as diffusers' are. Tolerances: a model's fp32 forward pass (kModelForwardFloat32)
 // for predictions, losses and gradients; Prodigy's float32 steps, six of them compounding through
 // d, 6 × assert_close's float32 rtol, relative to each parameter's size (one starts at zero).
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
 #include <filesystem>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -25,7 +28,9 @@
 #include "workers/methods/flux_lora.h"
 #include "workers/methods/flux_lora_files.h"
 #include "workers/methods/prodigy.h"
+#include "workers/methods/mixed_precision.h"
 #include "workers/methods/training_loop.h"
+#include "workers/models/autocast_scope.h"
 
 using namespace tunegrid;
 using testing::GoldenTensors;
@@ -53,6 +58,59 @@ NoisedLatents fixture_batch(const GoldenTensors& golden, const std::string& sche
   input.timesteps = golden["timesteps"];
   input.weights = flux_loss_weights(scheme, golden["sigmas"]);
   return input;
+}
+
+// A 3-step FluxLoRA run on four 16 px hanok scenes, `adjust` changing the settings: its losses,
+// its trained tensors before and after, whether they stayed fp32 and every frozen weight came back.
+struct FluxRun {
+  FineTuneRun run;
+  std::vector<at::Tensor> before, after;
+  bool trainables_in_fp32 = true, frozen_weights_restored = true;
+};
+
+FluxRun train_flux_lora(const std::function<void(FineTuneSettings&)>& adjust) {
+  FineTuneSettings settings;
+  settings.data.data = "builtin:scenes?style=hanok&count=4&seed=3";
+  settings.data.prompt_templates = {"a photo of a {}"};
+  settings.data.resolution = 16;
+  settings.steps = 3;
+  settings.batch_size = 2;
+  settings.learning_rate = 1e-3;
+  settings.seed = 7;
+  adjust(settings);
+  FluxBase base(load_flux(kTinyFlux));
+  FluxLoRAConfig config;
+  config.rank = 2;
+  config.train_text_encoder = true;
+  config.training.max_sequence_length = 16;
+  FluxLoRA method(config, 3);
+  const TrainingSet set = base.training_set(settings.data, "test");
+  base.attach(method);
+  std::vector<std::pair<at::Tensor, at::Tensor>> weights;  // (frozen weight, its value before)
+  for (const auto& component : base.training(method)->low_precision_components())
+    for (const auto& [name, weight] : component) weights.emplace_back(weight, weight.detach().clone());
+  FluxRun out;
+  for (const auto& item : method.trainable()) out.before.push_back(item.second.detach().clone());
+  out.run = run_finetune(*base.training(method), method, settings, set, nullptr, {}, "test");
+  for (const auto& item : method.trainable()) {
+    out.after.push_back(item.second.detach().clone());
+    out.trainables_in_fp32 &= item.second.scalar_type() == at::kFloat;
+  }
+  for (const auto& [weight, value] : weights)
+    out.frozen_weights_restored &= weight.scalar_type() == at::kFloat && at::equal(weight, value);
+  return out;
+}
+
+// cos of the angle between two runs' updates of the trainable tensors (every `stride`-th from `first`).
+double update_cosine(const FluxRun& a, const FluxRun& b, std::size_t first = 0, std::size_t stride = 1) {
+  double dot = 0, na = 0, nb = 0;
+  for (std::size_t i = first; i < a.after.size(); i += stride) {
+    const at::Tensor da = (a.after[i] - a.before[i]).to(at::kDouble), db = (b.after[i] - b.before[i]).to(at::kDouble);
+    dot += (da * db).sum().item<double>();
+    na += da.pow(2).sum().item<double>();
+    nb += db.pow(2).sum().item<double>();
+  }
+  return dot / std::sqrt(na * nb);
 }
 
 // B·A·scale of every adapter, by component and module.
@@ -263,6 +321,118 @@ BOOST_AUTO_TEST_CASE(a_resumed_flux_lora_run_ends_bitwise_equal_to_an_uninterrup
     trained = trained || uninterrupted[i].abs().max().item<double>() > 0;
   }
   BOOST_TEST(trained);
+}
+
+BOOST_AUTO_TEST_CASE(gradient_checkpointing_gives_the_gradients_and_trajectory_of_the_plain_run) {
+  // One backward through the whole transformer, every weight trainable: the recompute runs the
+  // same kernels on the same inputs, so the gradients agree to float32 summation order (1e-5
+  // relative to each gradient's largest element, as the UNet's check in training_precision).
+  const GoldenTensors golden("parity", "flux_transformer");
+  const auto gradients = [&](bool checkpointing) {
+    FluxTransformer2DModel transformer = load_flux_transformer(kTinyFlux / "transformer");
+    transformer->gradient_checkpointing = checkpointing;
+    FluxTransformerInput input;
+    input.hidden_states = golden["hidden_states"];
+    input.encoder_hidden_states = golden["encoder_hidden_states"];
+    input.pooled_projections = golden["pooled_projections"];
+    input.timestep = golden["timestep"];
+    input.guidance = golden["guidance"];
+    input.img_ids = golden["img_ids"];
+    input.txt_ids = golden["txt_ids"];
+    transformer->forward(input).pow(2).mean().backward();
+    std::vector<at::Tensor> grads;
+    for (const auto& p : transformer->parameters()) grads.push_back(p.grad().clone());
+    return grads;
+  };
+  const auto plain = gradients(false), checkpointed = gradients(true);
+  BOOST_REQUIRE_EQUAL(plain.size(), checkpointed.size());
+  for (std::size_t i = 0; i < plain.size(); ++i) {
+    const double scale = plain[i].abs().max().item<double>();
+    BOOST_TEST((checkpointed[i] - plain[i]).abs().max().item<double>() <= 1e-5 * scale + 1e-12, "tensor " << i);
+  }
+  // A FluxLoRA run with the transformer's blocks and CLIP's layers checkpointed: the same trajectory.
+  const FluxRun a = train_flux_lora([](FineTuneSettings&) {});
+  const FluxRun b = train_flux_lora([](FineTuneSettings& s) { s.gradient_checkpointing = true; });
+  for (std::size_t i = 0; i < a.run.loss.size(); ++i)
+    BOOST_TEST(std::abs(a.run.loss[i] - b.run.loss[i]) <= 1e-5 * std::abs(a.run.loss[i]), "step " << i + 1);
+  BOOST_TEST(update_cosine(a, b) >= 1.0 - 1e-6);
+}
+
+// The gradients of one training step with the fixture's LoRA (A and B both non-zero) under
+// autocast in `precision` ("no": fp32), on the latents and noise of make_flux_finetune_fixtures.py.
+std::vector<at::Tensor> lora_gradients(const std::string& precision) {
+  const GoldenTensors golden("flux-finetune", "training_step");
+  Flux model = load_flux(kTinyFlux);
+  std::vector<LoRAAdapter> adapters = read_flux_lora_file(kPeftLoRA, model);
+  for (auto& adapter : adapters) {
+    adapter.down.set_requires_grad(true);
+    adapter.up.set_requires_grad(true);
+  }
+  install_flux_lora(model, adapters, "test");
+  FluxTraining training(model, FluxTrainingOptions{});
+  training.start_training();
+  // σ = 0.5 and 0.25: t / 1000 is exact in bf16 and fp16. FLUX rounds the timestep to the
+  // activations' type before its sinusoidal embedding multiplies it by up to 1,000 rad (diffusers
+  // too: in bf16 only ~500 timesteps are told apart), so another σ would move the conditioning by
+  // far more than any layer's rounding.
+  const at::Tensor sigmas = at::tensor({0.5f, 0.25f});
+  NoisedLatents batch;
+  const at::Tensor sigma = sigmas.view({-1, 1, 1, 1});
+  batch.noisy = (1.0 - sigma) * golden["latents"] + sigma * golden["noise"];
+  batch.target = golden["noise"] - golden["latents"];
+  batch.timesteps = sigmas * 1000;
+  batch.weights = flux_loss_weights("none", sigmas);
+  at::Tensor prediction;
+  {
+    const AutocastScope autocast(c10::kCPU, low_precision_type(precision, "test"));
+    prediction = training.predict(batch, TextContext{golden["t5_states"], golden["pooled"]});
+  }
+  script_loss(prediction.to(at::kFloat), batch).backward();
+  std::vector<at::Tensor> grads;
+  for (const auto& adapter : adapters) {
+    grads.push_back(adapter.down.grad().flatten());
+    grads.push_back(adapter.up.grad().flatten());
+  }
+  return grads;
+}
+
+double cosine(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
+  const at::Tensor x = at::cat(a).to(at::kDouble), y = at::cat(b).to(at::kDouble);
+  return (x * y).sum().item<double>() / std::sqrt(x.pow(2).sum().item<double>() * y.pow(2).sum().item<double>());
+}
+
+BOOST_AUTO_TEST_CASE(flux_lora_trains_in_bf16_and_fp16_close_to_fp32) {
+  const FluxRun fp32 = train_flux_lora([](FineTuneSettings&) {});
+  const std::vector<at::Tensor> fp32_gradients = lora_gradients("no");
+  for (const std::string precision : {"bf16", "fp16"}) {
+    const FluxRun low = train_flux_lora([&](FineTuneSettings& s) { s.mixed_precision = precision; });
+    // The tiny transformer's output passes through about 24 rounded layers (2 double blocks of
+    // ~8 projections and norms, 2 single blocks of ~4, the embedders, CLIP and T5 besides), each
+    // rounding at most the format's unit roundoff u relative: the loss may move by 24·u (bf16
+    // 9.4 %, fp16 1.2 %), the bound the UNet's methods are held to (training_precision).
+    const double u = precision == "bf16" ? std::ldexp(1.0, -8) : std::ldexp(1.0, -11);
+    BOOST_REQUIRE_EQUAL(low.run.loss.size(), fp32.run.loss.size());
+    for (std::size_t i = 0; i < fp32.run.loss.size(); ++i)
+      BOOST_TEST(std::abs(low.run.loss[i] - fp32.run.loss[i]) <= 24 * u * std::abs(fp32.run.loss[i]),
+                 precision << ": loss at step " << i + 1 << " " << low.run.loss[i] << " vs " << fp32.run.loss[i]);
+    BOOST_TEST(low.run.loss[0] != fp32.run.loss[0], precision << ": autocast did not engage");
+    BOOST_TEST(low.run.skipped_steps == 0, precision);
+    BOOST_TEST(low.trainables_in_fp32, precision);
+    BOOST_TEST(low.frozen_weights_restored, precision);
+    // The gradients, not AdamW's updates (a LoRA's B starts at zero, so its first updates are
+    // ±lr by the sign of each gradient element: any rounding flips the elements near zero).
+    // Under autocast the LoRA factors' gradients move away from fp32's by a cosine that
+    // diffusers' own model shows too (make_flux_finetune_fixtures.py: bf16 0.928, fp16
+    // 0.999998 here): the deviation 1 − cos must be diffusers' within a quarter of it (+ 1e-3
+    // for the fp16 case, where both are ~2e-6).
+    const GoldenTensors golden("flux-finetune", "training_step");
+    const double ours = 1 - cosine(lora_gradients(precision), fp32_gradients);
+    const double theirs = 1 - golden.scalar("autocast_cosine_" + precision);
+    BOOST_TEST_MESSAGE(precision << ": 1 − cosine of the gradients " << ours << " (diffusers " << theirs
+                                 << "); cosine of the 3-step updates " << update_cosine(low, fp32));
+    BOOST_TEST(std::abs(ours - theirs) <= 0.25 * theirs + 1e-3, precision << ": 1 − cosine " << ours << ", diffusers "
+                                                                          << theirs);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
