@@ -279,6 +279,29 @@ BOOST_AUTO_TEST_CASE(flux1_dev_layout_matches_diffusers) {
   compare(shapes_of(*vae), layout.at("vae"), [](std::int64_t size) { return size; }, "vae");
 }
 
+// A saved folder reloads into the same model: the same transformer output and pipeline image.
+// With TUNEGRID_KEEP_SAVED_FLUX=DIR the folder is written there and kept, for
+// tests/reference/check_saved_folder_in_diffusers.py to open in FluxPipeline.
+BOOST_AUTO_TEST_CASE(saved_folder_reloads_identically) {
+  torch::NoGradGuard no_grad;
+  testing::TempDir temp("flux-save");
+  const char* keep = std::getenv("TUNEGRID_KEEP_SAVED_FLUX");
+  const fs::path dir = keep ? fs::path(keep) : temp.path / "saved";
+  Flux original = load_flux(kFixtureRoot / "tiny-flux");
+  save_flux(original, dir);
+  Flux saved = load_flux(dir);
+  const GoldenTensors golden("parity", "flux_transformer");
+  BOOST_TEST(at::equal(saved.transformer->forward(transformer_input(golden, true)),
+                       original.transformer->forward(transformer_input(golden, true))));
+  Txt2ImgOptions options;
+  options.prompt = "a house in the fire";
+  options.steps = 2;
+  options.max_sequence_length = 16;
+  BOOST_TEST((flux_txt2img(saved, options).pixels == flux_txt2img(original, options).pixels));
+  BOOST_TEST(saved.vae->config.shift_factor == original.vae->config.shift_factor);
+  BOOST_TEST(saved.scheduler.use_dynamic_shifting);
+}
+
 BOOST_AUTO_TEST_CASE(bad_configs_and_folders_are_named) {
   testing::TempDir dir("flux");
   const auto write = [&](const fs::path& file, const nlohmann::json& json) {

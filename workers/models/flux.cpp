@@ -3,8 +3,10 @@
 
 #include <fmt/format.h>
 
+#include "core/atomic_file.h"
 #include "core/errors.h"
 #include "workers/models/model_config.h"
+#include "workers/models/reference_versions.h"
 
 namespace tunegrid {
 
@@ -66,6 +68,35 @@ Flux load_flux(const std::filesystem::path& dir) {
   model.scheduler = FlowMatchSchedulerConfig::from_file(dir / "scheduler" / "scheduler_config.json");
   check_components_fit(model);
   return model;
+}
+
+void save_flux(Flux& model, const std::filesystem::path& dir) {
+  const nlohmann::json index = {{"_class_name", "FluxPipeline"},
+                                {"_diffusers_version", kDiffusersVersion},
+                                {"feature_extractor", {nullptr, nullptr}},
+                                {"image_encoder", {nullptr, nullptr}},
+                                {"scheduler", {"diffusers", "FlowMatchEulerDiscreteScheduler"}},
+                                {"text_encoder", {"transformers", "CLIPTextModel"}},
+                                {"text_encoder_2", {"transformers", "T5EncoderModel"}},
+                                {"tokenizer", {"transformers", "CLIPTokenizer"}},
+                                {"tokenizer_2", {"transformers", "T5TokenizerFast"}},
+                                {"transformer", {"diffusers", "FluxTransformer2DModel"}},
+                                {"vae", {"diffusers", "AutoencoderKL"}}};
+  std::filesystem::create_directories(dir);
+  save_flux_transformer(model.transformer, dir / "transformer");
+  save_vae(model.vae, dir / "vae");
+  save_clip_text_model(model.text_encoder, dir / "text_encoder");
+  save_t5_encoder(model.text_encoder_2, dir / "text_encoder_2");
+  std::filesystem::create_directories(dir / "scheduler");
+  write_file_atomically(dir / "scheduler" / "scheduler_config.json", model.scheduler.to_json());
+  for (const char* component : {"tokenizer", "tokenizer_2"}) {
+    std::filesystem::create_directories(dir / component);
+    for (const auto& entry : std::filesystem::directory_iterator(model.dir / component))
+      if (entry.is_regular_file())
+        std::filesystem::copy_file(entry.path(), dir / component / entry.path().filename(),
+                                   std::filesystem::copy_options::overwrite_existing);
+  }
+  write_file_atomically(dir / "model_index.json", index.dump(2) + "\n");  // last: marks the folder complete
 }
 
 }  // namespace tunegrid

@@ -42,4 +42,9 @@ bool is_flux_folder(const std::filesystem::path& dir);
 // Throws InputError naming the folder and the missing or mismatched component.
 Flux load_flux(const std::filesystem::path& dir);
 
+// Writes a complete FluxPipeline folder (model_index.json last, transformer/, vae/,
+// text_encoder/, text_encoder_2/, scheduler/, and the tokenizer files of the folder the model came
+// from), which FluxPipeline.from_pretrained opens.
+void save_flux(Flux& model, const std::filesystem::path& dir);
+
 }  // namespace tunegrid
