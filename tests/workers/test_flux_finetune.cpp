@@ -113,6 +113,20 @@ double update_cosine(const FluxRun& a, const FluxRun& b, std::size_t first = 0, 
   return dot / std::sqrt(na * nb);
 }
 
+// The transformer input of the parity fixture (make_tiny_flux.py), guidance included.
+FluxTransformerInput fixture_transformer_input() {
+  const GoldenTensors golden("parity", "flux_transformer");
+  FluxTransformerInput input;
+  input.hidden_states = golden["hidden_states"];
+  input.encoder_hidden_states = golden["encoder_hidden_states"];
+  input.pooled_projections = golden["pooled_projections"];
+  input.timestep = golden["timestep"];
+  input.guidance = golden["guidance"];
+  input.img_ids = golden["img_ids"];
+  input.txt_ids = golden["txt_ids"];
+  return input;
+}
+
 // B·A·scale of every adapter, by component and module.
 std::map<std::string, at::Tensor> deltas(const std::vector<LoRAAdapter>& adapters) {
   std::map<std::string, at::Tensor> out;
@@ -244,15 +258,7 @@ BOOST_AUTO_TEST_CASE(lora_files_read_back_in_both_formats) {
     }
   }
   // Merged into the weights, the file gives what the hooked adapters give.
-  const GoldenTensors golden("parity", "flux_transformer");
-  FluxTransformerInput input;
-  input.hidden_states = golden["hidden_states"];
-  input.encoder_hidden_states = golden["encoder_hidden_states"];
-  input.pooled_projections = golden["pooled_projections"];
-  input.timestep = golden["timestep"];
-  input.guidance = golden["guidance"];
-  input.img_ids = golden["img_ids"];
-  input.txt_ids = golden["txt_ids"];
+  const FluxTransformerInput input = fixture_transformer_input();
   torch::NoGradGuard no_grad;
   install_flux_lora(model, adapters, "test");
   const at::Tensor hooked = model.transformer->forward(input);
@@ -327,19 +333,10 @@ BOOST_AUTO_TEST_CASE(gradient_checkpointing_gives_the_gradients_and_trajectory_o
   // One backward through the whole transformer, every weight trainable: the recompute runs the
   // same kernels on the same inputs, so the gradients agree to float32 summation order (1e-5
   // relative to each gradient's largest element, as the UNet's check in training_precision).
-  const GoldenTensors golden("parity", "flux_transformer");
   const auto gradients = [&](bool checkpointing) {
     FluxTransformer2DModel transformer = load_flux_transformer(kTinyFlux / "transformer");
     transformer->gradient_checkpointing = checkpointing;
-    FluxTransformerInput input;
-    input.hidden_states = golden["hidden_states"];
-    input.encoder_hidden_states = golden["encoder_hidden_states"];
-    input.pooled_projections = golden["pooled_projections"];
-    input.timestep = golden["timestep"];
-    input.guidance = golden["guidance"];
-    input.img_ids = golden["img_ids"];
-    input.txt_ids = golden["txt_ids"];
-    transformer->forward(input).pow(2).mean().backward();
+    transformer->forward(fixture_transformer_input()).pow(2).mean().backward();
     std::vector<at::Tensor> grads;
     for (const auto& p : transformer->parameters()) grads.push_back(p.grad().clone());
     return grads;

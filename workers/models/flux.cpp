@@ -89,13 +89,7 @@ void save_flux(Flux& model, const std::filesystem::path& dir) {
   save_t5_encoder(model.text_encoder_2, dir / "text_encoder_2");
   std::filesystem::create_directories(dir / "scheduler");
   write_file_atomically(dir / "scheduler" / "scheduler_config.json", model.scheduler.to_json());
-  for (const char* component : {"tokenizer", "tokenizer_2"}) {
-    std::filesystem::create_directories(dir / component);
-    for (const auto& entry : std::filesystem::directory_iterator(model.dir / component))
-      if (entry.is_regular_file())
-        std::filesystem::copy_file(entry.path(), dir / component / entry.path().filename(),
-                                   std::filesystem::copy_options::overwrite_existing);
-  }
+  for (const char* component : {"tokenizer", "tokenizer_2"}) copy_component_files(model.dir / component, dir / component);
   write_file_atomically(dir / "model_index.json", index.dump(2) + "\n");  // last: marks the folder complete
 }
 

@@ -166,4 +166,12 @@ void JsonConfig::require_default(const std::string& key, const nlohmann::json& s
                         supported.is_null() ? "null" : supported.dump()));
 }
 
+void copy_component_files(const std::filesystem::path& from, const std::filesystem::path& to) {
+  std::filesystem::create_directories(to);
+  for (const auto& entry : std::filesystem::directory_iterator(from))
+    if (entry.is_regular_file())
+      std::filesystem::copy_file(entry.path(), to / entry.path().filename(),
+                                 std::filesystem::copy_options::overwrite_existing);
+}
+
 }  // namespace tunegrid

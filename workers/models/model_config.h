@@ -19,6 +19,10 @@ class JsonConfig;
 // A diffusers pipeline folder's model_index.json; InputError naming `dir` when it is not a folder.
 JsonConfig open_model_index(const std::filesystem::path& dir);
 
+// Copies the plain files of a pipeline component folder (a tokenizer's, a scheduler's) into `to`,
+// created when missing: what a saved pipeline keeps of the folder it came from.
+void copy_component_files(const std::filesystem::path& from, const std::filesystem::path& to);
+
 class JsonConfig {
  public:
   explicit JsonConfig(const std::filesystem::path& file);

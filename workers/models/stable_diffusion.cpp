@@ -67,13 +67,7 @@ void save_stable_diffusion(StableDiffusion& model, const std::filesystem::path& 
   save_unet(model.unet, dir / "unet");
   save_vae(model.vae, dir / "vae");
   save_clip_text_model(model.text_encoder, dir / "text_encoder");
-  for (const char* component : {"tokenizer", "scheduler"}) {
-    std::filesystem::create_directories(dir / component);
-    for (const auto& entry : std::filesystem::directory_iterator(model.dir / component))
-      if (entry.is_regular_file())
-        std::filesystem::copy_file(entry.path(), dir / component / entry.path().filename(),
-                                   std::filesystem::copy_options::overwrite_existing);
-  }
+  for (const char* component : {"tokenizer", "scheduler"}) copy_component_files(model.dir / component, dir / component);
   write_file_atomically(dir / "model_index.json", index.dump(2) + "\n");  // last: marks the folder complete
 }
 
