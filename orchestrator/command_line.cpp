@@ -214,7 +214,8 @@ CLI::App* add_slurm_command(CLI::App& app, SlurmRequest& request) {
 CLI::App* add_sample_command(CLI::App& app, SampleRequest& request) {
   CLI::App* sample = app.add_subcommand("sample", "text to image with a Stable Diffusion or FLUX model folder");
   sample->add_option("--model", request.model,
-                     "diffusers-layout Stable Diffusion or FLUX folder, or builtin:tiny-sd (built on first use)")
+                     "diffusers-layout Stable Diffusion or FLUX folder, builtin:tiny-sd or builtin:tiny-flux "
+                     "(built on first use)")
       ->required();
   sample->add_option("--prompt", request.options.prompt, "the prompt")->required();
   sample->add_option("--negative", request.options.negative_prompt, "negative prompt (default: empty)");
@@ -226,7 +227,8 @@ CLI::App* add_sample_command(CLI::App& app, SampleRequest& request) {
   sample->add_option("--true-cfg", request.options.true_cfg,
                      "FLUX: true classifier-free guidance with --negative when above 1 (default 1: off)")
       ->check(CLI::Range(0.0, 100.0));
-  sample->add_option("--max-sequence-length", request.options.max_sequence_length, "FLUX: T5 tokens (default 512)")
+  sample->add_option("--max-sequence-length", request.options.max_sequence_length,
+                     "FLUX: T5 tokens (default 512, or tokenizer_2's shorter model_max_length)")
       ->check(CLI::Range(1, 512));
   sample->add_option("--seed", request.options.seed, "seed of the initial noise");
   sample->add_option("--sampler", request.sampler, "Stable Diffusion: ddim (default), euler or ddpm")

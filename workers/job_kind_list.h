@@ -22,6 +22,7 @@
   X(pretrain_vae, torch)                    \
   X(pretrain_unet, torch)                   \
   X(pretrain_oracle, torch)                 \
+  X(pretrain_flux, torch)                   \
   X(sample, torch)                          \
   X(finetune_textual_inversion, torch)      \
   X(finetune_dreambooth, torch)             \

@@ -1,9 +1,10 @@
 # builtin_world.sh — the builtin world end to end with the "test" recipe (tiny budgets) in a
-# fresh cache: experiments/pretrain-tiny.toml builds the four models as a DAG; a rerun in
+# fresh cache: experiments/pretrain-tiny.toml builds the five models as a DAG; a rerun in
 # another DIR finds them cached; experiments/world-check.toml pretrains two seeds' models,
 # samples every style × disaster prompt of each and records the oracle's and CLIP's
 # metrics, and its report prints the pass/fail table per seed; `tunegrid sample` draws from
-# builtin:tiny-sd; bad builtin references exit 2 naming the problem.
+# builtin:tiny-sd; bad builtin references exit 2 naming the problem (FLUX's world check:
+# flux_world.sh).
 source "$(dirname "$0")/../lib.sh"
 export TUNEGRID_CACHE="$WORK/cache"
 exp="$TUNEGRID_SOURCE/experiments"
@@ -15,13 +16,15 @@ metric_of() {  # metric_of SHARD NAME -> the scalar
 }
 
 run_capture pretrain "$TUNEGRID" run "$exp/pretrain-tiny.toml" --profile test --out "$WORK/pretrain"
-expect_status 0 pretrain && [ "$(shard_count "$WORK/pretrain")" -eq 4 ] && pass "pretrain-tiny: 4 jobs" \
-  || fail "pretrain-tiny did not finish 4 jobs"
+expect_status 0 pretrain && [ "$(shard_count "$WORK/pretrain")" -eq 5 ] && pass "pretrain-tiny: 5 jobs" \
+  || fail "pretrain-tiny did not finish 5 jobs"
 n_models=$(find "$TUNEGRID_CACHE" -maxdepth 1 -mindepth 1 -type d | wc -l)
-# tiny-clip, tiny-vae, tiny-sd, scene-oracle and tiny-sd's text encoder, tiny-clip-without-hanok
-[ "$n_models" -eq 5 ] && pass "5 cached models" || fail "expected 5 cached model folders, found $n_models"
+# tiny-clip, tiny-vae, tiny-sd, tiny-flux, scene-oracle and tiny-sd's text encoder, tiny-clip-without-hanok
+[ "$n_models" -eq 6 ] && pass "6 cached models" || fail "expected 6 cached model folders, found $n_models"
 [ -f "$(model_dir tiny-sd)/model_index.json" ] && pass "tiny-sd is a diffusers folder" \
   || fail "no model_index.json in tiny-sd"
+grep -q '"FluxPipeline"' "$(model_dir tiny-flux)/model_index.json" && pass "tiny-flux is a FluxPipeline folder" \
+  || fail "tiny-flux has no FluxPipeline model_index.json"
 clip_weights="$(model_dir tiny-clip)/model.safetensors"
 stamp=$(stat -c %Y "$clip_weights") || fail "no $clip_weights"
 

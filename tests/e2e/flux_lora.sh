@@ -1,7 +1,8 @@
 # flux_lora.sh — `finetune.flux_lora` end to end on the tiny FLUX fixture: a study trains a LoRA
 # with Prodigy for 4 steps (a checkpoint at step 2), writes the peft and kohya files and
 # finetune.json; `tunegrid sample` draws from the FLUX folder with each file merged, and the
-# two files give the same image; a Stable Diffusion model, a bad weighting scheme and a LoRA
+# two files give the same image; on builtin:tiny-flux (test recipe) a study trains a LoRA and
+# samples it in a `sample` stage; a Stable Diffusion model, a bad weighting scheme and a LoRA
 # on the wrong family exit 2 naming what is wrong.
 source "$(dirname "$0")/../lib.sh"
 flux="$TUNEGRID_SOURCE/tests/fixtures/tiny-flux"
@@ -41,6 +42,30 @@ for file in pytorch_lora_weights lora_kohya; do
 done
 cmp -s "$WORK/pytorch_lora_weights.png" "$WORK/lora_kohya.png" && pass "peft and kohya files draw the same image" \
   || fail "peft and kohya files drew different images"
+
+export TUNEGRID_CACHE="$WORK/cache"
+write_study "$WORK/builtin.toml" "builtin:tiny-flux?recipe=test" "instance_text = \"sks\""
+cat >>"$WORK/builtin.toml" <<TOML
+[jobs.draw]
+kind = "sample"
+needs = ["lora"]
+[jobs.draw.params]
+finetuned = "lora"
+prompt = "an aerial image of a {} house"
+images = 2
+steps = 3
+true_cfg = 2.0
+evaluate = false
+TOML
+run_capture builtin "$TUNEGRID" run "$WORK/builtin.toml" --out "$WORK/builtin"
+expect_status 0 builtin && [ "$(shard_count "$WORK/builtin")" -eq 2 ] \
+  && pass "a LoRA on builtin:tiny-flux, sampled by a sample stage" || fail "the builtin:tiny-flux study did not finish"
+for shard in "$WORK"/builtin/jobs/*.h5; do
+  if h5dump -a /kind "$shard" 2>/dev/null | grep -q '"sample"'; then
+    h5dump -H -d /images/samples "$shard" | grep -q "( 2, 32, 32, 3 )" && pass "the sample stage drew 2 images of 32x32" \
+      || fail "$shard: no 2 samples of 32x32"
+  fi
+done
 
 write_study "$WORK/bad.toml" "$flux" 'weighting_scheme = "uniform"'
 run_capture bad "$TUNEGRID" run "$WORK/bad.toml" --out "$WORK/bad"

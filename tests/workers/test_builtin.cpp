@@ -1,7 +1,8 @@
 // test_builtin.cpp — the builtin world's tokenizer and tiny models: every caption word of
 // the worlds is one token; each pretraining loop of the "test" recipe lowers its loss and
 // writes a folder the loaders read back; the cache builds a model once (inputs first) and
-// reuses it; builtin references resolve or fail with a message naming the problem.
+// reuses it; builtin:tiny-flux is a FLUX folder on tiny-sd's parts; builtin references resolve
+// or fail with a message naming the problem.
 #include <boost/test/unit_test.hpp>
 
 #include <ATen/ATen.h>
@@ -16,11 +17,13 @@
 #include "workers/builtin/builtin_models.h"
 #include "workers/builtin/pretrain_tiny_models.h"
 #include "workers/data/world_tokenizer.h"
+#include "workers/diffusion/flux_pipeline.h"
 #include "workers/diffusion/txt2img_pipeline.h"
 #include "workers/eval/clip_evaluator.h"
 #include "workers/models/clip_tokenizer.h"
 #include "workers/models/clip_vision_model.h"
 #include "workers/models/conv_classifier.h"
+#include "workers/models/flux.h"
 #include "workers/models/stable_diffusion.h"
 
 using namespace tunegrid;
@@ -168,6 +171,50 @@ BOOST_AUTO_TEST_CASE(cache_builds_once_inputs_first) {
   const auto pinned = builtin_model_dir(BuiltinModel::tiny_clip, recipe);
   ::unsetenv("TUNEGRID_REPRODUCIBLE_KERNELS");
   BOOST_TEST(pinned.string() == clip0.string() + "-portable-kernels");
+}
+
+// builtin:tiny-flux: built from tiny-sd's CLIP text tower and VAE, a FluxPipeline folder the
+// loader reads back whole, trained below what predicting zero scores, and sampled.
+BOOST_AUTO_TEST_CASE(tiny_flux_is_a_flux_folder_on_tiny_sd_parts) {
+  CacheDir cache;
+  const PretrainRecipe recipe = pretrain_recipe("test");
+  bool built = false;
+  const auto dir = resolve_model_reference("builtin:tiny-flux?recipe=test", "--model");
+  BOOST_TEST(dir == builtin_model_dir(BuiltinModel::tiny_flux, recipe));
+  ensure_builtin_model(BuiltinModel::tiny_flux, recipe, &built);
+  BOOST_TEST(!built);  // the reference built it
+  BOOST_TEST(is_flux_folder(dir));
+  Flux flux = load_flux(dir);
+  // Its prompt reader is tiny-sd's: the CLIP trained without hanok.
+  const auto text_clip = builtin_model_dir(BuiltinModel::tiny_clip_without_hanok, recipe);
+  CLIPModel clip = load_clip_model(text_clip);
+  auto tower = clip->text_model->named_parameters();
+  for (const auto& item : flux.text_encoder->text_model->named_parameters())
+    BOOST_TEST(item.value().equal(tower[item.key()]), item.key());
+  // The tiny VAE's weights with FLUX's latent normalisation of the aerial latents.
+  AutoencoderKL vae = load_vae(builtin_model_dir(BuiltinModel::tiny_vae, recipe));
+  auto vae_weights = vae->named_parameters();
+  for (const auto& item : flux.vae->named_parameters()) BOOST_TEST(item.value().equal(vae_weights[item.key()]), item.key());
+  const PretrainReport report = read_training_report(dir);
+  BOOST_TEST(flux.vae->config.shift_factor == report.metrics.at("shift_factor"));
+  BOOST_TEST(flux.vae->config.scaling_factor == report.metrics.at("scaling_factor"));
+  BOOST_TEST(flux.transformer->config.in_channels == 4 * vae->config.latent_channels);
+  BOOST_TEST(!flux.transformer->config.guidance_embeds);
+  BOOST_TEST(flux.scheduler.use_dynamic_shifting);
+  // T5 reads the world's words without <unk>, and pads to the length it was trained on.
+  BOOST_TEST(flux.tokenizer_2->default_max_length() == recipe.flux_max_sequence_length);
+  for (const auto& [word, count] : world_caption_words())
+    for (const auto id : flux.tokenizer_2->encode_plain(word)) BOOST_TEST(id != 2, word);
+  // Predicting zero scores about 2 (ε − x₀ with unit-variance latents): 30 steps learn something.
+  check_loss_falls(report, "flux");
+  BOOST_TEST(report.metrics.at("flow_loss_held_out") < 1.6);
+  Txt2ImgOptions options;
+  options.prompt = "an aerial image of a runway";
+  options.steps = 3;
+  options.true_cfg = 4;
+  const ImageBatch image = flux_txt2img(flux, options);
+  BOOST_TEST(image.width == recipe.image_size);
+  BOOST_TEST(image.height == recipe.image_size);
 }
 
 BOOST_AUTO_TEST_CASE(references_fail_with_names) {

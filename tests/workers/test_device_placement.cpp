@@ -20,13 +20,17 @@
 
 #include "core/config.h"
 #include "core/plan.h"
+#include "tests/input_error.h"
 #include "tests/workers/fake_accelerator.h"
 #include "tests/workers/tiny_finetune.h"
 #include "workers/job_kind.h"
 #include "workers/job_specs.h"
+#include "workers/data/aerial_world.h"
+#include "workers/diffusion/flux_pipeline.h"
 #include "workers/diffusion/txt2img_pipeline.h"
 #include "workers/methods/stable_diffusion_base.h"
 #include "workers/models/conv_classifier.h"
+#include "workers/models/flux.h"
 #include "workers/models/stable_diffusion.h"
 #include "workers/data/scene_world.h"
 
@@ -218,6 +222,45 @@ BOOST_AUTO_TEST_CASE(a_sample_job_evaluates_on_its_device) {
   BOOST_TEST(on_cpu.outputs.metrics.count("kid") == 1u);
   BOOST_TEST(on_cpu.outputs.metrics.count("style_accuracy") == 1u);
   check_same_metrics(on_fake, on_cpu);
+}
+
+// A FLUX folder samples through the same kind (FluxPipeline) on its device: `aerial_class` gives the
+// prompt and class_accuracy; Stable Diffusion's samplers and dtype are refused by name.
+BOOST_AUTO_TEST_CASE(a_flux_sample_job_samples_and_evaluates_on_its_device) {
+  const Evaluators evaluators;
+  const KindCatalog kinds = kind_catalog();
+  const auto flux_dir = kTinySD.parent_path() / "tiny-flux";
+  const auto job_with = [&](const std::string& extra) {
+    const std::string text = "[jobs.s]\nkind = \"sample\"\n[jobs.s.params]\nmodel = \"" + flux_dir.string() +
+                             "\"\naerial_class = \"runway\"\nimages = 2\nsteps = 3\ntrue_cfg = 2.0\n" +
+                             "max_sequence_length = 24\nclip_model = \"" + (evaluators.dir / "clip").string() + "\"\n" +
+                             extra;
+    return build_plan(parse_experiment(text, "exp.toml", {}, kinds), kinds).jobs.at(0);
+  };
+  const Job job = job_with("");
+  JobContext on_cpu(job), on_fake(job);
+  on_fake.device = testing::fake_accelerator().str();
+  find_job_kind("sample")->run(on_cpu);
+  find_job_kind("sample")->run(on_fake);
+  BOOST_TEST(largest_pixel_difference(on_fake.outputs.images.at(0), on_cpu.outputs.images.at(0)) <= 1);
+  BOOST_TEST(on_cpu.outputs.metrics.count("class_accuracy") == 1u);
+  check_same_metrics(on_fake, on_cpu);
+  // The images FluxPipeline draws for the class's prompt with these settings.
+  Flux model = load_flux(flux_dir);
+  Txt2ImgOptions options;
+  options.prompt = aerial_prompt(parse_aerial_class("runway", "test"));
+  options.num_images = 2;
+  options.steps = 3;
+  options.true_cfg = 2.0;
+  options.max_sequence_length = 24;
+  BOOST_TEST(largest_pixel_difference(flux_txt2img(model, options), on_cpu.outputs.images.at(0)) == 0);
+  for (const auto& [extra, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"sampler = \"euler\"\n", "FlowMatchEulerDiscreteScheduler"}, {"dtype = \"float16\"\n", "float32"}}) {
+    const Job refused_job = job_with(extra);
+    JobContext refused(refused_job);
+    const std::string error = testing::input_error_of([&] { find_job_kind("sample")->run(refused); });
+    BOOST_TEST(error.find(expected) != std::string::npos, error);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(evaluate_classifier_runs_on_its_device) {

@@ -9,11 +9,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <nlohmann/json.hpp>
 
 #include "tests/input_error.h"
 #include "tests/temp_dir.h"
+#include "workers/data/world_sentencepiece.h"
+#include "workers/data/world_tokenizer.h"
 #include "workers/models/t5_tokenizer.h"
 
 namespace fs = std::filesystem;
@@ -60,6 +63,48 @@ BOOST_AUTO_TEST_CASE(missing_or_broken_models_are_named) {
   const std::string broken = tunegrid::testing::input_error_of([&] { T5Tokenizer{dir.path}; });
   BOOST_TEST(broken.find("not a SentencePiece model") != std::string::npos);
   BOOST_TEST(broken.find((dir.path / "spiece.model").string()) != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The world's own T5 vocabulary (workers/data/world_sentencepiece.h, builtin:tiny-flux's
+// tokenizer_2): every caption word encodes without <unk>, the file is the same every time, and
+// the folder's model_max_length is the length FLUX pads to by default.
+BOOST_AUTO_TEST_SUITE(world_sentencepiece)
+
+BOOST_AUTO_TEST_CASE(world_words_encode_without_unknown_pieces) {
+  tunegrid::testing::TempDir first("world-spm"), second("world-spm");
+  tunegrid::write_world_sentencepiece(first.path, 400, 32);
+  tunegrid::write_world_sentencepiece(second.path, 400, 32);
+  const auto bytes = [](const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  BOOST_TEST(bytes(first / "spiece.model") == bytes(second / "spiece.model"));
+  const T5Tokenizer tokenizer(first.path);
+  BOOST_TEST(tokenizer.pad_id() == 0);
+  BOOST_TEST(tokenizer.eos_id() == 1);
+  BOOST_TEST(tokenizer.vocab_size() <= 400u);
+  for (const auto& [word, count] : tunegrid::world_caption_words())
+    for (const auto id : tokenizer.encode_plain(word)) BOOST_TEST(id != 2, word);  // 2: <unk>
+  BOOST_TEST(tokenizer.default_max_length() == 32);
+  const Ids ids = tokenizer.encode("an aerial image of a runway", tokenizer.default_max_length());
+  BOOST_TEST(ids.size() == 32u);
+}
+
+BOOST_AUTO_TEST_CASE(default_length_is_flux_pipelines_unless_the_folder_says_less) {
+  // transformers writes model_max_length 512 for T5 (the fixture's): FluxPipeline's 512.
+  BOOST_TEST(T5Tokenizer(kFixtures / "tiny-flux" / "tokenizer_2").default_max_length() == 512);
+  tunegrid::testing::TempDir dir("world-spm");
+  fs::copy_file(kFixtures / "tiny-flux" / "tokenizer_2" / "spiece.model", dir / "spiece.model");
+  BOOST_TEST(T5Tokenizer(dir.path).default_max_length() == 512);  // no tokenizer_config.json
+  std::ofstream(dir / "tokenizer_config.json") << R"({"model_max_length": 1000000000000000019884624838656})";
+  BOOST_TEST(T5Tokenizer(dir.path).default_max_length() == 512);  // transformers' "no limit"
+  std::ofstream(dir / "tokenizer_config.json") << R"({"model_max_length": 77})";
+  BOOST_TEST(T5Tokenizer(dir.path).default_max_length() == 77);
+  std::ofstream(dir / "tokenizer_config.json") << "{";
+  BOOST_TEST(tunegrid::testing::input_error_of([&] { T5Tokenizer{dir.path}; }).find("tokenizer_config.json") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -26,7 +26,7 @@ namespace {
 
 const std::vector<std::string>& builtin_names() {
   static const std::vector<std::string> names = {"tiny-clip", "tiny-vae", "tiny-sd", "scene-oracle",
-                                                 "tiny-clip-without-hanok"};
+                                                 "tiny-clip-without-hanok", "tiny-flux"};
   return names;
 }
 
@@ -37,6 +37,7 @@ std::string recipe_key(BuiltinModel model, const PretrainRecipe& recipe) {
     case BuiltinModel::tiny_sd: return unet_recipe_key(recipe);
     case BuiltinModel::scene_oracle: return oracle_recipe_key(recipe);
     case BuiltinModel::tiny_clip_without_hanok: return clip_recipe_key(recipe, false);
+    case BuiltinModel::tiny_flux: return flux_recipe_key(recipe);
   }
   return {};
 }
@@ -59,6 +60,32 @@ class FileLock {
  private:
   int fd_ = -1;
 };
+
+// The folders a model is trained from: tiny-sd and tiny-flux read prompts with a CLIP's text
+// tower and draw through the tiny VAE (ensured first, each under its own lock); others: none.
+struct ModelInputs {
+  std::filesystem::path clip_dir, vae_dir;
+};
+
+ModelInputs ensure_inputs(BuiltinModel model, const PretrainRecipe& recipe) {
+  if (model != BuiltinModel::tiny_sd && model != BuiltinModel::tiny_flux) return {};
+  return {ensure_builtin_model(recipe.unet_text_encoder_knows_hanok ? BuiltinModel::tiny_clip
+                                                                     : BuiltinModel::tiny_clip_without_hanok,
+                               recipe),
+          ensure_builtin_model(BuiltinModel::tiny_vae, recipe)};
+}
+
+void train_builtin_model(BuiltinModel model, const PretrainRecipe& recipe, const ModelInputs& inputs,
+                         const std::filesystem::path& out) {
+  switch (model) {
+    case BuiltinModel::tiny_clip: pretrain_tiny_clip(recipe, out); break;
+    case BuiltinModel::tiny_clip_without_hanok: pretrain_tiny_clip(recipe, out, /*with_hanok=*/false); break;
+    case BuiltinModel::tiny_vae: pretrain_tiny_vae(recipe, out); break;
+    case BuiltinModel::tiny_sd: pretrain_tiny_unet(recipe, inputs.clip_dir, inputs.vae_dir, out); break;
+    case BuiltinModel::scene_oracle: pretrain_scene_oracle(recipe, out); break;
+    case BuiltinModel::tiny_flux: pretrain_tiny_flux(recipe, inputs.clip_dir, inputs.vae_dir, out); break;
+  }
+}
 
 }  // namespace
 
@@ -85,12 +112,7 @@ std::filesystem::path ensure_builtin_model(BuiltinModel model, const PretrainRec
   const auto dir = builtin_model_dir(model, recipe);
   if (std::filesystem::exists(dir / "training.json")) return dir;
   // Inputs first (each under its own lock), so this lock is never held while waiting on another.
-  std::filesystem::path clip_dir, vae_dir;
-  if (model == BuiltinModel::tiny_sd) {
-    clip_dir = ensure_builtin_model(
-        recipe.unet_text_encoder_knows_hanok ? BuiltinModel::tiny_clip : BuiltinModel::tiny_clip_without_hanok, recipe);
-    vae_dir = ensure_builtin_model(BuiltinModel::tiny_vae, recipe);
-  }
+  const ModelInputs inputs = ensure_inputs(model, recipe);
   const OneOffWork one_off;  // building, or waiting for another rank to build: not what the job costs next time
   std::error_code ignored;
   std::filesystem::create_directories(builtin_cache_root(), ignored);
@@ -105,13 +127,7 @@ std::filesystem::path ensure_builtin_model(BuiltinModel model, const PretrainRec
   log::info("builtin", "building builtin:{} (recipe {}, seed {}) in {}", builtin_model_name(model), recipe.name,
             recipe.seed, dir.string());
   try {
-    switch (model) {
-      case BuiltinModel::tiny_clip: pretrain_tiny_clip(recipe, building); break;
-      case BuiltinModel::tiny_clip_without_hanok: pretrain_tiny_clip(recipe, building, /*with_hanok=*/false); break;
-      case BuiltinModel::tiny_vae: pretrain_tiny_vae(recipe, building); break;
-      case BuiltinModel::tiny_sd: pretrain_tiny_unet(recipe, clip_dir, vae_dir, building); break;
-      case BuiltinModel::scene_oracle: pretrain_scene_oracle(recipe, building); break;
-    }
+    train_builtin_model(model, recipe, inputs, building);
     std::filesystem::remove_all(dir, ignored);  // a stale entry without training.json
     std::filesystem::rename(building, dir);
   } catch (...) {

@@ -6,6 +6,8 @@
 //   builtin:scene-oracle   the style / disaster classifier (conv_classifier.h folder)
 //   builtin:tiny-clip-without-hanok  the CLIP whose text tower is tiny-sd's text encoder:
 //                          tiny-clip's recipe without hanok scenes
+//   builtin:tiny-flux      a FLUX pipeline folder (diffusers layout) pretrained on the aerial
+//                          world, with tiny-sd's CLIP text tower and VAE
 // each optionally with `?recipe=long` or `?recipe=test` (pretrain_recipe.h; default "default") and
 // `seed=N` (default 0: the pretraining's data draws and initialisation; `&` joins the two,
 // builtin:tiny-sd?recipe=long&seed=1). A seed's CLIP, VAE and UNet are its own. They are built
@@ -21,7 +23,7 @@
 
 namespace tunegrid {
 
-enum class BuiltinModel { tiny_clip, tiny_vae, tiny_sd, scene_oracle, tiny_clip_without_hanok };
+enum class BuiltinModel { tiny_clip, tiny_vae, tiny_sd, scene_oracle, tiny_clip_without_hanok, tiny_flux };
 
 const char* builtin_model_name(BuiltinModel model);  // "tiny-clip", ...
 

@@ -62,6 +62,11 @@ PretrainRecipe pretrain_recipe(const std::string& name, const std::string& what)
     recipe.unet_ema_decay = 0.9;
     recipe.oracle_images = 400;
     recipe.oracle_steps = 60;
+    recipe.flux_aerial_images = 200;
+    recipe.flux_steps = 30;
+    recipe.flux_batch = 8;
+    recipe.flux_single_layers = 1;
+    recipe.flux_ema_decay = 0.9;
     return recipe;
   }
   throw InputError(fmt::format("{}: unknown pretraining recipe '{}'; expected one of {}{}", what, name,
@@ -96,6 +101,16 @@ std::string unet_recipe_key(const PretrainRecipe& r) {
 std::string oracle_recipe_key(const PretrainRecipe& r) {
   return fnv1a_hex(fmt::format("oracle v{} size={} seed={} images={} steps={}", kBuiltinWorldVersion, r.image_size,
                                r.seed, r.oracle_images, r.oracle_steps));
+}
+
+std::string flux_recipe_key(const PretrainRecipe& r) {
+  return fnv1a_hex(fmt::format("flux v{} clip={} vae={} seed={} heads={} head_dim={} double={} single={} t5={}x{}x{} "
+                               "vocabulary={} sequence={} aerial={} steps={} batch={} lr={} dropout={} ema={}",
+                               kBuiltinWorldVersion, clip_recipe_key(r, r.unet_text_encoder_knows_hanok),
+                               vae_recipe_key(r), r.seed, r.flux_heads, r.flux_head_dim, r.flux_double_layers,
+                               r.flux_single_layers, r.t5_width, r.t5_layers, r.t5_heads, r.t5_vocabulary,
+                               r.flux_max_sequence_length, r.flux_aerial_images, r.flux_steps, r.flux_batch, r.flux_lr,
+                               r.flux_caption_dropout, r.flux_ema_decay));
 }
 
 }  // namespace tunegrid

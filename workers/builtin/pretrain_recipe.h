@@ -1,7 +1,7 @@
 // pretrain_recipe.h — how the builtin tiny models are made: the architecture of each
 // (tiny CLIP, tiny VAE with f = 4, tiny latent UNet, the scene oracle) and the training
 // budget, as named recipes. "default" is what builtin:tiny-sd / builtin:tiny-clip /
-// builtin:scene-oracle resolve to (≤ 15 minutes on a 2-core machine from an empty cache);
+// builtin:scene-oracle / builtin:tiny-flux resolve to (≤ 15 minutes on a 2-core machine from an empty cache);
 // "long" shares its CLIP, VAE and oracle and trains the UNet 3x longer; "test" is the same
 // world with budgets small enough for unit tests. A model's cache key is
 // a hash of everything that decides its weights: its own recipe fields, the world version
@@ -66,6 +66,19 @@ struct PretrainRecipe {
 
   // Scene oracle (conv classifier with style and disaster heads)
   int oracle_images = 3000, oracle_steps = 600;
+
+  // FLUX (builtin:tiny-flux): a FluxTransformer2DModel on the tiny VAE's latents packed 2×2
+  // (8×8×4 -> 16 tokens of 16), conditioned on the pooled output of tiny-sd's CLIP text tower
+  // (the CLIP trained without hanok) and on a small T5 encoder left at its seeded
+  // initialisation (frozen, as FLUX freezes its T5) over the world's own SentencePiece vocabulary;
+  // rectified flow with logit-normal timesteps, caption dropout for true CFG, EMA; aerial
+  // images only (the classifier studies' world). Width 128, 2 double + 4 single blocks:
+  // bench.flux_step measured 121 ms a step of batch 32 at this size (docs/benchmarks.md).
+  int flux_heads = 4, flux_head_dim = 32, flux_double_layers = 2, flux_single_layers = 4;
+  int t5_width = 64, t5_layers = 2, t5_heads = 4, t5_vocabulary = 400;
+  int flux_max_sequence_length = 32;  // T5 tokens, tokenizer_2's model_max_length
+  int flux_aerial_images = 6000, flux_steps = 2500, flux_batch = 32;
+  double flux_lr = 1e-3, flux_caption_dropout = 0.1, flux_ema_decay = 0.995;
 };
 
 // "default", "long" or "test"; throws InputError naming `what` otherwise.
@@ -78,5 +91,6 @@ std::string clip_recipe_key(const PretrainRecipe& recipe, bool with_hanok = true
 std::string vae_recipe_key(const PretrainRecipe& recipe);
 std::string unet_recipe_key(const PretrainRecipe& recipe);
 std::string oracle_recipe_key(const PretrainRecipe& recipe);
+std::string flux_recipe_key(const PretrainRecipe& recipe);
 
 }  // namespace tunegrid

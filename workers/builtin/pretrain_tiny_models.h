@@ -14,6 +14,13 @@
 //          scheduler/ = SD 1.x's DDIM
 //          settings): ε-prediction with min-SNR-γ weights, caption dropout for classifier-free
 //          guidance, EMA weights saved; trained on scenes WITHOUT hanok and on aerial images.
+//   FLUX   a diffusers FluxPipeline folder (model_index.json, tokenizer/ + text_encoder/ as
+//          tiny-sd's, tokenizer_2/ the world's SentencePiece model + text_encoder_2/ a T5
+//          encoder at its seeded initialisation, vae/ the tiny VAE with the aerial latents'
+//          shift_factor and scaling_factor, scheduler/ FLUX.1-dev's FlowMatchEulerDiscreteScheduler,
+//          transformer/): rectified flow as the FLUX training script with logit-normal
+//          timesteps, caption dropout, EMA weights saved; trained on aerial images; metric
+//          flow_loss_held_out.
 //   oracle a conv classifier folder (workers/models/conv_classifier.h) with style and
 //          disaster heads; metrics style_accuracy / disaster_accuracy on held-out scenes.
 #pragma once
@@ -37,6 +44,8 @@ struct PretrainReport {
 PretrainReport pretrain_tiny_clip(const PretrainRecipe& recipe, const std::filesystem::path& out, bool with_hanok = true);
 PretrainReport pretrain_tiny_vae(const PretrainRecipe& recipe, const std::filesystem::path& out);
 PretrainReport pretrain_tiny_unet(const PretrainRecipe& recipe, const std::filesystem::path& clip_dir,
+                                  const std::filesystem::path& vae_dir, const std::filesystem::path& out);
+PretrainReport pretrain_tiny_flux(const PretrainRecipe& recipe, const std::filesystem::path& clip_dir,
                                   const std::filesystem::path& vae_dir, const std::filesystem::path& out);
 PretrainReport pretrain_scene_oracle(const PretrainRecipe& recipe, const std::filesystem::path& out);
 

@@ -109,12 +109,14 @@ ImageBatch render_aerial(int class_index, int size, std::uint64_t seed) {
   return canvas.to_image();
 }
 
+std::string aerial_prompt(int class_index) { return "an aerial image of " + with_article(phrase(class_index)); }
+
 std::string aerial_caption(int class_index, std::uint64_t seed) {
   const std::string subject = with_article(phrase(class_index));
   Rng rng(mix_seed(seed, 0xca7f10aULL));
   switch (rng.below(5)) {
     case 0:
-    case 1: return "an aerial image of " + subject;
+    case 1: return aerial_prompt(class_index);
     case 2: return "a satellite photo of " + subject;
     case 3: return "an overhead view of " + subject;
     default: return subject + " seen from above";

@@ -27,6 +27,9 @@ int parse_aerial_class(const std::string& name, const std::string& what);
 // class_index in [0, 38) (InputError otherwise).
 ImageBatch render_aerial(int class_index, int size, std::uint64_t seed);
 
+// The prompt of a class when sampling it: "an aerial image of a baseball field".
+std::string aerial_prompt(int class_index);
+
 // "an aerial image of a baseball field" and a few other templates, chosen by `seed`.
 std::string aerial_caption(int class_index, std::uint64_t seed);
 

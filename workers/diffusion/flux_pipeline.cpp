@@ -28,6 +28,7 @@ at::Tensor ids_tensor(const std::vector<std::vector<std::int64_t>>& rows, const 
 
 FluxPromptEmbeddings encode_flux_prompts(Flux& model, const std::vector<std::string>& prompts,
                                          int max_sequence_length) {
+  if (max_sequence_length == 0) max_sequence_length = model.tokenizer_2->default_max_length();
   if (max_sequence_length < 1 || max_sequence_length > kMaxT5Length)
     throw InputError(fmt::format("max_sequence_length {} is outside 1 to {} (FluxPipeline's limit)",
                                  max_sequence_length, kMaxT5Length));

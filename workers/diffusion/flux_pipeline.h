@@ -22,6 +22,7 @@ struct FluxPromptEmbeddings {
   at::Tensor pooled;     // [B, pooled_projection_dim]
 };
 
+// max_sequence_length 0: tokenizer_2's default_max_length() (512 for FLUX.1, as FluxPipeline).
 FluxPromptEmbeddings encode_flux_prompts(Flux& model, const std::vector<std::string>& prompts,
                                          int max_sequence_length);
 

@@ -19,7 +19,7 @@ struct Txt2ImgOptions {
   // FLUX only (flux_pipeline.h): `guidance` is the distilled guidance the transformer embeds;
   // true classifier-free guidance with the negative prompt runs when true_cfg > 1.
   double true_cfg = 1.0;
-  int max_sequence_length = 512;  // T5 tokens
+  int max_sequence_length = 0;  // T5 tokens; 0: tokenizer_2's default_max_length() (512 for FLUX.1)
 };
 
 }  // namespace tunegrid

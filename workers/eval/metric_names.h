@@ -15,6 +15,8 @@ inline constexpr const char* kKIDStd = "kid_std";                // its standard
 // classifier_metrics.h
 inline constexpr const char* kAccuracy = "accuracy";             // top-1 on labelled test images
 inline constexpr const char* kStyleAccuracy = "style_accuracy";  // oracle: argmax == the prompt's style
-inline constexpr const char* kDisasterAccuracy = "disaster_accuracy";  // oracle: argmax == the prompt's disaster
+inline constexpr const char* kDisasterAccuracy = "disaster_accuracy";
+// CLIP zero-shot over the 38 aerial classes: argmax == the prompt's class
+inline constexpr const char* kClassAccuracy = "class_accuracy";  // oracle: argmax == the prompt's disaster
 
 }  // namespace tunegrid::metric_names

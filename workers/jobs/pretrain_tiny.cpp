@@ -1,4 +1,4 @@
-// pretrain_tiny.cpp — `pretrain.clip`, `pretrain.vae`, `pretrain.unet`, `pretrain.oracle`:
+// pretrain_tiny.cpp — `pretrain.clip`, `pretrain.vae`, `pretrain.unet`, `pretrain.flux`, `pretrain.oracle`:
 // build one builtin model of a recipe into the cache (builtin_models.h), or find it built.
 // The shard records the model's training loss per step, its metrics (zero-shot style
 // accuracy, reconstruction PSNR, oracle accuracies), `cached` (1 when it was already built)
@@ -41,6 +41,7 @@ JobKind pretrain_kind(KindSpec spec, BuiltinModel model) {
 JobKind pretrain_clip_kind() { return pretrain_kind(pretrain_clip_spec(), BuiltinModel::tiny_clip); }
 JobKind pretrain_vae_kind() { return pretrain_kind(pretrain_vae_spec(), BuiltinModel::tiny_vae); }
 JobKind pretrain_unet_kind() { return pretrain_kind(pretrain_unet_spec(), BuiltinModel::tiny_sd); }
+JobKind pretrain_flux_kind() { return pretrain_kind(pretrain_flux_spec(), BuiltinModel::tiny_flux); }
 JobKind pretrain_oracle_kind() { return pretrain_kind(pretrain_oracle_spec(), BuiltinModel::scene_oracle); }
 
 }  // namespace tunegrid

@@ -8,8 +8,9 @@ namespace tunegrid {
 KindSpec sample_spec() {
   KindSpec spec;
   spec.name = "sample";
-  spec.doc = "Samples one prompt from a Stable Diffusion model and evaluates the images (CLIP score, oracle, KID).";
-  spec.outputs = "metrics `clip_score`, `clip_score_100`; with `style`: `style_accuracy`, `disaster_accuracy`; with `reference_data`: `clip_i`, `kid`, `kid_std`; images `/images/samples`";
+  spec.doc = "Samples one prompt from a Stable Diffusion or FLUX model and evaluates the images (CLIP score, oracle, "
+             "aerial class, KID).";
+  spec.outputs = "metrics `clip_score`, `clip_score_100`; with `style`: `style_accuracy`, `disaster_accuracy`; with `aerial_class`: `class_accuracy`; with `reference_data`: `clip_i`, `kid`, `kid_std`; images `/images/samples`";
   spec.params = SampleParams().specs();
   return spec;
 }

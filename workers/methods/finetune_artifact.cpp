@@ -12,6 +12,7 @@
 #include "workers/builtin/builtin_models.h"
 #include "workers/methods/custom_diffusion.h"
 #include "workers/methods/external_adapters.h"
+#include "workers/methods/flux_lora_files.h"
 #include "workers/methods/hypernetwork.h"
 #include "workers/methods/lora_files.h"
 #include "workers/methods/textual_inversion.h"
@@ -88,6 +89,24 @@ StableDiffusion load_finetuned(const std::filesystem::path& dir, std::string* co
     throw InputError(fmt::format("{}: method '{}' has no loader in this tunegrid", (dir / "finetune.json").string(),
                                  manifest.method));
   }
+  return model;
+}
+
+bool is_flux_artifact(const std::filesystem::path& dir) { return read_finetune_manifest(dir).method == "flux_lora"; }
+
+Flux load_finetuned_flux(const std::filesystem::path& dir, std::string* concept_text, const c10::Device& device) {
+  const FineTuneManifest manifest = read_finetune_manifest(dir);
+  const std::string where = (dir / "finetune.json").string();
+  if (manifest.method != "flux_lora")
+    throw InputError(fmt::format("{}: method '{}' is not a FLUX method", where, manifest.method));
+  if (concept_text) *concept_text = manifest.concept_text;
+  Flux model = load_flux(resolve_model_reference(manifest.base_model, where));
+  for (const auto& text : manifest.base_loras) {  // merged into the base before training, as the job did
+    const LoRAReference lora = parse_lora_reference(text, where + " base_loras");
+    merge_flux_lora_file(model, lora.file, lora.scale);
+  }
+  merge_flux_lora_file(model, dir / "pytorch_lora_weights.safetensors");
+  model.to(device);
   return model;
 }
 

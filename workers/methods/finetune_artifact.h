@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "workers/models/flux.h"
 #include "workers/models/stable_diffusion.h"
 
 namespace tunegrid {
@@ -32,5 +33,10 @@ FineTuneManifest read_finetune_manifest(const std::filesystem::path& dir);
 // itself); `concept_text` receives the manifest's concept text.
 StableDiffusion load_finetuned(const std::filesystem::path& dir, std::string* concept_text = nullptr,
                                const c10::Device& device = c10::Device(c10::kCPU));
+
+// finetune.flux_lora's artifact: its base FLUX model with the LoRA file merged into the weights.
+bool is_flux_artifact(const std::filesystem::path& dir);
+Flux load_finetuned_flux(const std::filesystem::path& dir, std::string* concept_text = nullptr,
+                         const c10::Device& device = c10::Device(c10::kCPU));
 
 }  // namespace tunegrid

@@ -61,8 +61,9 @@ JobKind finetune_flux_lora_kind() {
   auto params = std::make_shared<const FluxLoRAJobParams>();
   return finetune_kind(finetune_flux_lora_spec(), params, [params](const Job& job, const FineTuneSettings& settings) {
     if (params->model.of(job).empty())
-      throw InputError(fmt::format("{}: finetune.flux_lora needs a base model: a FluxPipeline diffusers folder",
-                                   params->model.where(job)));
+      throw InputError(fmt::format(
+          "{}: finetune.flux_lora needs a base model: a FluxPipeline diffusers folder or builtin:tiny-flux",
+          params->model.where(job)));
     MethodJob method_job;
     method_job.method = std::make_unique<FluxLoRA>(flux_lora_config_of(*params, job), settings.seed);
     method_job.prior = params->prior.of(job);

@@ -26,7 +26,9 @@ struct FluxLoRAJobParams : FineTuneParams {
   Param<double> logit_std{*this, "logit_std", 1.0, "logit_normal: standard deviation", 0.0};
   Param<double> mode_scale{*this, "mode_scale", 1.29, "mode: scale"};
   Param<double> guidance_scale{*this, "guidance_scale", 3.5, "guidance embedded while training (FLUX.1-dev)", 0.0};
-  Param<int> max_sequence_length{*this, "max_sequence_length", 512, "T5 tokens of a caption", 1.0};
+  Param<int> max_sequence_length{*this, "max_sequence_length", 0,
+                                 "T5 tokens of a caption (0: 512 as the script, or the tokenizer's shorter "
+                                 "model_max_length)", 0.0};
   Param<std::string> optimizer{*this, "optimizer", "AdamW", "AdamW or prodigy (then learning_rate 1.0)",
                                std::nullopt, {"AdamW", "adamw", "prodigy", "Prodigy"}};
   Param<double> prodigy_beta3{*this, "prodigy_beta3", 0.0, "Prodigy β3 (0: √β2)", 0.0};

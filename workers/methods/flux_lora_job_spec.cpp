@@ -16,8 +16,8 @@ const std::vector<std::string> kFluxLoRALayers = {
 }  // namespace
 
 FluxLoRAJobParams::FluxLoRAJobParams()
-    : FineTuneParams({500, 4, 1e-4, 0, 0.0, {"a photo of {}"}, 1e-4, "",
-                      "base model: a FluxPipeline diffusers folder"}),
+    : FineTuneParams({500, 4, 1e-4, 0, 0.0, {"a photo of {}"}, 1e-4, "builtin:tiny-flux",
+                      "base model: a FluxPipeline diffusers folder or builtin:tiny-flux"}),
       lora_layers(*this, "lora_layers", kFluxLoRALayers,
                   "transformer modules to adapt: every module whose path ends with one of these") {}
 

@@ -26,7 +26,7 @@ struct FluxTrainingOptions {
   std::string weighting_scheme = "none";  // none | sigma_sqrt | logit_normal | mode | cosmap
   double logit_mean = 0.0, logit_std = 1.0, mode_scale = 1.29;
   double guidance_scale = 3.5;    // embedded when the transformer has guidance_embeds
-  int max_sequence_length = 512;  // T5 tokens of a caption
+  int max_sequence_length = 0;  // T5 tokens of a caption; 0: tokenizer_2's default_max_length() (512 for FLUX.1)
   bool trains_text_encoder = false;
 };
 

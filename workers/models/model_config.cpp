@@ -168,6 +168,7 @@ void JsonConfig::require_default(const std::string& key, const nlohmann::json& s
 
 void copy_component_files(const std::filesystem::path& from, const std::filesystem::path& to) {
   std::filesystem::create_directories(to);
+  if (std::filesystem::equivalent(from, to)) return;  // saved where it was read from
   for (const auto& entry : std::filesystem::directory_iterator(from))
     if (entry.is_regular_file())
       std::filesystem::copy_file(entry.path(), to / entry.path().filename(),

@@ -4,10 +4,35 @@
 #include <sentencepiece_processor.h>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <fstream>
 
 #include "core/errors.h"
 
 namespace tunegrid {
+
+namespace {
+
+constexpr int kFluxPipelineMaxSequenceLength = 512;
+
+// tokenizer_config.json's model_max_length when the folder has one and it is a positive integer
+// (transformers writes 512 for T5; absent or huge: no limit of its own).
+int configured_max_length(const std::filesystem::path& dir) {
+  const auto file = dir / "tokenizer_config.json";
+  std::ifstream in(file);
+  if (!in) return kFluxPipelineMaxSequenceLength;
+  const auto config = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (config.is_discarded())
+    throw InputError(fmt::format("{}: not valid JSON", file.string()));
+  const auto found = config.find("model_max_length");
+  if (found == config.end() || !found->is_number_integer() || found->get<std::int64_t>() < 1)
+    return kFluxPipelineMaxSequenceLength;
+  return static_cast<int>(std::min<std::int64_t>(found->get<std::int64_t>(), kFluxPipelineMaxSequenceLength));
+}
+
+}  // namespace
 
 T5Tokenizer::T5Tokenizer(const std::filesystem::path& dir)
     : processor_(std::make_unique<sentencepiece::SentencePieceProcessor>()), model_file_(dir / "spiece.model") {
@@ -19,6 +44,7 @@ T5Tokenizer::T5Tokenizer(const std::filesystem::path& dir)
     throw InputError(fmt::format("{}: not a SentencePiece model: {}", model_file_.string(), status.ToString()));
   if (processor_->pad_id() >= 0) pad_id_ = processor_->pad_id();
   if (processor_->eos_id() >= 0) eos_id_ = processor_->eos_id();
+  default_max_length_ = configured_max_length(dir);
 }
 
 T5Tokenizer::~T5Tokenizer() = default;

@@ -2,7 +2,7 @@
 // SentencePiece model (spiece.model) with libsentencepiece, as transformers' T5Tokenizer(Fast)
 // builds it from the same file: pieces, then </s>, truncated to max_length with </s> kept last
 // and padded with <pad> to max_length (FluxPipeline asks for padding="max_length",
-// max_sequence_length 512). No torch: ids are plain integers.
+// max_sequence_length 512, or a shorter model_max_length of the folder). No torch: ids are plain integers.
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -29,6 +29,10 @@ class T5Tokenizer {
   // ids + </s>, truncated to max_length (</s> kept last), padded with <pad> to max_length.
   std::vector<std::int64_t> encode(const std::string& text, int max_length) const;
 
+  // The length FluxPipeline pads to by default (512), at most the folder's
+  // tokenizer_config.json `model_max_length` (a model trained on shorter sequences says so there).
+  int default_max_length() const { return default_max_length_; }
+
   std::int64_t pad_id() const { return pad_id_; }
   std::int64_t eos_id() const { return eos_id_; }
   std::size_t vocab_size() const;
@@ -37,6 +41,7 @@ class T5Tokenizer {
   std::unique_ptr<sentencepiece::SentencePieceProcessor> processor_;
   std::filesystem::path model_file_;
   std::int64_t pad_id_ = 0, eos_id_ = 1;
+  int default_max_length_ = 512;
 };
 
 }  // namespace tunegrid
