@@ -469,6 +469,29 @@ BOOST_AUTO_TEST_CASE(reads_sorted_images_with_captions) {
   }
 }
 
+// Class subfolders (torchvision's ImageFolder): each item labelled with its folder, classes
+// interleaved so a prefix is balanced; a folder with images of its own stays a plain folder.
+BOOST_AUTO_TEST_CASE(class_subfolders_label_their_images) {
+  TempDir temp;
+  for (const auto& [name, count] : std::vector<std::pair<std::string, int>>{{"runway", 3}, {"beach", 1}, {"forest", 2}}) {
+    fs::create_directories(temp.path / name);
+    for (int i = 0; i < count; ++i) write_png(temp.path / name / (std::to_string(i) + ".png"), solid(8, 8, {10, 20, 30}));
+  }
+  fs::create_directories(temp.path / "empty");
+  write_text(temp.path / "README.txt", "not an image");
+  const DataSet set = load_data_reference(temp.path.string(), 16);
+  std::vector<std::string> classes;
+  for (const auto& item : set.items) classes.push_back(item.labels.at("class"));
+  BOOST_TEST(classes == (std::vector<std::string>{"beach", "forest", "runway", "forest", "runway", "runway"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(set.items[0].image.width == 16);
+  // Images of its own: a plain folder, subfolders ignored, no labels.
+  make_folder(temp.path);
+  const DataSet plain = load_data_reference(temp.path.string(), 16);
+  BOOST_TEST(plain.items.size() == 3u);
+  BOOST_TEST(plain.items[0].labels.empty());
+}
+
 BOOST_AUTO_TEST_CASE(resizes_short_side_then_crops_the_centre) {
   // Shrinking averages areas: a 1-pixel checkerboard halves to flat grey.
   ImageBatch checker = solid(8, 4, {0, 0, 0});

@@ -105,10 +105,13 @@ DataSet load_data_reference(const std::string& reference, int size) {
   if (reference.rfind(kBuiltin, 0) != 0) {
     DataSet set;
     set.reference = reference;
-    for (auto& loaded : read_image_folder(reference, size)) {
+    std::vector<LoadedImage> images = read_class_folders(reference, size);
+    if (images.empty()) images = read_image_folder(reference, size);
+    for (auto& loaded : images) {
       DataItem item;
       item.image = std::move(loaded.image);
       item.caption = std::move(loaded.caption);
+      if (!loaded.class_name.empty()) item.labels = {{"class", loaded.class_name}};
       set.items.push_back(std::move(item));
     }
     return set;

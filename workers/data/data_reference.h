@@ -9,7 +9,9 @@
 //   builtin:aerial?class=airplane,beach&count=20&seed=0&size=32
 //       class: a name or comma list (default all 38); count (default 100) is the total,
 //       item i has class i mod (number of classes); seed, size as above
-//   a folder path (anything not starting with "builtin:"): image_folder.h at `size`
+//   a folder path (anything not starting with "builtin:"): image_folder.h at `size`; class
+//       subfolders (torchvision's ImageFolder, PatternNet's layout) label each item's `class`
+//       with its subfolder's name, interleaved so that a prefix is class-balanced
 // Scenes: each item's labels are drawn uniformly from the selection. Items are drawn
 // deterministically: item i's labels, caption and render seed depend only on (seed, i), so
 // count=5 is a prefix of count=50 with the same seed.
@@ -27,7 +29,7 @@ struct DataItem {
   ImageBatch image;                          // count 1, size × size, RGB
   std::string caption;
   std::map<std::string, std::string> labels;  // scenes: style, disaster, terrain, time;
-                                              // aerial: class; folders: none
+                                              // aerial: class; class folders: class; folders: none
 };
 
 struct DataSet {

@@ -177,6 +177,38 @@ std::vector<LoadedImage> read_image_folder(const std::filesystem::path& folder, 
   return images;
 }
 
+std::vector<LoadedImage> read_class_folders(const std::filesystem::path& folder, int size) {
+  std::error_code error;
+  if (!std::filesystem::is_directory(folder, error)) return {};
+  std::vector<std::filesystem::path> classes;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    if (entry.is_regular_file() && is_image_name(entry.path())) return {};  // a plain image folder
+    if (!entry.is_directory()) continue;
+    for (const auto& inner : std::filesystem::directory_iterator(entry.path()))
+      if (inner.is_regular_file() && is_image_name(inner.path())) {
+        classes.push_back(entry.path());
+        break;
+      }
+  }
+  std::sort(classes.begin(), classes.end(),
+            [](const auto& a, const auto& b) { return a.filename().string() < b.filename().string(); });
+  std::vector<std::vector<LoadedImage>> per_class;
+  for (const auto& path : classes) {
+    per_class.push_back(read_image_folder(path, size));
+    for (auto& loaded : per_class.back()) loaded.class_name = path.filename().string();
+  }
+  std::vector<LoadedImage> interleaved;
+  for (std::size_t round = 0, taken = 1; taken > 0; ++round) {
+    taken = 0;
+    for (auto& images : per_class)
+      if (round < images.size()) {
+        interleaved.push_back(std::move(images[round]));
+        ++taken;
+      }
+  }
+  return interleaved;
+}
+
 std::string substitute_placeholder(const std::string& text, const std::string& phrase, const std::string& placeholder) {
   if (phrase.empty()) return text;
   const std::string haystack = lower(text), needle = lower(phrase);
