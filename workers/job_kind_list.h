@@ -23,6 +23,7 @@
   X(pretrain_unet, torch)                   \
   X(pretrain_oracle, torch)                 \
   X(pretrain_flux, torch)                   \
+  X(train_classifier, torch)                \
   X(sample, torch)                          \
   X(finetune_textual_inversion, torch)      \
   X(finetune_dreambooth, torch)             \

@@ -177,36 +177,49 @@ std::vector<LoadedImage> read_image_folder(const std::filesystem::path& folder, 
   return images;
 }
 
-std::vector<LoadedImage> read_class_folders(const std::filesystem::path& folder, int size) {
+namespace {
+
+bool holds_an_image(const std::filesystem::path& folder) {
+  for (const auto& entry : std::filesystem::directory_iterator(folder))
+    if (entry.is_regular_file() && is_image_name(entry.path())) return true;
+  return false;
+}
+
+// The subfolders holding images, sorted by name; none when `folder` holds images itself.
+std::vector<std::filesystem::path> class_subfolders(const std::filesystem::path& folder) {
   std::error_code error;
-  if (!std::filesystem::is_directory(folder, error)) return {};
+  if (!std::filesystem::is_directory(folder, error) || holds_an_image(folder)) return {};
   std::vector<std::filesystem::path> classes;
-  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
-    if (entry.is_regular_file() && is_image_name(entry.path())) return {};  // a plain image folder
-    if (!entry.is_directory()) continue;
-    for (const auto& inner : std::filesystem::directory_iterator(entry.path()))
-      if (inner.is_regular_file() && is_image_name(inner.path())) {
-        classes.push_back(entry.path());
-        break;
-      }
-  }
+  for (const auto& entry : std::filesystem::directory_iterator(folder))
+    if (entry.is_directory() && holds_an_image(entry.path())) classes.push_back(entry.path());
   std::sort(classes.begin(), classes.end(),
             [](const auto& a, const auto& b) { return a.filename().string() < b.filename().string(); });
-  std::vector<std::vector<LoadedImage>> per_class;
-  for (const auto& path : classes) {
-    per_class.push_back(read_image_folder(path, size));
-    for (auto& loaded : per_class.back()) loaded.class_name = path.filename().string();
-  }
-  std::vector<LoadedImage> interleaved;
+  return classes;
+}
+
+// Round robin over the lists: the first of each, then the second of each that has one, ...
+std::vector<LoadedImage> interleave(std::vector<std::vector<LoadedImage>> lists) {
+  std::vector<LoadedImage> out;
   for (std::size_t round = 0, taken = 1; taken > 0; ++round) {
     taken = 0;
-    for (auto& images : per_class)
-      if (round < images.size()) {
-        interleaved.push_back(std::move(images[round]));
+    for (auto& list : lists)
+      if (round < list.size()) {
+        out.push_back(std::move(list[round]));
         ++taken;
       }
   }
-  return interleaved;
+  return out;
+}
+
+}  // namespace
+
+std::vector<LoadedImage> read_class_folders(const std::filesystem::path& folder, int size) {
+  std::vector<std::vector<LoadedImage>> per_class;
+  for (const auto& path : class_subfolders(folder)) {
+    per_class.push_back(read_image_folder(path, size));
+    for (auto& loaded : per_class.back()) loaded.class_name = path.filename().string();
+  }
+  return interleave(std::move(per_class));
 }
 
 std::string substitute_placeholder(const std::string& text, const std::string& phrase, const std::string& placeholder) {

@@ -112,17 +112,20 @@ at::Tensor augment_images(const at::Tensor& images, const ClassifierTrainOptions
   return x.clamp(-1, 1);  // [B, 3, H, W]
 }
 
-std::vector<float> train_conv_classifier(ConvClassifier& model, const LabelledImages& data,
-                                         const ClassifierTrainOptions& options) {
-  check_labelled(data, model->config);
+double classifier_learning_rate(const ClassifierTrainOptions& options, int step) {
+  const int warmup = std::clamp(options.warmup_steps, 0, options.steps - 1);
+  if (step < warmup) return options.lr * (step + 1) / warmup;
+  return options.lr * 0.5 * (1 + std::cos(M_PI * (step - warmup) / (options.steps - warmup)));
+}
+
+std::vector<float> train_classifier_loop(const std::vector<at::Tensor>& parameters, const ClassifierForward& forward,
+                                         const LabelledImages& data, const ClassifierTrainOptions& options) {
   if (options.steps < 1 || options.batch_size < 1)
     throw InputError(fmt::format("classifier training: steps ({}) and batch_size ({}) must be at least 1",
                                  options.steps, options.batch_size));
-  const auto device = model->parameters().front().device();
+  const auto device = parameters.front().device();
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
-  torch::optim::AdamW optimizer(model->parameters(),
-                                torch::optim::AdamWOptions(options.lr).weight_decay(options.weight_decay));
-  model->train();
+  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(options.lr).weight_decay(options.weight_decay));
   const std::int64_t n = data.images.size(0);
   const std::int64_t batch = std::min<std::int64_t>(options.batch_size, n);
   at::Tensor order;
@@ -138,9 +141,9 @@ std::vector<float> train_conv_classifier(ConvClassifier& model, const LabelledIm
     cursor += batch;
     at::Tensor images = data.images.index_select(0, pick);  // [b, 3, S, S]
     if (options.augment) images = augment_images(images, options, generator);
-    const double lr = options.lr * 0.5 * (1 + std::cos(M_PI * step / options.steps));
+    const double lr = classifier_learning_rate(options, step);
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-    const auto logits = model->forward(images.to(device));  // per head [b, classes]
+    const auto logits = forward(images.to(device));  // per head [b, classes]
     at::Tensor loss = at::zeros({}, logits[0].options());
     for (std::size_t h = 0; h < logits.size(); ++h)
       loss = loss + at::cross_entropy_loss(logits[h], data.labels[h].index_select(0, pick).to(device));
@@ -149,6 +152,30 @@ std::vector<float> train_conv_classifier(ConvClassifier& model, const LabelledIm
     optimizer.step();
     losses.push_back(loss.item<float>());
   }
+  return losses;
+}
+
+std::vector<float> train_conv_classifier(ConvClassifier& model, const LabelledImages& data,
+                                         const ClassifierTrainOptions& options) {
+  check_labelled(data, model->config);
+  model->train();
+  std::vector<float> losses = train_classifier_loop(
+      model->parameters(), [&](const at::Tensor& images) { return model->forward(images); }, data, options);
+  model->eval();
+  return losses;
+}
+
+std::vector<float> train_vit_classifier(ViTForImageClassification& model, const LabelledImages& data,
+                                        const ClassifierTrainOptions& options) {
+  if (data.labels.size() != 1 || !data.images.defined() || data.images.size(0) < 1)
+    throw InputError("ViT training: expected a non-empty set of images with one label each");
+  const auto classes = static_cast<std::int64_t>(model->config.labels.size());
+  if (data.labels[0].min().item<std::int64_t>() < 0 || data.labels[0].max().item<std::int64_t>() >= classes)
+    throw InputError(fmt::format("ViT training: labels must be class indices in [0, {})", classes));
+  model->train();
+  std::vector<float> losses = train_classifier_loop(
+      model->parameters(), [&](const at::Tensor& images) { return std::vector<at::Tensor>{model->forward(images)}; },
+      data, options);
   model->eval();
   return losses;
 }

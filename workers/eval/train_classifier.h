@@ -1,7 +1,8 @@
-// train_classifier.h — training a ConvClassifier (workers/models/conv_classifier.h) on
-// labelled images, and the recipe of the builtin scene oracle.
+// train_classifier.h — training the image classifiers (a ConvClassifier, workers/models/conv_classifier.h,
+// or a ViT, workers/models/vit_classifier.h) on labelled images, and the recipe of the builtin
+// scene oracle.
 //   Loss: the sum over heads of the mean cross-entropy. Optimiser: AdamW (lr, weight decay)
-//   with a cosine decay of the learning rate to 0 over `steps`. Batches: epochs of a seeded
+//   with an optional linear warm-up, then a cosine decay of the learning rate to 0. Batches: epochs of a seeded
 //   permutation. Augmentation, per image, so that the classifier judges slightly blurry,
 //   noisy, off-colour images — what a tiny diffusion model decoded by a tiny VAE draws —
 //   as it judges clean renders: random horizontal flip, a random shift of up to max_shift
@@ -14,6 +15,7 @@
 // terrain and time (workers/data/scene_world.h).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,7 @@
 
 #include "workers/data/data_reference.h"
 #include "workers/models/conv_classifier.h"
+#include "workers/models/vit_classifier.h"
 
 namespace tunegrid {
 
@@ -30,6 +33,7 @@ struct ClassifierTrainOptions {
   int batch_size = 32;          // images per step
   double lr = 3e-3;             // AdamW peak learning rate (cosine decay to 0)
   double weight_decay = 1e-2;   // AdamW decoupled weight decay
+  int warmup_steps = 0;         // linear warm-up of the learning rate, then the cosine decay over the rest
   std::uint64_t seed = 0;       // batches and augmentation
   bool augment = true;          // the augmentations below; false trains on the images as they are
   int max_shift = 2;            // random translation, pixels
@@ -52,6 +56,20 @@ LabelledImages labelled_images(const DataSet& data, const ConvClassifierConfig& 
 
 // The augmentation described above applied to a batch [B, 3, H, W] in [−1, 1].
 at::Tensor augment_images(const at::Tensor& images, const ClassifierTrainOptions& options, at::Generator& generator);
+
+// The learning rate of `step`: linear warm-up over warmup_steps, then cosine decay to 0.
+double classifier_learning_rate(const ClassifierTrainOptions& options, int step);
+
+// The loop every classifier trains with (AdamW, the schedule above, seeded epochs, augmentation,
+// the sum over heads of the mean cross-entropy): `forward` maps a batch to per-head logits;
+// labels[h] are head h's. Returns the loss of every step.
+using ClassifierForward = std::function<std::vector<at::Tensor>(const at::Tensor&)>;
+std::vector<float> train_classifier_loop(const std::vector<at::Tensor>& parameters, const ClassifierForward& forward,
+                                         const LabelledImages& data, const ClassifierTrainOptions& options);
+
+// Trains a ViT in place on data.labels[0] (its one head, classes in config.labels order).
+std::vector<float> train_vit_classifier(ViTForImageClassification& model, const LabelledImages& data,
+                                        const ClassifierTrainOptions& options);
 
 // Trains `model` in place (from its current weights) and returns the loss of every step.
 // InputError for empty data, labels that do not fit the heads, or steps/batch_size < 1.

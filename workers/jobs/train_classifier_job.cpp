@@ -1,0 +1,166 @@
+// train_classifier_job.cpp — `train.classifier`: an image classifier trained from scratch on a
+// mix of real and synthetic images and tested on real ones, as the real:synthetic ratio study
+// of Khrulev (seed 003, its Table 2: ViTs on 10,000-image mixes, tested on 2,000 real) does.
+// The training set is the first `real` items of real_data followed by the first `synthetic` of
+// synthetic_data (builtin data and class folders put class-balanced items first); the classes
+// are the label's values in the training and test sets, sorted. The architecture is a ViT
+// (ViTForImageClassification, transformers' initialisation) or the conv classifier, trained by
+// the same loop (train_classifier.h: AdamW, warm-up + cosine, augmentation). Metrics: top-1
+// `accuracy` on the test set and `accuracy.<class>` per class; the trained model is saved in the
+// artifact folder `classifier/`.
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <set>
+
+#include "core/errors.h"
+#include "core/stopwatch.h"
+#include "workers/data/data_reference.h"
+#include "workers/eval/classifier_metrics.h"
+#include "workers/eval/metric_names.h"
+#include "workers/eval/train_classifier.h"
+#include "workers/job_kind.h"
+#include "workers/job_specs.h"
+#include "workers/jobs/train_classifier_spec.h"
+
+namespace tunegrid {
+
+namespace {
+
+const TrainClassifierParams& params() { return declared_params<TrainClassifierParams>(); }
+
+// The first `count` items of a data reference (-1: all of them; 0: none).
+DataSet first_items(const std::string& reference, int count, int size, const std::string& where) {
+  DataSet set;
+  if (count == 0) return set;
+  if (reference.empty())
+    throw InputError(fmt::format("{}: {} images asked for, but its data reference is empty", where, count));
+  set = load_data_reference(reference, size);
+  if (count > 0) {
+    if (set.items.size() < static_cast<std::size_t>(count))
+      throw InputError(fmt::format("{}: {} images asked for, but '{}' holds {}", where, count, reference,
+                                   set.items.size()));
+    set.items.resize(static_cast<std::size_t>(count));
+  }
+  return set;
+}
+
+// The label's values in the sets, sorted; InputError naming the set and item without one.
+std::vector<std::string> class_names(const std::vector<const DataSet*>& sets, const std::string& label) {
+  std::set<std::string> names;
+  for (const DataSet* set : sets)
+    for (std::size_t i = 0; i < set->items.size(); ++i) {
+      const auto found = set->items[i].labels.find(label);
+      if (found == set->items[i].labels.end())
+        throw InputError(fmt::format("{}: item {} has no '{}' label to train a classifier on", set->reference, i, label));
+      names.insert(found->second);
+    }
+  if (names.size() < 2) throw InputError(fmt::format("train.classifier: '{}' takes fewer than 2 values", label));
+  return {names.begin(), names.end()};
+}
+
+ViTConfig vit_config(const Job& job, const std::vector<std::string>& classes) {
+  ViTConfig config;
+  config.image_size = params().image_size.of(job);
+  config.patch_size = params().patch_size.of(job);
+  config.hidden_size = params().hidden_size.of(job);
+  config.num_hidden_layers = params().num_hidden_layers.of(job);
+  config.num_attention_heads = params().num_attention_heads.of(job);
+  config.intermediate_size = params().intermediate_size.of(job);
+  config.labels = classes;
+  if (config.image_size % config.patch_size != 0 || config.hidden_size % config.num_attention_heads != 0)
+    throw InputError(fmt::format("{}: patch_size must divide image_size and num_attention_heads hidden_size",
+                                 params().patch_size.where(job)));
+  return config;
+}
+
+ClassifierTrainOptions train_options(const Job& job) {
+  ClassifierTrainOptions options;
+  options.steps = params().steps.of(job);
+  options.batch_size = params().batch_size.of(job);
+  options.lr = params().learning_rate.of(job);
+  options.weight_decay = params().weight_decay.of(job);
+  options.warmup_steps = params().warmup_steps.of(job);
+  options.augment = params().augment.of(job);
+  options.seed = static_cast<std::uint64_t>(params().seed.of(job));
+  return options;
+}
+
+// Trains the job's architecture on `train` and returns its test-set logits [N, classes] on the CPU;
+// the model is saved to DIR.
+at::Tensor train_and_classify(JobContext& context, const ConvClassifierConfig& heads, const LabelledImages& train,
+                              const LabelledImages& test, const std::filesystem::path& dir) {
+  const Job& job = context.job;
+  const c10::Device device(context.device);
+  const ClassifierTrainOptions options = train_options(job);
+  at::manual_seed(options.seed);
+  if (params().architecture.of(job) == "conv") {
+    ConvClassifier model(heads);
+    init_conv_classifier_weights(model, options.seed);
+    model->to(device);
+    context.outputs.loss = train_conv_classifier(model, train, options);
+    save_conv_classifier(model, dir);
+    return classify_tensor(model, test.images)[0].cpu();
+  }
+  ViTForImageClassification model(vit_config(job, heads.heads[0].classes));
+  model->to(device);
+  context.outputs.loss = train_vit_classifier(model, train, options);
+  save_vit_classifier(model, dir);
+  at::NoGradGuard no_grad;
+  std::vector<at::Tensor> logits;
+  for (std::int64_t i = 0; i < test.images.size(0); i += 256)
+    logits.push_back(model->forward(test.images.slice(0, i, i + 256).to(device)).cpu());
+  return at::cat(logits);
+}
+
+void record_accuracies(JobContext& context, const at::Tensor& logits, const at::Tensor& labels,
+                       const std::vector<std::string>& classes) {
+  auto& metrics = context.outputs.metrics;
+  metrics[metric_names::kAccuracy] = accuracy(logits, labels);
+  const at::Tensor correct = logits.argmax(1).eq(labels);
+  for (std::size_t c = 0; c < classes.size(); ++c) {
+    const at::Tensor of_class = labels.eq(static_cast<std::int64_t>(c));
+    const auto count = of_class.sum().item<std::int64_t>();
+    if (count > 0)
+      metrics["accuracy." + classes[c]] = correct.logical_and(of_class).sum().item<double>() / static_cast<double>(count);
+  }
+  metrics["test_images"] = static_cast<double>(labels.size(0));
+}
+
+void run_train_classifier(JobContext& context) {
+  const Job& job = context.job;
+  const auto start = std::chrono::steady_clock::now();
+  const int size = params().image_size.of(job);
+  const DataSet real = first_items(params().real_data.of(job), params().real.of(job), size, params().real.where(job));
+  const DataSet synthetic =
+      first_items(params().synthetic_data.of(job), params().synthetic.of(job), size, params().synthetic.where(job));
+  DataSet train;
+  train.reference = fmt::format("{} + {}", params().real_data.of(job), params().synthetic_data.of(job));
+  train.items = real.items;
+  train.items.insert(train.items.end(), synthetic.items.begin(), synthetic.items.end());
+  if (train.items.empty()) throw InputError("train.classifier: `real` and `synthetic` are both 0: nothing to train on");
+  const DataSet test = load_data_reference(params().test_data.of(job), size);
+  const std::string label = params().label.of(job);
+  ConvClassifierConfig heads;
+  heads.image_size = size;
+  heads.heads = {{label, class_names({&train, &test}, label)}};
+  const LabelledImages train_images = labelled_images(train, heads);
+  const LabelledImages test_images = labelled_images(test, heads);
+  context.outputs.metrics["train_real"] = static_cast<double>(real.items.size());
+  context.outputs.metrics["train_synthetic"] = static_cast<double>(synthetic.items.size());
+  const at::Tensor logits = train_and_classify(context, heads, train_images, test_images, context.artifacts / "classifier");
+  record_accuracies(context, logits, test_images.labels[0], heads.heads[0].classes);
+  context.outputs.timings["train"] = seconds_since(start);
+}
+
+}  // namespace
+
+JobKind train_classifier_kind() {
+  JobKind kind;
+  kind.spec = train_classifier_spec();
+  kind.run = run_train_classifier;
+  return kind;
+}
+
+}  // namespace tunegrid

@@ -1,0 +1,20 @@
+// train_classifier_spec.cpp — the parameters of `train.classifier` (no torch: the command line
+// checks experiment files against them without loading libtorch); the kind runs in
+// train_classifier_job.cpp.
+#include "workers/job_specs.h"
+#include "workers/jobs/train_classifier_spec.h"
+
+namespace tunegrid {
+
+KindSpec train_classifier_spec() {
+  KindSpec spec;
+  spec.name = "train.classifier";
+  spec.doc = "Trains an image classifier (ViT or conv) on real and synthetic images and tests it on real ones.";
+  spec.outputs = "metrics `accuracy`, `accuracy.<class>` per class, `train_real`, `train_synthetic`, "
+                 "`test_images`; loss per step; timings `train` (data, training, test); artifact `classifier/` "
+                 "(a transformers ViTForImageClassification or a conv classifier folder)";
+  spec.params = TrainClassifierParams().specs();
+  return spec;
+}
+
+}  // namespace tunegrid
