@@ -18,6 +18,7 @@
   X(bench_noop, torch_free)                 \
   X(bench_unet_step, torch)                 \
   X(evaluate_classifier, torch)             \
+  X(generate_pool, torch)                   \
   X(pretrain_clip, torch)                   \
   X(pretrain_vae, torch)                    \
   X(pretrain_unet, torch)                   \

@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 
 #include "core/config.h"
+#include "core/image_io.h"
 #include "core/plan.h"
 #include "tests/input_error.h"
 #include "tests/temp_dir.h"
@@ -93,6 +94,37 @@ BOOST_AUTO_TEST_CASE(mixes_take_prefixes_and_impossible_ones_are_named) {
   BOOST_TEST(too_many.find("holds 80") != std::string::npos, too_many);
   BOOST_TEST(error_of("synthetic = 5\n").find("param 'synthetic'") != std::string::npos);
   BOOST_TEST(error_of("", "builtin:scenes?count=4").find("no 'class' label") != std::string::npos);
+}
+
+// generate.pool writes class folders (a seed per call: the two calls of a class differ) that
+// train.classifier reads back by `artifact:<stage>`, class-balanced in any prefix.
+BOOST_AUTO_TEST_CASE(a_generated_pool_is_synthetic_data_for_the_classifier) {
+  testing::TempDir pool_artifacts("generate-pool"), classifier_artifacts("train-classifier");
+  const KindCatalog kinds = kind_catalog();
+  const std::string flux = (std::filesystem::path(TUNEGRID_SOURCE_DIR) / "tests" / "fixtures" / "tiny-flux").string();
+  const std::string text = "[jobs.pool]\nkind = \"generate.pool\"\n[jobs.pool.params]\nmodel = \"" + flux +
+                           "\"\nclasses = [\"beach\", \"airplane\"]\nimages_per_class = 3\nbatch = 2\nsteps = 2\n"
+                           "max_sequence_length = 16\n";
+  const Job pool_job = build_plan(parse_experiment(text, "exp.toml", {}, kinds), kinds).jobs.at(0);
+  JobContext pool(pool_job);
+  pool.artifacts = pool_artifacts.path;
+  find_job_kind("generate.pool")->run(pool);
+  BOOST_TEST(pool.outputs.metrics.at("images") == 6.0);
+  for (const char* name : {"airplane", "beach"})
+    for (const char* file : {"00000.png", "00002.png", "00002.txt"})
+      BOOST_TEST(std::filesystem::exists(pool_artifacts.path / "pool" / name / file), name << "/" << file);
+  BOOST_TEST(read_png(pool_artifacts.path / "pool" / "beach" / "00000.png").pixels !=
+             read_png(pool_artifacts.path / "pool" / "beach" / "00002.png").pixels);
+
+  const Job job = classifier_job("synthetic_data = \"artifact:pool\"\nsynthetic = 4\nreal = 4\n", 5);
+  JobContext context(job);
+  context.artifacts = classifier_artifacts.path;
+  context.upstream = {{"pool", pool_artifacts.path}};
+  find_job_kind("train.classifier")->run(context);
+  BOOST_TEST(context.outputs.metrics.at("train_synthetic") == 4.0);
+  const DataSet synthetic = load_data_reference((pool_artifacts.path / "pool").string(), 32);
+  BOOST_TEST(synthetic.items.at(0).labels.at("class") == "airplane");
+  BOOST_TEST(synthetic.items.at(1).labels.at("class") == "beach");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

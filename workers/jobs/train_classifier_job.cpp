@@ -2,7 +2,8 @@
 // mix of real and synthetic images and tested on real ones, as the real:synthetic ratio study
 // of Khrulev (seed 003, its Table 2: ViTs on 10,000-image mixes, tested on 2,000 real) does.
 // The training set is the first `real` items of real_data followed by the first `synthetic` of
-// synthetic_data (builtin data and class folders put class-balanced items first); the classes
+// synthetic_data (builtin data and class folders put class-balanced items first; either may be
+// `artifact:<stage>`, e.g. a generate.pool stage's pool); the classes
 // are the label's values in the training and test sets, sorted. The architecture is a ViT
 // (ViTForImageClassification, transformers' initialisation) or the conv classifier, trained by
 // the same loop (train_classifier.h: AdamW, warm-up + cosine, augmentation). Metrics: top-1
@@ -23,6 +24,7 @@
 #include "workers/job_kind.h"
 #include "workers/job_specs.h"
 #include "workers/jobs/train_classifier_spec.h"
+#include "workers/jobs/upstream_artifacts.h"
 
 namespace tunegrid {
 
@@ -30,13 +32,23 @@ namespace {
 
 const TrainClassifierParams& params() { return declared_params<TrainClassifierParams>(); }
 
+// A data reference, or `artifact:<stage>`: the pool/ (else the whole) artifact folder of the job of
+// that stage this one needs (generate.pool writes class folders there).
+std::string resolved_reference(const JobContext& context, const std::string& reference, const std::string& where) {
+  const std::string prefix = "artifact:";
+  if (reference.rfind(prefix, 0) != 0) return reference;
+  const auto dir = upstream_artifacts(context, reference.substr(prefix.size()), fmt::format("{} = '{}'", where, reference));
+  return (std::filesystem::is_directory(dir / "pool") ? dir / "pool" : dir).string();
+}
+
 // The first `count` items of a data reference (-1: all of them; 0: none).
-DataSet first_items(const std::string& reference, int count, int size, const std::string& where) {
+DataSet first_items(const JobContext& context, const std::string& reference, int count, int size,
+                    const std::string& where) {
   DataSet set;
   if (count == 0) return set;
   if (reference.empty())
     throw InputError(fmt::format("{}: {} images asked for, but its data reference is empty", where, count));
-  set = load_data_reference(reference, size);
+  set = load_data_reference(resolved_reference(context, reference, where), size);
   if (count > 0) {
     if (set.items.size() < static_cast<std::size_t>(count))
       throw InputError(fmt::format("{}: {} images asked for, but '{}' holds {}", where, count, reference,
@@ -132,9 +144,10 @@ void run_train_classifier(JobContext& context) {
   const Job& job = context.job;
   const auto start = std::chrono::steady_clock::now();
   const int size = params().image_size.of(job);
-  const DataSet real = first_items(params().real_data.of(job), params().real.of(job), size, params().real.where(job));
-  const DataSet synthetic =
-      first_items(params().synthetic_data.of(job), params().synthetic.of(job), size, params().synthetic.where(job));
+  const DataSet real =
+      first_items(context, params().real_data.of(job), params().real.of(job), size, params().real.where(job));
+  const DataSet synthetic = first_items(context, params().synthetic_data.of(job), params().synthetic.of(job), size,
+                                        params().synthetic.where(job));
   DataSet train;
   train.reference = fmt::format("{} + {}", params().real_data.of(job), params().synthetic_data.of(job));
   train.items = real.items;

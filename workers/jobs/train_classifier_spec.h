@@ -14,7 +14,8 @@ struct TrainClassifierParams : ParamList {
                                "real training images (data reference; its first `real` items)"};
   Param<int> real{*this, "real", -1, "real images trained on: the first `real` of real_data (-1: all)", -1.0};
   Param<std::string> synthetic_data{*this, "synthetic_data", "",
-                                    "synthetic training images (data reference; its first `synthetic` items)"};
+                                    "synthetic training images (data reference or artifact:<stage>, e.g. a generate.pool stage; "
+                                    "its first `synthetic` items)"};
   Param<int> synthetic{*this, "synthetic", 0, "synthetic images trained on: the first `synthetic` of synthetic_data "
                                               "(-1: all)", -1.0};
   Param<std::string> test_data{*this, "test_data", "builtin:aerial?count=380&seed=77",
