@@ -47,6 +47,12 @@ PoolBatch draw_pool_batch(const WorldPool& pool, int count, double caption_dropo
   return batch;
 }
 
+at::Tensor posterior_sample(const LatentPosteriors& posteriors, const std::vector<std::int64_t>& index) {
+  const at::Tensor chosen = at::tensor(index);
+  const at::Tensor mean = posteriors.mean.index_select(0, chosen);
+  return mean + posteriors.std.index_select(0, chosen) * at::randn_like(mean);
+}
+
 ParameterAverage::ParameterAverage(const std::vector<at::Tensor>& parameters, double decay)
     : parameters_(parameters), decay_(decay) {
   for (const auto& p : parameters_) average_.push_back(p.detach().clone());

@@ -26,6 +26,8 @@ struct LatentPosteriors {
   at::Tensor mean, std;
 };
 LatentPosteriors encode_posteriors(AutoencoderKL& vae, const ImageBatch& images);
+// z = mean + std · ε of examples `index` (ε from the global generator), in the VAE's raw scale.
+at::Tensor posterior_sample(const LatentPosteriors& posteriors, const std::vector<std::int64_t>& index);
 
 // A training batch drawn from a world pool: `count` image indices, each with one of its
 // captions, or with probability `caption_dropout` the empty caption (classifier-free guidance).

@@ -106,10 +106,7 @@ Flux assemble_tiny_flux(const PretrainRecipe& recipe, const std::filesystem::pat
 // A posterior sample of examples `index` in the transformer's latent scale.
 at::Tensor latent_batch(const LatentPosteriors& posteriors, const std::vector<std::int64_t>& index,
                         const AutoencoderKLConfig& vae) {
-  const at::Tensor chosen = at::tensor(index);
-  const at::Tensor mean = posteriors.mean.index_select(0, chosen);
-  const at::Tensor z = mean + posteriors.std.index_select(0, chosen) * at::randn_like(mean);
-  return (z - vae.shift_factor) * vae.scaling_factor;
+  return (posterior_sample(posteriors, index) - vae.shift_factor) * vae.scaling_factor;
 }
 
 at::Tensor flow_loss(FluxTraining& training, const NoisedLatents& noised, const std::vector<std::string>& captions) {

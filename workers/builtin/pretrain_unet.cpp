@@ -138,7 +138,6 @@ PretrainReport pretrain_tiny_unet(const PretrainRecipe& recipe, const std::files
                                          recipe.seed + 2, /*exclude_hanok=*/true);
   const LatentPosteriors posteriors = encode_posteriors(sd.vae, pool.images);
   const at::Tensor& latent_mean = posteriors.mean;
-  const at::Tensor& latent_std = posteriors.std;
   log::info("builtin", "tiny UNet: {} images encoded to {}x{}x{} latents ({:.0f} s)", pool.size(),
             latent_mean.size(1), latent_mean.size(2), latent_mean.size(3), seconds_since(start));
 
@@ -155,10 +154,7 @@ PretrainReport pretrain_tiny_unet(const PretrainRecipe& recipe, const std::files
     for (auto& group : optimizer.param_groups())
       static_cast<torch::optim::AdamWOptions&>(group.options()).lr(warmup_cosine_lr(recipe.unet_lr, step, recipe.unet_steps));
     const PoolBatch examples = draw_pool_batch(pool, batch, recipe.unet_caption_dropout, rng);
-    const at::Tensor chosen = at::tensor(examples.index);
-    const at::Tensor latents =
-        (latent_mean.index_select(0, chosen) + latent_std.index_select(0, chosen) * at::randn_like(latent_mean.index_select(0, chosen))) *
-        scaling;
+    const at::Tensor latents = posterior_sample(posteriors, examples.index) * scaling;
     const at::Tensor noise = at::randn_like(latents);
     const at::Tensor timesteps = at::randint(0, sd.scheduler.num_train_timesteps, {batch}, at::kLong);
     const at::Tensor noisy = noise_scheduler.add_noise(latents, noise, timesteps);

@@ -11,7 +11,13 @@
 
 namespace tunegrid {
 
+class CLIPEvaluator;
+struct ZeroShotPrompts;
+
 // image_embeds [N, D]; prompt_embeds[c] [P_c, D] (any scale) -> [N, classes] cosines.
 at::Tensor zero_shot_logits(const at::Tensor& image_embeds, const std::vector<at::Tensor>& prompt_embeds);
+
+// The same with each class's prompts (zero_shot_prompts.h) embedded by `clip`.
+at::Tensor zero_shot_logits(CLIPEvaluator& clip, const at::Tensor& image_embeds, const ZeroShotPrompts& prompts);
 
 }  // namespace tunegrid

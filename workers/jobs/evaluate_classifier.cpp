@@ -81,9 +81,7 @@ void run_evaluate_classifier(JobContext& context) {
     const ZeroShotPrompts zero_shot = zero_shot_prompts(label);
     if (zero_shot.classes != classes)
       throw InputError("evaluate.classifier: zero-shot prompts do not cover the classes of '" + label + "'");
-    std::vector<at::Tensor> class_prompts;
-    for (const auto& prompts : zero_shot.prompts) class_prompts.push_back(clip.text_embeddings(prompts));
-    logits = zero_shot_logits(clip.image_embeddings(images), class_prompts);
+    logits = zero_shot_logits(clip, clip.image_embeddings(images), zero_shot);
   }
   context.outputs.metrics[kAccuracy] = accuracy(logits, at::tensor(truth));
   context.outputs.metrics["test_images"] = images.count;

@@ -164,10 +164,8 @@ void record_reference_metrics(const Job& job, CLIPEvaluator& clip, const ImageBa
 // The fraction of images CLIP zero-shot (the aerial class prompts) assigns to `aerial_class`.
 double zero_shot_class_accuracy(CLIPEvaluator& clip, const at::Tensor& image_embeds, const std::string& aerial_class) {
   const ZeroShotPrompts zero_shot = zero_shot_prompts("class");
-  std::vector<at::Tensor> class_prompts;
-  for (const auto& prompts : zero_shot.prompts) class_prompts.push_back(clip.text_embeddings(prompts));
   const auto expected = std::find(zero_shot.classes.begin(), zero_shot.classes.end(), aerial_class);
-  return concept_accuracy(zero_shot_logits(image_embeds, class_prompts), expected - zero_shot.classes.begin());
+  return concept_accuracy(zero_shot_logits(clip, image_embeds, zero_shot), expected - zero_shot.classes.begin());
 }
 
 // Evaluates the samples on the job's device (timed as "evaluate"): CLIP score against `clip_prompt`, the
