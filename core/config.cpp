@@ -198,6 +198,8 @@ class Validator {
     const toml::table* grid = optional_table(root, "grid", "grid");
     if (!grid) return;
     const toml::node* zip_node = nullptr;
+    // An axis may repeat a value only when it is zipped (the tuples must then be unique).
+    std::vector<std::pair<std::string, const toml::node*>> repeated;  // axis, its first repeated element
     for (const auto& [key, node] : *grid) {
       const std::string name(key.str());
       const std::string path = "grid." + name;
@@ -220,14 +222,24 @@ class Validator {
         Value value;
         if (!value_from_toml(element, value) || value.is_list())
           fail(element, fmt::format("axis '{}' expects scalar values (string, integer, float, boolean)", path));
-        if (std::find(axis.values.begin(), axis.values.end(), value) != axis.values.end())
-          fail(element, fmt::format("axis '{}' lists {} twice", path, canonical_text(value)));
+        if (std::find(axis.values.begin(), axis.values.end(), value) != axis.values.end() &&
+            (repeated.empty() || repeated.back().first != name))
+          repeated.emplace_back(name, &element);
         axis.values.push_back(std::move(value));
         axis.value_places.push_back(place(element));
       }
       experiment.axes.push_back(std::move(axis));
     }
     if (zip_node) read_zips(*zip_node, experiment);
+    for (const auto& [name, element] : repeated) {
+      bool zipped = false;
+      for (const auto& group : experiment.zips) zipped = zipped || std::count(group.begin(), group.end(), name);
+      if (!zipped) {
+        Value value;
+        value_from_toml(*element, value);
+        fail(*element, fmt::format("axis 'grid.{}' lists {} twice", name, canonical_text(value)));
+      }
+    }
   }
 
   void read_zips(const toml::node& node, Experiment& experiment) const {
@@ -249,8 +261,25 @@ class Validator {
                                        group.front(), length, name, axis->values.size()));
         length = axis->values.size();
       }
+      fail_on_repeated_combination(group_node, group, length, experiment);
       experiment.zips.push_back(std::move(group));
     }
+  }
+
+  // Zipped axes advance together: position i is one combination, and no two may be equal.
+  void fail_on_repeated_combination(const toml::node& node, const std::vector<std::string>& group, std::size_t length,
+                                    const Experiment& experiment) const {
+    auto combination = [&](std::size_t i) {
+      std::vector<std::string> values;
+      for (const auto& name : group) values.push_back(canonical_text(experiment.axis(name)->values[i]));
+      return values;
+    };
+    for (std::size_t j = 1; j < length; ++j)
+      for (std::size_t i = 0; i < j; ++i)
+        if (combination(i) == combination(j))
+          fail(node, fmt::format("zipped axes [{}] repeat the combination ({}) at positions {} and {}; expected each "
+                                 "combination once",
+                                 join(group, ", "), join(combination(j), ", "), i + 1, j + 1));
   }
 
   static std::vector<std::string> axis_names(const Experiment& experiment) {

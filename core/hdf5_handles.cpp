@@ -80,6 +80,37 @@ void write_attribute(hid_t object, const std::string& name, double value, const 
   check(H5Awrite(attribute, H5T_NATIVE_DOUBLE, &value), "write attribute " + name, file);
 }
 
+void write_attribute(hid_t object, const std::string& name, const std::vector<std::string>& values,
+                     const std::string& file) {
+  Handle type = utf8_string_type();
+  const hsize_t count = values.size();
+  Handle space = checked(H5Screate_simple(1, &count, nullptr), "create a dataspace", file);
+  Handle attribute = checked(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT),
+                             "create attribute " + name, file);
+  std::vector<const char*> data;
+  for (const auto& value : values) data.push_back(value.c_str());
+  check(H5Awrite(attribute, type, data.data()), "write attribute " + name, file);
+}
+
+std::vector<std::string> read_string_list_attribute(hid_t object, const std::string& name, const std::string& file) {
+  if (H5Aexists(object, name.c_str()) <= 0) throw StoreError(fmt::format("{}: no attribute {}", file, name));
+  Handle attribute = checked(H5Aopen(object, name.c_str(), H5P_DEFAULT), "open attribute " + name, file);
+  Handle stored = checked(H5Aget_type(attribute), "read the type of attribute " + name, file);
+  Handle space = checked(H5Aget_space(attribute), "read the shape of attribute " + name, file);
+  if (H5Tget_class(stored) != H5T_STRING || H5Tis_variable_str(stored) <= 0 || H5Sget_simple_extent_ndims(space) != 1)
+    throw StoreError(fmt::format("{}: attribute {} is not a list of variable-length strings", file, name));
+  const auto count = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space));
+  std::vector<char*> data(count, nullptr);
+  Handle type = utf8_string_type();
+  check(H5Aread(attribute, type, data.data()), "read attribute " + name, file);
+  std::vector<std::string> values;
+  for (char* value : data) {
+    values.emplace_back(value ? value : "");
+    H5free_memory(value);
+  }
+  return values;
+}
+
 std::optional<std::string> read_string_attribute(hid_t object, const std::string& name, const std::string& file) {
   if (H5Aexists(object, name.c_str()) <= 0) return std::nullopt;
   Handle attribute = checked(H5Aopen(object, name.c_str(), H5P_DEFAULT), "open attribute " + name, file);

@@ -68,6 +68,9 @@ void write_attribute(hid_t object, const std::string& name, const std::string& v
 void write_attribute(hid_t object, const std::string& name, std::int64_t value, const std::string& file);
 void write_attribute(hid_t object, const std::string& name, double value, const std::string& file);
 
+// A 1-D attribute of variable-length UTF-8 strings (h5py reads it as an array of str).
+void write_attribute(hid_t object, const std::string& name, const std::vector<std::string>& values, const std::string& file);
+std::vector<std::string> read_string_list_attribute(hid_t object, const std::string& name, const std::string& file);
 std::optional<std::string> read_string_attribute(hid_t object, const std::string& name, const std::string& file);
 std::optional<std::int64_t> read_int_attribute(hid_t object, const std::string& name, const std::string& file);
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 
 #include "core/errors.h"
@@ -50,6 +51,23 @@ std::int64_t ReferenceQuery::integer(const std::string& key, std::int64_t fallba
   const long long value = integer_shape ? std::strtoll(given.c_str(), &end, 10) : 0;
   if (!integer_shape || errno != 0 || end == given.c_str() || *end != '\0' || value < low || value > high)
     throw InputError(fmt::format("{}: '{}' is not {}", what(key), it->second, expected));
+  return value;
+}
+
+double ReferenceQuery::number(const std::string& key, double fallback, double low, double high,
+                             const char* expected) const {
+  const auto it = values_.find(key);
+  if (it == values_.end()) return fallback;
+  const std::string& given = it->second;
+  // A leading digit, '.' or '-' only: strtod alone would also take " 1", "+1", "inf" and "nan".
+  const bool number_shape = !given.empty() && (std::isdigit(static_cast<unsigned char>(given[0])) || given[0] == '-' ||
+                                               given[0] == '.');
+  errno = 0;
+  char* end = nullptr;
+  const double value = number_shape ? std::strtod(given.c_str(), &end) : 0.0;
+  if (!number_shape || errno != 0 || end == given.c_str() || *end != '\0' || !std::isfinite(value) || value < low ||
+      value > high)
+    throw InputError(fmt::format("{}: '{}' is not {}", what(key), given, expected));
   return value;
 }
 

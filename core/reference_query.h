@@ -28,6 +28,8 @@ class ReferenceQuery {
   // the value is not `expected` ("a positive integer").
   std::int64_t integer(const std::string& key, std::int64_t fallback, std::int64_t low, std::int64_t high,
                        const char* expected) const;
+  // A finite real number in [low, high], or `fallback` when absent; errors as integer().
+  double number(const std::string& key, double fallback, double low, double high, const char* expected) const;
 
   // The indices of a comma list of names parsed by `parse(name, what)`, without repeats, or
   // 0 .. all-1 when the key is absent.

@@ -2,7 +2,8 @@
 // DIR/jobs/<job_id>.h5 with root attributes job_id, kind, status (done|failed), attempt,
 // started_at, finished_at, host, ranks, spec, format_version; /params attributes (the grid
 // coordinates); /metrics/<name> and /timings/<phase> float64 scalars; /loss float32 per
-// step; /images/<key> uint8 [N,H,W,3] (one chunk per image, deflate, CLASS=IMAGE); /error.
+// step; /images/<key> uint8 [N,H,W,3] (one chunk per image, deflate, CLASS=IMAGE);
+// /matrices/<name> int64 [n,n] with attribute `labels` (n UTF-8 strings); /error.
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -27,12 +28,20 @@ struct ImageBatch {
   std::vector<std::uint8_t> pixels;  // count * height * width * 3, RGB, row-major
 };
 
+// A square table of counts with a label per row and column, e.g. a confusion matrix (row = true
+// class, column = predicted class).
+struct CountMatrix {
+  std::vector<std::string> labels;
+  std::vector<std::int64_t> counts;  // labels.size()², row-major
+};
+
 // What a job produced; filled by the job, written by the store.
 struct JobOutputs {
   std::map<std::string, double> metrics;
   std::map<std::string, double> timings;  // seconds per phase
   std::vector<float> loss;                // per step
   std::vector<ImageBatch> images;
+  std::map<std::string, CountMatrix> matrices;
 };
 
 struct ShardHeader {

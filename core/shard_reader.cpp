@@ -88,7 +88,38 @@ ShardSummary read_shard(const std::filesystem::path& path) {
     hdf5::Handle images = hdf5::checked(H5Gopen2(handle, "images", H5P_DEFAULT), "open /images", file);
     shard.image_keys = hdf5::member_names(images, file);
   }
+  if (H5Lexists(handle, "matrices", H5P_DEFAULT) > 0) {
+    hdf5::Handle matrices = hdf5::checked(H5Gopen2(handle, "matrices", H5P_DEFAULT), "open /matrices", file);
+    shard.matrix_keys = hdf5::member_names(matrices, file);
+  }
   return shard;
+}
+
+CountMatrix read_shard_matrix(const std::filesystem::path& path, const std::string& key) {
+  hdf5::StoreLock lock;
+  hdf5::quiet_errors();
+  const std::string file = path.string();
+  const std::string name = "matrices/" + key;
+  if (H5Fis_hdf5(file.c_str()) <= 0) throw StoreError(fmt::format("{}: not an HDF5 file (truncated?)", file));
+  hdf5::Handle handle = hdf5::checked(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open the shard", file);
+  if (key.empty() || key.find('/') != std::string::npos || H5Lexists(handle, "matrices", H5P_DEFAULT) <= 0 ||
+      H5Lexists(handle, name.c_str(), H5P_DEFAULT) <= 0)
+    throw StoreError(fmt::format("{}: no /{}", file, name));
+  hdf5::Handle dataset = hdf5::checked(H5Dopen2(handle, name.c_str(), H5P_DEFAULT), "open /" + name, file);
+  hdf5::Handle space = hdf5::checked(H5Dget_space(dataset), "read the shape of /" + name, file);
+  hdf5::Handle type = hdf5::checked(H5Dget_type(dataset), "read the type of /" + name, file);
+  hsize_t dims[2] = {0, 0};
+  if (H5Sget_simple_extent_ndims(space) != 2 || H5Sget_simple_extent_dims(space, dims, nullptr) != 2 ||
+      dims[0] != dims[1] || dims[0] == 0 || dims[0] > 100000 || H5Tget_class(type) != H5T_INTEGER)
+    throw StoreError(fmt::format("{}: /{} is not a square integer matrix", file, name));
+  CountMatrix matrix;
+  matrix.labels = hdf5::read_string_list_attribute(dataset, "labels", file);
+  if (matrix.labels.size() != dims[0])
+    throw StoreError(fmt::format("{}: /{} has {} labels for {} rows", file, name, matrix.labels.size(), dims[0]));
+  matrix.counts.resize(static_cast<std::size_t>(dims[0] * dims[1]));
+  hdf5::check(H5Dread(dataset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, matrix.counts.data()), "read /" + name,
+              file);
+  return matrix;
 }
 
 ImageBatch read_shard_images(const std::filesystem::path& path, const std::string& key, int limit) {

@@ -20,6 +20,7 @@ struct ShardSummary {
   std::map<std::string, double> metrics, timings;
   std::size_t loss_steps = 0;
   std::vector<std::string> image_keys;
+  std::vector<std::string> matrix_keys;
 };
 
 // Throws StoreError naming the file for anything unreadable or of a newer format.
@@ -29,6 +30,11 @@ ShardSummary read_shard(const std::filesystem::path& path);
 // the file and key when the shard is unreadable, has no such key, or the dataset is not
 // uint8 [N,H,W,3].
 ImageBatch read_shard_images(const std::filesystem::path& path, const std::string& key, int limit = 0);
+
+// /matrices/<key> with its labels. Throws StoreError naming the file and key when the shard is
+// unreadable, has no such key, or the dataset is not a square integer matrix with one label
+// per row.
+CountMatrix read_shard_matrix(const std::filesystem::path& path, const std::string& key);
 
 struct StoreScan {
   std::vector<ShardSummary> shards;                                   // by job id

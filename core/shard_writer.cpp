@@ -103,6 +103,24 @@ void ShardWriter::write_outputs(const JobOutputs& outputs) {
                 file);
   }
   for (const auto& batch : outputs.images) write_images(batch);
+  for (const auto& [name, matrix] : outputs.matrices) write_matrix(name, matrix);
+}
+
+void ShardWriter::write_matrix(const std::string& name, const CountMatrix& matrix) {
+  const std::string file = temporary_.string();
+  const hsize_t n = matrix.labels.size();
+  if (n == 0 || matrix.counts.size() != n * n || name.empty() || name.find('/') != std::string::npos)
+    throw StoreError(fmt::format("{}: matrix '{}' has {} counts for {} labels", file, name, matrix.counts.size(), n));
+  if (H5Lexists(file_, "matrices", H5P_DEFAULT) <= 0) create_group(file_, "matrices", file);
+  hdf5::Handle matrices = hdf5::checked(H5Gopen2(file_, "matrices", H5P_DEFAULT), "open /matrices", file);
+  const hsize_t dims[2] = {n, n};
+  hdf5::Handle space = hdf5::checked(H5Screate_simple(2, dims, nullptr), "create a dataspace", file);
+  hdf5::Handle dataset = hdf5::checked(
+      H5Dcreate2(matrices, name.c_str(), H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+      "create /matrices/" + name, file);
+  hdf5::check(H5Dwrite(dataset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, matrix.counts.data()),
+              "write /matrices/" + name, file);
+  hdf5::write_attribute(dataset, "labels", matrix.labels, file);
 }
 
 void ShardWriter::write_images(const ImageBatch& batch) {

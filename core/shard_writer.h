@@ -23,6 +23,7 @@ class ShardWriter {
 
   void write_outputs(const JobOutputs& outputs);
   void write_images(const ImageBatch& batch);
+  void write_matrix(const std::string& name, const CountMatrix& matrix);
   // Closes, fsyncs and renames the shard into place; returns its final path.
   std::filesystem::path commit();
 

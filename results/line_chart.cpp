@@ -21,11 +21,15 @@ namespace tunegrid {
 
 namespace {
 
+constexpr std::size_t kHorizontalLabelLimit = 8;  // more named x values than this: vertical labels
+constexpr double kVerticalLabelSize = 9;
+
 struct Rgb {
   double r, g, b;
 };
 const Rgb kPalette[] = {{0.12, 0.47, 0.71}, {1.00, 0.50, 0.05}, {0.17, 0.63, 0.17}, {0.84, 0.15, 0.16},
-                        {0.58, 0.40, 0.74}, {0.55, 0.34, 0.29}, {0.89, 0.47, 0.76}, {0.50, 0.50, 0.50}};
+                        {0.58, 0.40, 0.74}, {0.55, 0.34, 0.29}, {0.89, 0.47, 0.76}, {0.50, 0.50, 0.50},
+                        {0.74, 0.74, 0.13}, {0.09, 0.75, 0.81}};  // matplotlib's tab10
 
 // A "nice" tick step (1, 2 or 5 × 10^k) giving about `ticks` intervals up to `top`.
 double tick_step(double top, int ticks) {
@@ -65,9 +69,23 @@ YAxis y_axis(const LineChart& chart) {
   return axis;
 }
 
+// The x axis's label of value i.
+const std::string& x_label(const LineChart& chart, std::size_t i) {
+  return chart.x_labels.empty() ? chart.x[i] : chart.x_labels[i];
+}
+
+// Many named x values (a per-class table's classes) are labelled vertically, below the axis:
+// the room they take (0 for horizontal labels), at most a third of the chart.
+double vertical_label_room(cairo_t* cr, const LineChart& chart, bool is_numeric) {
+  if (is_numeric || chart.x.size() <= kHorizontalLabelLimit) return 0;
+  double widest = 0;
+  for (std::size_t i = 0; i < chart.x.size(); ++i)
+    widest = std::max(widest, canvas::text_width(cr, x_label(chart, i), kVerticalLabelSize));
+  return std::min(widest, kLineChartHeight / 3.0);
+}
+
 void draw(cairo_t* cr, const LineChart& chart) {
   const double W = kLineChartWidth, H = kLineChartHeight;
-  const double left = 70, right = W - 170, top = 44, bottom = H - 56;
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_paint(cr);
 
@@ -80,6 +98,8 @@ void draw(cairo_t* cr, const LineChart& chart) {
     numeric[i] = std::strtod(xs[i].c_str(), &end);
     is_numeric = is_numeric && end && *end == '\0' && numeric[i] >= 0;
   }
+  const double label_room = vertical_label_room(cr, chart, is_numeric);
+  const double left = 70, right = W - 170, top = 44, bottom = H - 56 - label_room;
   const double x_max = is_numeric ? std::max(1e-9, *std::max_element(numeric.begin(), numeric.end())) * 1.05 : 0;
   auto x_of = [&](std::size_t i) {
     if (is_numeric) return left + (right - left) * numeric[i] / x_max;
@@ -111,7 +131,15 @@ void draw(cairo_t* cr, const LineChart& chart) {
     cairo_move_to(cr, x_of(i), bottom);
     cairo_line_to(cr, x_of(i), bottom + 4);
     cairo_stroke(cr);
-    canvas::text(cr, chart.x_labels.empty() ? xs[i] : chart.x_labels[i], x_of(i), bottom + 17, 11, 0.5);
+    if (label_room > 0) {  // vertical, reading upwards, ending at the tick
+      cairo_save(cr);
+      cairo_translate(cr, x_of(i) + kVerticalLabelSize / 3, bottom + 7);
+      cairo_rotate(cr, -M_PI / 2);
+      canvas::text(cr, x_label(chart, i), 0, 0, kVerticalLabelSize, 1);
+      cairo_restore(cr);
+    } else {
+      canvas::text(cr, x_label(chart, i), x_of(i), bottom + 17, 11, 0.5);
+    }
   }
   canvas::text(cr, chart.x_title, (left + right) / 2, H - 16, 12, 0.5);
   cairo_save(cr);
@@ -204,10 +232,10 @@ LineChart timing_chart(const ReportData& data) {
 LineChart metric_chart(const MetricTable& table, const ReportConfig& config) {
   LineChart chart;
   chart.title = fmt::format("{} — {}", table.metric, config.table_title(table.table));
-  chart.x_title = config.label(config.rows);
   chart.y_title = table.metric;
   chart.y_from_zero = false;
   chart.x = table.rows;
+  chart.x_title = config.row_title(table.row_axis);
   for (const auto& x : table.rows) chart.x_labels.push_back(config.label(x));
   for (std::size_t c = 0; c < table.columns.size(); ++c) {
     LineSeries series{config.label(table.columns[c]), {}};

@@ -21,6 +21,10 @@ std::string ReportConfig::label(const std::string& value) const {
   return it == labels.end() ? value : it->second;
 }
 
+std::string ReportConfig::row_title(const std::string& table_row_axis) const {
+  return label(table_row_axis.empty() ? rows : table_row_axis);
+}
+
 std::string ReportConfig::table_title(const std::string& value) const {
   return tables.empty() ? label(value) : tables + " = " + label(value);
 }
@@ -84,7 +88,7 @@ class SettingsReader {
   void read_report(const toml::table& table, ReportConfig& report) const {
     const std::vector<std::string> allowed = {"kind",   "tables", "rows",         "columns",      "metrics",      "images",
                                               "labels", "timing_kinds", "timing_phase", "baseline", "grid_samples",
-                                              "spread", "checks"};
+                                              "spread", "checks", "per_class"};
     for (const auto& [key, node] : table) {
       const std::string name(key.str()), path = "report." + name;
       if (name == "kind") report.kind = string_of(node, path, false);
@@ -96,6 +100,7 @@ class SettingsReader {
       else if (name == "timing_phase") report.timing_phase = string_of(node, path, false);
       else if (name == "baseline") report.baseline = string_of(node, path, true);
       else if (name == "spread") report.spread = string_of(node, path, true);
+      else if (name == "per_class") report.per_class = string_of(node, path, true);
       else if (name == "grid_samples") {
         if (!node.is_integer() || node.as_integer()->get() < 1 || node.as_integer()->get() > 64)
           fail(node.source(), fmt::format("'{}' expects an integer from 1 to 64 (images per grid cell)", path));

@@ -7,7 +7,7 @@
 //   [report]
 //   kind = "sample"            tables = "prompt"   rows = "train_images"   columns = "finetuned"
 //   metrics = ["clip_score", "style_accuracy", "disaster_accuracy"]   images = "samples"   grid_samples = 4
-//   timing_kinds = "finetune." timing_phase = "train"   baseline = ""   spread = ""
+//   timing_kinds = "finetune." timing_phase = "train"   baseline = ""   spread = ""   per_class = ""
 //   [[report.checks]]          name = "..."  stage = ""  metric = "..."  where = { coordinate = value or [values] }
 //                              min = number or max = number
 //   [report.labels]            "<coordinate value>" = "<display name>"
@@ -67,11 +67,17 @@ struct ReportConfig {
   // 0.81]", so that a difference between cells smaller than this spread is not read as a
   // finding; "" for none.
   std::string spread;
+  // A metric whose per-class values (`<per_class>.<class>`, e.g. train.classifier's
+  // accuracy.<class>) make one more table per `tables` value: rows = the classes, columns =
+  // the `rows` values, each cell pooled over every other coordinate; "" for none.
+  std::string per_class;
   // Pass/fail checks, one column per `spread` value (or one column "all").
   std::vector<ReportCheck> checks;
 
   // The display name of a coordinate value (the value itself without a label).
   std::string label(const std::string& value) const;
+  // The heading of a table's rows: the label of `rows`, or of the table's own row axis.
+  std::string row_title(const std::string& table_row_axis) const;
   // The heading of the table (and grid) for one `tables` value: "prompt = A: *, fire", or
   // only the value's label when tables = "".
   std::string table_title(const std::string& value) const;

@@ -143,6 +143,66 @@ void append_sorted(std::vector<std::string>& ordered, std::set<std::string> extr
   ordered.insert(ordered.end(), rest.begin(), rest.end());
 }
 
+namespace {
+
+// With [report] per_class = "accuracy": per `tables` value, a table of the `kind` jobs'
+// accuracy.<class> metrics, rows = the classes (sorted), columns = the `rows` values, each cell
+// pooled over every other coordinate; its Average row is the mean over the classes.
+bool is_done_of_kind(const ShardSummary& shard, const ReportConfig& config) {
+  return shard.kind == config.kind && shard.status == "done";
+}
+
+// The classes named by the done `kind` jobs' <per_class>.<class> metrics, sorted.
+std::vector<std::string> per_class_names(const ReportConfig& config, const std::vector<Entry>& entries) {
+  const std::string prefix = config.per_class + ".";
+  std::set<std::string> classes;
+  for (const auto& e : entries)
+    if (is_done_of_kind(*e.shard, config))
+      for (const auto& [name, value] : e.shard->metrics)
+        if (name.size() > prefix.size() && name.rfind(prefix, 0) == 0) classes.insert(name.substr(prefix.size()));
+  return {classes.begin(), classes.end()};
+}
+
+void add_per_class_tables(ReportData& data, const ReportConfig& config, const std::vector<Entry>& entries) {
+  const std::string prefix = config.per_class + ".";
+  const std::vector<std::string> classes = per_class_names(config, entries);
+  if (classes.empty()) {
+    data.notes.push_back(fmt::format("report.per_class: no '{}' job has {}<class> metrics yet", config.kind, prefix));
+    return;
+  }
+  for (const auto& value : data.tables) {
+    MetricTable table;
+    table.metric = config.per_class + " per class";
+    table.table = value;
+    table.row_axis = "class";
+    table.rows = classes;
+    table.columns = data.rows;
+    std::vector<std::vector<std::vector<double>>> values(classes.size(), std::vector<std::vector<double>>(data.rows.size()));
+    for (const auto& e : entries) {
+      const std::string *t = find(e.shard->params, config.tables), *r = find(e.shard->params, config.rows);
+      if (!is_done_of_kind(*e.shard, config) || !t || !r || *t != value) continue;
+      for (std::size_t k = 0; k < classes.size(); ++k)
+        if (const auto it = e.shard->metrics.find(prefix + classes[k]); it != e.shard->metrics.end())
+          values[k][index_of(data.rows, *r)].push_back(it->second);
+    }
+    table.cells.assign(classes.size(), std::vector<CellStats>(data.rows.size()));
+    table.average.assign(data.rows.size(), CellStats{});
+    for (std::size_t c = 0; c < data.rows.size(); ++c) {
+      std::vector<double> class_means;
+      for (std::size_t k = 0; k < classes.size(); ++k) {
+        summarize(values[k][c], table.cells[k][c]);
+        if (table.cells[k][c].n) class_means.push_back(table.cells[k][c].mean);
+      }
+      summarize(class_means, table.average[c]);
+      table.average[c].std = 0;
+      table.average[c].expected = static_cast<int>(classes.size());
+    }
+    data.metric_tables.push_back(std::move(table));
+  }
+}
+
+}  // namespace
+
 ReportData collect_report(const std::string& store, const std::string& experiment, const StoreScan& scan,
                           const Plan* plan, const ReportSettings& settings) {
   const ReportConfig& config = settings.report;
@@ -323,6 +383,8 @@ ReportData collect_report(const std::string& store, const std::string& experimen
       }
       data.metric_tables.push_back(std::move(table));
     }
+
+  if (!config.per_class.empty()) add_per_class_tables(data, config, entries);
 
   if (!config.images.empty())
     for (std::size_t t = 0; t < T; ++t) {

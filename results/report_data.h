@@ -40,6 +40,7 @@ void summarize(const std::vector<double>& values, CellStats& cell);
 
 struct MetricTable {
   std::string metric, table;         // table: the `tables` coordinate value
+  std::string row_axis;              // what the rows are: "" for [report] rows; "class" for per-class tables
   std::vector<std::string> rows, columns;  // coordinate values, plan order
   std::vector<std::vector<CellStats>> cells;  // [row][column]
   std::vector<CellStats> average;             // per column: mean of the row means

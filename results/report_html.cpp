@@ -136,7 +136,7 @@ std::string format_html(const ReportData& data, const ReportFigures& figures) {
 
   for (const auto& table : data.metric_tables) {
     out += fmt::format("<h2>{} — {}</h2>\n<div class=\"scroll\"><table>\n<tr><th>{}</th>", escape(table.metric),
-                       escape(config.table_title(table.table)), escape(config.label(config.rows)));
+                       escape(config.table_title(table.table)), escape(config.row_title(table.row_axis)));
     for (const auto& column : table.columns) {
       out += "<th>" + escape(config.label(column)) + "</th>";
       if (table.has_reference) out += "<th>published</th><th>Δ</th>";

@@ -122,7 +122,7 @@ std::string format_latex(const ReportData& data, const ReportFigures& figures, c
   for (const auto& table : data.metric_tables) {
     out += fmt::format("\\subsection*{{{} --- {}}}\n", escape(table.metric), escape(config.table_title(table.table)));
     std::string columns = "l|";
-    std::vector<std::string> header = {escape(config.label(config.rows))};
+    std::vector<std::string> header = {escape(config.row_title(table.row_axis))};
     for (const auto& column : table.columns) {
       columns += table.has_reference ? "ccc|" : "c";
       header.push_back(escape(config.label(column)));

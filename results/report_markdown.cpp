@@ -86,7 +86,7 @@ std::string format_markdown(const ReportData& data, const ReportFigures& figures
 
   for (const auto& table : data.metric_tables) {
     out += fmt::format("\n## {} — {}\n\n", escape(table.metric), escape(config.table_title(table.table)));
-    std::vector<std::string> header = {escape(config.label(config.rows))};
+    std::vector<std::string> header = {escape(config.row_title(table.row_axis))};
     for (const auto& column : table.columns) {
       header.push_back(escape(config.label(column)));
       if (table.has_reference) {
@@ -114,7 +114,7 @@ std::string format_markdown(const ReportData& data, const ReportFigures& figures
     const std::size_t index = static_cast<std::size_t>(&table - data.metric_tables.data());
     if (index < figures.charts.size() && !figures.charts[index].svg.empty()) {
       const auto& svg = figures.charts[index].svg;
-      out += fmt::format("\n![{} vs {}]({})\n", escape(table.metric), escape(config.label(config.rows)),
+      out += fmt::format("\n![{} vs {}]({})\n", escape(table.metric), escape(config.row_title(table.row_axis)),
                          figures.beside_report ? svg.filename().string() : svg.string());
     }
   }

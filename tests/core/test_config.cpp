@@ -224,6 +224,22 @@ BOOST_AUTO_TEST_CASE(zip_groups_are_checked) {
           "[jobs.a]\nkind = \"bench.noop\"\nover = [\"real\"]\n");
   });
   BOOST_TEST(contains(message, "part of the zipped axes"), message);
+  // A zipped axis may repeat a value (real 200 with and without synthetic images); the
+  // combinations may not repeat.
+  const Experiment repeats = parse("[grid]\nreal = [200, 800, 200]\nsynthetic = [800, 200, 0]\n"
+                                   "zip = [[\"real\", \"synthetic\"]]\n[jobs.a]\nkind = \"bench.noop\"\n");
+  BOOST_TEST(repeats.axis("real")->values.size() == 3u);
+  message = input_error_of([] {
+    parse("[grid]\nreal = [200, 800, 200]\nsynthetic = [800, 200, 800]\nzip = [[\"real\", \"synthetic\"]]\n"
+          "[jobs.a]\nkind = \"bench.noop\"\n");
+  });
+  BOOST_TEST(contains(message, "repeat the combination (200, 800) at positions 1 and 3"), message);
+  message = input_error_of([] {
+    parse("[grid]\nreal = [200, 800, 200]\nsynthetic = [800, 200, 0]\nx = [1, 2]\ny = [3, 4]\n"
+          "zip = [[\"x\", \"y\"]]\n[jobs.a]\nkind = \"bench.noop\"\n");
+  });
+  BOOST_TEST(contains(message, "exp.toml:2:19"), message);  // the second 200
+  BOOST_TEST(contains(message, "axis 'grid.real' lists 200 twice"), message);
 }
 
 BOOST_AUTO_TEST_CASE(stages_are_checked) {

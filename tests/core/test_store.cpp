@@ -113,6 +113,24 @@ BOOST_AUTO_TEST_CASE(shard_round_trip) {
   BOOST_TEST(*hdf5::read_int_attribute(file, "format_version", path) == kStoreFormatVersion);
 }
 
+// A confusion matrix: int64 [n,n] with its labels, read back intact; bad keys and shapes are
+// StoreErrors naming the file.
+BOOST_AUTO_TEST_CASE(count_matrices_round_trip) {
+  TempStore store;
+  JobOutputs outputs;
+  outputs.matrices["confusion"] = CountMatrix{{"airplane", "beach", "forêt"}, {5, 1, 0, 0, 6, 0, 2, 0, 4}};
+  const fs::path path = write_shard(store.path, header_for("00000000000000ac"), outputs);
+  BOOST_TEST(read_shard(path).matrix_keys == std::vector<std::string>{"confusion"});
+  const CountMatrix back = read_shard_matrix(path, "confusion");
+  BOOST_TEST(back.labels == outputs.matrices["confusion"].labels);
+  BOOST_TEST(back.counts == outputs.matrices["confusion"].counts);
+  BOOST_CHECK_THROW(read_shard_matrix(path, "confusions"), StoreError);
+  BOOST_CHECK_THROW(read_shard_matrix(path, ""), StoreError);
+  JobOutputs bad;
+  bad.matrices["confusion"] = CountMatrix{{"a", "b"}, {1, 2, 3}};
+  BOOST_CHECK_THROW(write_shard(store.path, header_for("00000000000000ad"), bad), StoreError);
+}
+
 BOOST_AUTO_TEST_CASE(failed_shard_keeps_its_error) {
   TempStore store;
   const ShardSummary shard = read_shard(write_shard(store.path, header_for("00000000000000bb", JobStatus::failed), {}));

@@ -1,7 +1,8 @@
 # flux_world.sh — builtin:tiny-flux end to end with the "test" recipe in a fresh cache:
 # experiments/flux-world-check.toml builds tiny-flux and tiny-sd (and their CLIP and VAE), samples
 # both per aerial class with class_accuracy from the judge CLIP, and its report shows the table;
-# `tunegrid sample` draws from builtin:tiny-flux.
+# flux-aerial.toml's test profile runs the ratio study's chain; `tunegrid sample` draws from
+# builtin:tiny-flux.
 source "$(dirname "$0")/../lib.sh"
 export TUNEGRID_CACHE="$WORK/cache"
 exp="$TUNEGRID_SOURCE/experiments"
@@ -26,6 +27,22 @@ run_capture aerial_report "$TUNEGRID" report "$WORK/aerial"
 expect_status 0 aerial_report && expect_output aerial_report "## class\\_accuracy" \
   && expect_output aerial_report "| aerial\\_class | builtin:tiny-flux | builtin:tiny-sd |" \
   && pass "flux-world-check report: class_accuracy per class and family"
+
+# The real:synthetic ratio study (flux-aerial.toml), profile test, on the cache above: a LoRA, a
+# pool, two classifiers with a confusion matrix; the report sets the paper's Table 2 beside.
+run_capture ratio "$TUNEGRID" run "$exp/flux-aerial.toml" --profile test --out "$WORK/ratio"
+expect_status 0 ratio && [ "$(shard_count "$WORK/ratio")" -eq 4 ] && pass "flux-aerial: 4 jobs" \
+  || fail "flux-aerial did not finish 4 jobs ($(shard_count "$WORK/ratio"))"
+confusions=0
+for shard in "$WORK"/ratio/jobs/*.h5; do
+  h5dump -A -d /matrices/confusion "$shard" 2>/dev/null | grep -q '"airplane", "runway"' && confusions=$((confusions + 1))
+done
+[ "$confusions" -eq 2 ] && pass "both classifiers' shards hold a labelled confusion matrix" \
+  || fail "$confusions shards with /matrices/confusion labelled airplane, runway"
+[ -s "$(ls "$WORK"/ratio/artifacts/*/pool_sheet.png | head -1)" ] && pass "the pool's contact sheet" || fail "no pool_sheet.png"
+run_capture ratio_report "$TUNEGRID" report "$WORK/ratio"
+expect_status 0 ratio_report && expect_output ratio_report "Khrulev, Table 2" && expect_output ratio_report "0.9114" \
+  && expect_output ratio_report "## accuracy per class" && pass "flux-aerial report: Table 2 beside, per-class table"
 
 run_capture flux "$TUNEGRID" sample --model "builtin:tiny-flux?recipe=test" --prompt "an aerial image of a runway" \
   --steps 4 --true-cfg 4 --out "$WORK/f.png"

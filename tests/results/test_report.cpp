@@ -121,6 +121,9 @@ void write_job(const fs::path& store, const Plan& plan, const Job& job, const st
     const double clip = method.empty() ? 0.10 + (prompt == "{}, fire" ? 0.01 : 0) : base_clip(method, images, prompt);
     outputs.metrics["clip_score"] = clip + (seed - 2) * 0.01;
     outputs.metrics["style_accuracy"] = 0.5;
+    // Per class (report.per_class): hanok 0.4 / 0.5 / 0.6 over seeds 1-3, western 0.7 (TI) or 0.9 (LoRA).
+    outputs.metrics["style_accuracy.hanok"] = 0.5 + (seed - 2) * 0.1;
+    outputs.metrics["style_accuracy.western"] = method == "lora" ? 0.9 : 0.7;
     outputs.images.push_back(cell_images(method == "lora", images == "50", prompt == "{}, fire"));
   } else if (error.empty()) {
     outputs.timings["train"] = (job.kind == "finetune.lora" ? 30 : 10) + (images == "50" ? 10 : 0) + (seed - 2);
@@ -507,6 +510,30 @@ BOOST_AUTO_TEST_CASE(cells_show_the_spread_coordinates_values) {
   const std::string message = testing::input_error_of(
       [] { split_plan_document("[jobs.a]\nkind = \"sample\"\n[report]\nspread = 3\n", "p.toml"); });
   BOOST_TEST(message.find("'report.spread' expects a string") != std::string::npos, message);
+}
+
+// report.per_class: a table per prompt of style_accuracy.<class>, rows = the classes, columns =
+// the train_images values, each cell pooling both methods and three seeds; Average = the mean
+// over the classes. Without per-class metrics the report says so.
+BOOST_AUTO_TEST_CASE(per_class_tables_pool_every_other_coordinate) {
+  TempDir store;
+  Fixture fixture;
+  fixture.document.settings.report.per_class = "style_accuracy";
+  for (const auto& job : fixture.plan.jobs) write_job(store.path, fixture.plan, job);
+  ReportRequest request;
+  request.dir = store.path.string();
+  const std::string md = make_report(request, scan_store(store.path), &fixture.plan, fixture.document.settings, "t");
+  BOOST_TEST(md.find("## style\\_accuracy per class — prompt = B: \\* in the fire") != std::string::npos, md);
+  BOOST_TEST(md.find("| class | 5 | 50 |") != std::string::npos, md);
+  BOOST_TEST(md.find("| hanok | 0.5000 ± 0.0894 (n=6) | 0.5000 ± 0.0894 (n=6) |") != std::string::npos, md);
+  BOOST_TEST(md.find("| western | 0.8000 ± 0.1095 (n=6) | 0.8000 ± 0.1095 (n=6) |") != std::string::npos, md);
+  BOOST_TEST(md.find("| Average | 0.6500 | 0.6500 |") != std::string::npos, md);
+  fixture.document.settings.report.per_class = "kid";
+  const std::string none = make_report(request, scan_store(store.path), &fixture.plan, fixture.document.settings, "t");
+  BOOST_TEST(none.find("report.per\\_class: no 'sample' job has kid.\\<class\\> metrics yet") != std::string::npos, none);
+  const std::string message = testing::input_error_of(
+      [] { split_plan_document("[jobs.a]\nkind = \"sample\"\n[report]\nper_class = 3\n", "p.toml"); });
+  BOOST_TEST(message.find("'report.per_class' expects a string") != std::string::npos, message);
 }
 
 // [[report.checks]]: with spread = "seed", one column per seed. clip_score at 5 images in the

@@ -199,11 +199,16 @@ struct Evaluators {
 };
 
 // Every metric of two runs of a job, equal up to the rounding of kernels the fake device runs
-// on copies (1e-5 relative: a CLIP or oracle forward pass in float32; accuracies are counts).
+// on copies. 1e-3 relative (absolute below 1): a sample job's images come from many float32
+// UNet passes and are rounded to 8 bits, so a kernel that rounds differently on some CPUs flips
+// a few pixels by one level and moves clip_score and KID by ~1e-4 (seen: 2e-5 and 8e-5 on a
+// Xeon whose kernels differ between the two paths); a tensor left on the wrong device or a
+// skipped step moves them by far more. Accuracies are counts.
 void check_same_metrics(const JobContext& on_fake, const JobContext& on_cpu) {
   BOOST_TEST(on_fake.outputs.metrics.size() == on_cpu.outputs.metrics.size());
   for (const auto& [name, value] : on_cpu.outputs.metrics)
-    BOOST_TEST(std::abs(on_fake.outputs.metrics.at(name) - value) <= 1e-5 * std::max(1.0, std::abs(value)), name);
+    BOOST_TEST(std::abs(on_fake.outputs.metrics.at(name) - value) <= 1e-3 * std::max(1.0, std::abs(value)),
+               name << ": " << on_fake.outputs.metrics.at(name) << " on the fake device, " << value << " on the CPU");
 }
 
 BOOST_AUTO_TEST_CASE(a_sample_job_evaluates_on_its_device) {

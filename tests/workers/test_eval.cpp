@@ -164,6 +164,11 @@ BOOST_AUTO_TEST_CASE(accuracies) {
   BOOST_TEST(concept_accuracy(logits, 2) == 0.25);
   input_error_of([&] { concept_accuracy(logits, 3); });
   input_error_of([&] { accuracy(logits, at::tensor(std::vector<std::int64_t>{1, 0})); });
+  // Predictions 1, 0, 2, 1 against truth 1, 0, 2, 2: row = truth, column = prediction.
+  const CountMatrix confusion = confusion_matrix(logits, at::tensor(std::vector<std::int64_t>{1, 0, 2, 2}), {"a", "b", "c"});
+  BOOST_TEST(confusion.labels == (std::vector<std::string>{"a", "b", "c"}));
+  BOOST_TEST(confusion.counts == (std::vector<std::int64_t>{1, 0, 0, 0, 1, 0, 0, 1, 1}));
+  input_error_of([&] { confusion_matrix(logits, at::tensor(std::vector<std::int64_t>{1, 0, 2, 2}), {"a", "b"}); });
 }
 
 BOOST_AUTO_TEST_CASE(kid_matches_torchmetrics) {

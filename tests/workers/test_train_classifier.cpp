@@ -115,6 +115,16 @@ BOOST_AUTO_TEST_CASE(a_generated_pool_is_synthetic_data_for_the_classifier) {
       BOOST_TEST(std::filesystem::exists(pool_artifacts.path / "pool" / name / file), name << "/" << file);
   BOOST_TEST(read_png(pool_artifacts.path / "pool" / "beach" / "00000.png").pixels !=
              read_png(pool_artifacts.path / "pool" / "beach" / "00002.png").pixels);
+  // The contact sheet: a row per class (beach first, as asked) of its 3 images, 2-pixel gaps.
+  const ImageBatch beach = read_png(pool_artifacts.path / "pool" / "beach" / "00000.png");
+  const ImageBatch sheet = read_png(pool_artifacts.path / "pool_sheet.png");
+  BOOST_TEST(sheet.width == 3 * beach.width + 2 * 2);
+  BOOST_TEST(sheet.height == 2 * beach.height + 2);
+  BOOST_TEST(sheet.pixels[0] == beach.pixels[0]);
+  BOOST_REQUIRE(pool.outputs.images.size() == 1u);
+  BOOST_TEST(pool.outputs.images[0].key == "pool_sheet");
+
+  // The classifier's shard holds the confusion matrix of its test set.
 
   const Job job = classifier_job("synthetic_data = \"artifact:pool\"\nsynthetic = 4\nreal = 4\n", 5);
   JobContext context(job);
@@ -122,6 +132,11 @@ BOOST_AUTO_TEST_CASE(a_generated_pool_is_synthetic_data_for_the_classifier) {
   context.upstream = {{"pool", pool_artifacts.path}};
   find_job_kind("train.classifier")->run(context);
   BOOST_TEST(context.outputs.metrics.at("train_synthetic") == 4.0);
+  const CountMatrix& confusion = context.outputs.matrices.at("confusion");
+  std::int64_t tested = 0;
+  for (auto count : confusion.counts) tested += count;
+  BOOST_TEST(tested == static_cast<std::int64_t>(context.outputs.metrics.at("test_images")));
+  BOOST_TEST(confusion.counts.size() == confusion.labels.size() * confusion.labels.size());
   const DataSet synthetic = load_data_reference((pool_artifacts.path / "pool").string(), 32);
   BOOST_TEST(synthetic.items.at(0).labels.at("class") == "airplane");
   BOOST_TEST(synthetic.items.at(1).labels.at("class") == "beach");

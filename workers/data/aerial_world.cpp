@@ -109,10 +109,12 @@ ImageBatch render_aerial(int class_index, int size, std::uint64_t seed) {
   return canvas.to_image();
 }
 
-std::string aerial_prompt(int class_index) { return "an aerial image of " + with_article(phrase(class_index)); }
+std::string aerial_subject(int class_index) { return with_article(phrase(class_index)); }
+
+std::string aerial_prompt(int class_index) { return "an aerial image of " + aerial_subject(class_index); }
 
 std::string aerial_caption(int class_index, std::uint64_t seed) {
-  const std::string subject = with_article(phrase(class_index));
+  const std::string subject = aerial_subject(class_index);
   Rng rng(mix_seed(seed, 0xca7f10aULL));
   switch (rng.below(5)) {
     case 0:

@@ -27,6 +27,10 @@ int parse_aerial_class(const std::string& name, const std::string& what);
 // class_index in [0, 38) (InputError otherwise).
 ImageBatch render_aerial(int class_index, int size, std::uint64_t seed);
 
+// The class with its article, as captions name it: "a baseball field", "an airplane",
+// "a dense residential area".
+std::string aerial_subject(int class_index);
+
 // The prompt of a class when sampling it: "an aerial image of a baseball field".
 std::string aerial_prompt(int class_index);
 

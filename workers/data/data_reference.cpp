@@ -9,6 +9,7 @@
 #include "core/errors.h"
 #include "core/reference_query.h"
 #include "core/text.h"
+#include "workers/data/aerial_conditions.h"
 #include "workers/data/aerial_world.h"
 #include "workers/data/image_folder.h"
 #include "workers/data/rng.h"
@@ -22,7 +23,7 @@ constexpr const char* kBuiltin = "builtin:";
 const std::vector<std::string> kWorlds{"scenes", "aerial"};
 const std::vector<std::string> kSceneParameters{"style", "disaster", "terrain", "time", "exclude_style",
                                                 "count", "seed", "size"};
-const std::vector<std::string> kAerialParameters{"class", "count", "seed", "size"};
+const std::vector<std::string> kAerialParameters{"class", "count", "seed", "size", "clouds", "noise", "mix"};
 
 struct Common {
   int count, size;
@@ -80,10 +81,30 @@ DataSet load_scenes(const std::string& reference, const std::string& query_text,
   return set;
 }
 
+AerialConditions aerial_conditions(const ReferenceQuery& query) {
+  AerialConditions conditions;
+  conditions.clouds = query.number("clouds", 0, 0, 1, "a cloud cover in [0, 1]");
+  conditions.noise = query.number("noise", 0, 0, 1, "a noise std in [0, 1] (a fraction of 255)");
+  conditions.mix = query.number("mix", 0, 0, 0.5, "a blend weight in [0, 0.5]");
+  return conditions;
+}
+
+// The conditions applied to one render; the mixed-in class is any other class.
+void degrade_aerial(ImageBatch& image, int class_index, const AerialConditions& conditions, std::uint64_t seed) {
+  ImageBatch other;
+  if (conditions.mix > 0) {
+    const int classes = static_cast<int>(aerial_class_names().size());
+    const int other_class = (class_index + 1 + Rng(seed).below(classes - 1)) % classes;
+    other = render_aerial(other_class, image.width, mix_seed(seed, 1));
+  }
+  apply_aerial_conditions(image, other, conditions, seed);
+}
+
 DataSet load_aerial(const std::string& reference, const std::string& query_text, int size) {
   const ReferenceQuery query(fmt::format("data reference '{}'", reference), query_text, kAerialParameters);
   const Common c = common(query, size);
   const auto classes = query.selection("class", static_cast<int>(aerial_class_names().size()), parse_aerial_class);
+  const AerialConditions conditions = aerial_conditions(query);
   DataSet set;
   set.reference = reference;
   for (int i = 0; i < c.count; ++i) {
@@ -92,6 +113,7 @@ DataSet load_aerial(const std::string& reference, const std::string& query_text,
     const std::uint64_t render_seed = rng.next(), caption_seed = rng.next();
     DataItem item;
     item.image = render_aerial(class_index, c.size, render_seed);
+    if (conditions.any()) degrade_aerial(item.image, class_index, conditions, rng.next());
     item.caption = aerial_caption(class_index, caption_seed);
     item.labels = {{"class", aerial_class_names()[class_index]}};
     set.items.push_back(std::move(item));

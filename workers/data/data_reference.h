@@ -8,7 +8,9 @@
 //       (default: the `size` argument; 16..512)
 //   builtin:aerial?class=airplane,beach&count=20&seed=0&size=32
 //       class: a name or comma list (default all 38); count (default 100) is the total,
-//       item i has class i mod (number of classes); seed, size as above
+//       item i has class i mod (number of classes); seed, size as above; harder conditions
+//       (aerial_conditions.h; all 0 by default): clouds (max cover, 0..1), noise (pixel std as
+//       a fraction of 255, 0..1), mix (max weight of another class's render blended in, 0..0.5)
 //   a folder path (anything not starting with "builtin:"): image_folder.h at `size`; class
 //       subfolders (torchvision's ImageFolder, PatternNet's layout) label each item's `class`
 //       with its subfolder's name, interleaved so that a prefix is class-balanced

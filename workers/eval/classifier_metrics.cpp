@@ -34,6 +34,26 @@ double accuracy(const at::Tensor& logits, const at::Tensor& labels) {
   return predicted.eq(labels.to(at::kCPU, at::kLong)).to(at::kDouble).mean().item<double>();
 }
 
+CountMatrix confusion_matrix(const at::Tensor& logits, const at::Tensor& labels, const std::vector<std::string>& classes) {
+  accuracy(logits, labels);  // the same shape checks
+  const auto n = static_cast<std::int64_t>(classes.size());
+  if (logits.size(1) != n)
+    throw InputError(fmt::format("confusion_matrix: {} class names for {} logits columns", n, logits.size(1)));
+  const at::Tensor truth = labels.to(at::kCPU, at::kLong).contiguous();
+  const at::Tensor predicted = logits.detach().to(at::kCPU).argmax(1).contiguous();
+  CountMatrix matrix;
+  matrix.labels = classes;
+  matrix.counts.assign(static_cast<std::size_t>(n * n), 0);
+  const auto* t = truth.data_ptr<std::int64_t>();
+  const auto* p = predicted.data_ptr<std::int64_t>();
+  for (std::int64_t i = 0; i < truth.numel(); ++i) {
+    if (t[i] < 0 || t[i] >= n)
+      throw InputError(fmt::format("confusion_matrix: label {} of row {} is not in [0, {})", t[i], i, n));
+    ++matrix.counts[static_cast<std::size_t>(t[i] * n + p[i])];
+  }
+  return matrix;
+}
+
 double concept_accuracy(const at::Tensor& logits, std::int64_t expected_class) {
   check_logits(logits, "concept_accuracy");
   if (expected_class < 0 || expected_class >= logits.size(1))

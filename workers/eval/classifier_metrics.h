@@ -1,6 +1,7 @@
 // classifier_metrics.h — top-1 accuracies of classifier logits, and scoring image batches
 // with a ConvClassifier (the builtin oracle):
 //   accuracy         (store name accuracy): fraction of rows whose argmax is the label.
+//   confusion_matrix (matrices/confusion): counts of (true, predicted) class pairs.
 //   concept_accuracy (style_accuracy, disaster_accuracy): fraction of rows whose argmax is
 //                    one expected class — "does the oracle see a hanok in the fire in the
 //                    images generated for 'a hanok in the fire'".
@@ -19,6 +20,10 @@ namespace tunegrid {
 
 double accuracy(const at::Tensor& logits /*[N, C]*/, const at::Tensor& labels /*[N] integer*/);
 double concept_accuracy(const at::Tensor& logits /*[N, C]*/, std::int64_t expected_class);
+// The confusion matrix of logits' argmax against labels: row = true class, column = predicted,
+// labelled with `classes` (one per logits column; InputError otherwise).
+CountMatrix confusion_matrix(const at::Tensor& logits /*[N, C]*/, const at::Tensor& labels /*[N] integer*/,
+                             const std::vector<std::string>& classes);
 
 // Logits of every head, in config.heads order ([N, classes] each, CPU float32): the images
 // resized to the model's image_size with Pillow's bicubic when they differ, mapped to

@@ -6,6 +6,8 @@
 // with a seed of its own (mix_seed(seed, class, call)). Written to the artifact folder as class
 // folders, pool/<class>/00000.png … with the prompt in a same-name .txt, which data references
 // read class-balanced in any prefix (image_folder.h; `artifact:<stage>` in train.classifier).
+// A contact sheet, one row per class of its first 8 images, goes to pool_sheet.png beside the
+// pool and into the shard (images/pool_sheet).
 // Stable Diffusion generators are not supported here yet.
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -53,13 +55,20 @@ Flux generator_model(const JobContext& context, std::string& concept_text) {
   return model;
 }
 
-// The class's prompt: `prompt` with {} for its phrase, or the aerial prompt; a fine-tuned concept
-// text replaces "{concept}".
+// The class's prompt: `prompt` with {} for the class with its article (as the aerial captions
+// name it), or the aerial prompt; a fine-tuned concept text replaces "{concept}".
 std::string class_prompt(const Job& job, int class_index, const std::string& concept_text) {
   std::string prompt = params().prompt.of(job);
-  const std::string phrase = replace_all(aerial_class_names()[static_cast<std::size_t>(class_index)], "_", " ");
-  prompt = prompt.empty() ? aerial_prompt(class_index) : replace_all(prompt, "{}", phrase);
+  prompt = prompt.empty() ? aerial_prompt(class_index) : replace_all(prompt, "{}", aerial_subject(class_index));
   return concept_text.empty() ? prompt : replace_all(prompt, "{concept}", concept_text);
+}
+
+constexpr int kSheetColumns = 8;
+
+void append_image(ImageBatch& into, const ImageBatch& image) {
+  into.height = image.height, into.width = image.width;
+  into.pixels.insert(into.pixels.end(), image.pixels.begin(), image.pixels.end());
+  ++into.count;
 }
 
 void write_class_images(const ImageBatch& images, const std::filesystem::path& dir, int first, const std::string& prompt) {
@@ -84,6 +93,8 @@ void run_generate_pool(JobContext& context) {
   options.true_cfg = params().true_cfg.of(job);
   options.max_sequence_length = params().max_sequence_length.of(job);
   const auto pool = context.artifacts / "pool";
+  const int sheet_columns = std::min(kSheetColumns, per_class);
+  ImageBatch sheet;  // the first sheet_columns images of every class, in class order
   int written = 0;
   for (const auto& name : classes) {
     const int class_index = parse_aerial_class(name, params().classes.where(job));
@@ -93,10 +104,16 @@ void run_generate_pool(JobContext& context) {
     for (int first = 0, call = 0; first < per_class; first += batch, ++call) {
       options.num_images = std::min(batch, per_class - first);
       options.seed = mix_seed(mix_seed(static_cast<std::uint64_t>(params().seed.of(job)), class_index), call);
-      write_class_images(flux_txt2img(model, options), dir, first, options.prompt);
+      const ImageBatch images = flux_txt2img(model, options);
+      write_class_images(images, dir, first, options.prompt);
+      for (int i = 0; i < images.count && first + i < sheet_columns; ++i) append_image(sheet, image_at(images, i));
       written += options.num_images;
     }
   }
+  ImageBatch grid = make_grid(sheet, sheet_columns);
+  grid.key = "pool_sheet";
+  write_png(context.artifacts / "pool_sheet.png", grid);
+  context.outputs.images.push_back(std::move(grid));
   context.outputs.metrics["images"] = written;
   context.outputs.timings["generate"] = seconds_since(start);
 }

@@ -9,7 +9,8 @@ KindSpec generate_pool_spec() {
   spec.name = "generate.pool";
   spec.doc = "Generates a class-balanced synthetic image pool with a FLUX model (or a finetune.flux_lora result) as "
              "class folders that later jobs read as data (artifact:<stage>).";
-  spec.outputs = "artifact `pool/<class>/NNNNN.png` (+ .txt prompt); metrics `images`; timings `generate`";
+  spec.outputs = "artifact `pool/<class>/NNNNN.png` (+ .txt prompt) and `pool_sheet.png` (a row of each class's first 8 "
+                 "images; also images `pool_sheet`); metrics `images`; timings `generate`";
   spec.params = GeneratePoolParams().specs();
   return spec;
 }

@@ -16,8 +16,8 @@ struct GeneratePoolParams : ParamList {
                                           "aerial classes to generate (empty: all 38)"};
   Param<int> images_per_class{*this, "images_per_class", 10, "images of each class", 1.0};
   Param<std::string> prompt{*this, "prompt", "",
-                            "prompt with {} for the class's phrase (empty: \"an aerial image of a <class>\"); "
-                            "{} after fine-tuning: see finetuned"};
+                            "prompt with {} for the class with its article, \"a runway\" (empty: \"an aerial image "
+                            "of {}\"); {concept}: the finetuned result's concept text"};
   Param<int> steps{*this, "steps", 25, "sampler steps", 1.0};
   Param<double> guidance{*this, "guidance", 3.5, "embedded guidance of guidance-distilled models", 0.0};
   Param<double> true_cfg{*this, "true_cfg", 4.0, "true classifier-free guidance with an empty negative prompt (> 1)",

@@ -7,8 +7,8 @@
 // are the label's values in the training and test sets, sorted. The architecture is a ViT
 // (ViTForImageClassification, transformers' initialisation) or the conv classifier, trained by
 // the same loop (train_classifier.h: AdamW, warm-up + cosine, augmentation). Metrics: top-1
-// `accuracy` on the test set and `accuracy.<class>` per class; the trained model is saved in the
-// artifact folder `classifier/`.
+// `accuracy` on the test set and `accuracy.<class>` per class, and the confusion matrix in the
+// shard (matrices/confusion); the trained model is saved in the artifact folder `classifier/`.
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
@@ -138,6 +138,7 @@ void record_accuracies(JobContext& context, const at::Tensor& logits, const at::
       metrics["accuracy." + classes[c]] = correct.logical_and(of_class).sum().item<double>() / static_cast<double>(count);
   }
   metrics["test_images"] = static_cast<double>(labels.size(0));
+  context.outputs.matrices["confusion"] = confusion_matrix(logits, labels, classes);
 }
 
 void run_train_classifier(JobContext& context) {

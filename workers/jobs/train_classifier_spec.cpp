@@ -11,7 +11,7 @@ KindSpec train_classifier_spec() {
   spec.name = "train.classifier";
   spec.doc = "Trains an image classifier (ViT or conv) on real and synthetic images and tests it on real ones.";
   spec.outputs = "metrics `accuracy`, `accuracy.<class>` per class, `train_real`, `train_synthetic`, "
-                 "`test_images`; loss per step; timings `train` (data, training, test); artifact `classifier/` "
+                 "`test_images`; the confusion matrix `matrices/confusion` (row = true class); loss per step; timings `train` (data, training, test); artifact `classifier/` "
                  "(a transformers ViTForImageClassification or a conv classifier folder)";
   spec.params = TrainClassifierParams().specs();
   return spec;
