@@ -45,6 +45,29 @@ std::map<std::string, double> read_scalars(hid_t root, const char* group_name, c
   return values;
 }
 
+// /<group>/<key> of a shard, open with its file, shape and type (the caller holds the
+// StoreLock); StoreError naming the file when the shard is unreadable or has no such dataset.
+struct ShardDataset {
+  std::string file, name;
+  hdf5::Handle shard, dataset, space, type;
+};
+
+ShardDataset open_shard_dataset(const std::filesystem::path& path, const std::string& group, const std::string& key) {
+  ShardDataset out;
+  out.file = path.string();
+  out.name = group + "/" + key;
+  const std::string& file = out.file;
+  if (H5Fis_hdf5(file.c_str()) <= 0) throw StoreError(fmt::format("{}: not an HDF5 file (truncated?)", file));
+  out.shard = hdf5::checked(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open the shard", file);
+  if (key.empty() || key.find('/') != std::string::npos || H5Lexists(out.shard, group.c_str(), H5P_DEFAULT) <= 0 ||
+      H5Lexists(out.shard, out.name.c_str(), H5P_DEFAULT) <= 0)
+    throw StoreError(fmt::format("{}: no /{}", file, out.name));
+  out.dataset = hdf5::checked(H5Dopen2(out.shard, out.name.c_str(), H5P_DEFAULT), "open /" + out.name, file);
+  out.space = hdf5::checked(H5Dget_space(out.dataset), "read the shape of /" + out.name, file);
+  out.type = hdf5::checked(H5Dget_type(out.dataset), "read the type of /" + out.name, file);
+  return out;
+}
+
 }  // namespace
 
 ShardSummary read_shard(const std::filesystem::path& path) {
@@ -98,16 +121,9 @@ ShardSummary read_shard(const std::filesystem::path& path) {
 CountMatrix read_shard_matrix(const std::filesystem::path& path, const std::string& key) {
   hdf5::StoreLock lock;
   hdf5::quiet_errors();
-  const std::string file = path.string();
-  const std::string name = "matrices/" + key;
-  if (H5Fis_hdf5(file.c_str()) <= 0) throw StoreError(fmt::format("{}: not an HDF5 file (truncated?)", file));
-  hdf5::Handle handle = hdf5::checked(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open the shard", file);
-  if (key.empty() || key.find('/') != std::string::npos || H5Lexists(handle, "matrices", H5P_DEFAULT) <= 0 ||
-      H5Lexists(handle, name.c_str(), H5P_DEFAULT) <= 0)
-    throw StoreError(fmt::format("{}: no /{}", file, name));
-  hdf5::Handle dataset = hdf5::checked(H5Dopen2(handle, name.c_str(), H5P_DEFAULT), "open /" + name, file);
-  hdf5::Handle space = hdf5::checked(H5Dget_space(dataset), "read the shape of /" + name, file);
-  hdf5::Handle type = hdf5::checked(H5Dget_type(dataset), "read the type of /" + name, file);
+  const ShardDataset opened = open_shard_dataset(path, "matrices", key);
+  const std::string &file = opened.file, &name = opened.name;
+  const hdf5::Handle &dataset = opened.dataset, &space = opened.space, &type = opened.type;
   hsize_t dims[2] = {0, 0};
   if (H5Sget_simple_extent_ndims(space) != 2 || H5Sget_simple_extent_dims(space, dims, nullptr) != 2 ||
       dims[0] != dims[1] || dims[0] == 0 || dims[0] > 100000 || H5Tget_class(type) != H5T_INTEGER)
@@ -125,16 +141,9 @@ CountMatrix read_shard_matrix(const std::filesystem::path& path, const std::stri
 ImageBatch read_shard_images(const std::filesystem::path& path, const std::string& key, int limit) {
   hdf5::StoreLock lock;
   hdf5::quiet_errors();
-  const std::string file = path.string();
-  const std::string name = "images/" + key;
-  if (H5Fis_hdf5(file.c_str()) <= 0) throw StoreError(fmt::format("{}: not an HDF5 file (truncated?)", file));
-  hdf5::Handle handle = hdf5::checked(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open the shard", file);
-  if (key.empty() || key.find('/') != std::string::npos || H5Lexists(handle, "images", H5P_DEFAULT) <= 0 ||
-      H5Lexists(handle, name.c_str(), H5P_DEFAULT) <= 0)
-    throw StoreError(fmt::format("{}: no /{}", file, name));
-  hdf5::Handle dataset = hdf5::checked(H5Dopen2(handle, name.c_str(), H5P_DEFAULT), "open /" + name, file);
-  hdf5::Handle space = hdf5::checked(H5Dget_space(dataset), "read the shape of /" + name, file);
-  hdf5::Handle type = hdf5::checked(H5Dget_type(dataset), "read the type of /" + name, file);
+  const ShardDataset opened = open_shard_dataset(path, "images", key);
+  const std::string &file = opened.file, &name = opened.name;
+  const hdf5::Handle &dataset = opened.dataset, &space = opened.space, &type = opened.type;
   hsize_t dims[4] = {0, 0, 0, 0};
   if (H5Sget_simple_extent_ndims(space) != 4 || H5Sget_simple_extent_dims(space, dims, nullptr) != 4 || dims[3] != 3 ||
       H5Tget_class(type) != H5T_INTEGER || H5Tget_size(type) != 1)
