@@ -64,7 +64,7 @@ JobContext context_for(const WorkerSetup& setup, const Job& job, const JobOrder&
   context.artifacts = setup.store / "artifacts" / job.id;
   for (const std::size_t need : job.needs) {
     const Job& upstream = setup.plan.jobs.at(need);
-    context.upstream.emplace_back(upstream.stage, setup.store / "artifacts" / upstream.id);
+    context.upstream.push_back({upstream.stage, setup.store / "artifacts" / upstream.id, upstream.coordinates});
   }
   return context;
 }

@@ -23,6 +23,7 @@ namespace {
 
 constexpr std::size_t kHorizontalLabelLimit = 8;  // more named x values than this: vertical labels
 constexpr double kVerticalLabelSize = 9;
+constexpr double kXLabelSize = 11;
 
 struct Rgb {
   double r, g, b;
@@ -74,14 +75,26 @@ const std::string& x_label(const LineChart& chart, std::size_t i) {
   return chart.x_labels.empty() ? chart.x[i] : chart.x_labels[i];
 }
 
-// Many named x values (a per-class table's classes) are labelled vertically, below the axis:
-// the room they take (0 for horizontal labels), at most a third of the chart.
-double vertical_label_room(cairo_t* cr, const LineChart& chart, bool is_numeric) {
-  if (is_numeric || chart.x.size() <= kHorizontalLabelLimit) return 0;
-  double widest = 0;
-  for (std::size_t i = 0; i < chart.x.size(); ++i)
+// Named x values are labelled vertically, below the axis, when there are many (a per-class
+// table's classes) or when one is wider than the room between two ticks: the room they take
+// (0 for horizontal labels), at most a third of the chart.
+double vertical_label_room(cairo_t* cr, const LineChart& chart, bool is_numeric, double plot_width) {
+  if (is_numeric || chart.x.empty()) return 0;
+  double widest = 0, widest_horizontal = 0;
+  for (std::size_t i = 0; i < chart.x.size(); ++i) {
     widest = std::max(widest, canvas::text_width(cr, x_label(chart, i), kVerticalLabelSize));
+    widest_horizontal = std::max(widest_horizontal, canvas::text_width(cr, x_label(chart, i), kXLabelSize));
+  }
+  const double spacing = plot_width / static_cast<double>(chart.x.size());
+  if (chart.x.size() <= kHorizontalLabelLimit && widest_horizontal < spacing - 6) return 0;
   return std::min(widest, kLineChartHeight / 3.0);
+}
+
+// The legend's width on the right: its longest name, at least 170 and at most half the chart.
+double legend_width(cairo_t* cr, const LineChart& chart) {
+  double widest = 0;
+  for (const auto& series : chart.series) widest = std::max(widest, canvas::text_width(cr, series.name, 11));
+  return std::clamp(widest + 56, 170.0, kLineChartWidth / 2.0);
 }
 
 void draw(cairo_t* cr, const LineChart& chart) {
@@ -98,8 +111,9 @@ void draw(cairo_t* cr, const LineChart& chart) {
     numeric[i] = std::strtod(xs[i].c_str(), &end);
     is_numeric = is_numeric && end && *end == '\0' && numeric[i] >= 0;
   }
-  const double label_room = vertical_label_room(cr, chart, is_numeric);
-  const double left = 70, right = W - 170, top = 44, bottom = H - 56 - label_room;
+  const double left = 70, right = W - legend_width(cr, chart), top = 44;
+  const double label_room = vertical_label_room(cr, chart, is_numeric, right - left);
+  const double bottom = H - 56 - label_room;
   const double x_max = is_numeric ? std::max(1e-9, *std::max_element(numeric.begin(), numeric.end())) * 1.05 : 0;
   auto x_of = [&](std::size_t i) {
     if (is_numeric) return left + (right - left) * numeric[i] / x_max;
@@ -138,7 +152,7 @@ void draw(cairo_t* cr, const LineChart& chart) {
       canvas::text(cr, x_label(chart, i), 0, 0, kVerticalLabelSize, 1);
       cairo_restore(cr);
     } else {
-      canvas::text(cr, x_label(chart, i), x_of(i), bottom + 17, 11, 0.5);
+      canvas::text(cr, x_label(chart, i), x_of(i), bottom + 17, kXLabelSize, 0.5);
     }
   }
   canvas::text(cr, chart.x_title, (left + right) / 2, H - 16, 12, 0.5);

@@ -69,7 +69,8 @@ struct ReportConfig {
   std::string spread;
   // A metric whose per-class values (`<per_class>.<class>`, e.g. train.classifier's
   // accuracy.<class>) make one more table per `tables` value: rows = the classes, columns =
-  // the `rows` values, each cell pooled over every other coordinate; "" for none.
+  // the `rows` values (or the (row, column) cells holding jobs when `columns` takes several
+  // values), each cell pooled over every other coordinate; "" for none.
   std::string per_class;
   // Pass/fail checks, one column per `spread` value (or one column "all").
   std::vector<ReportCheck> checks;

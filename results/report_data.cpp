@@ -146,8 +146,9 @@ void append_sorted(std::vector<std::string>& ordered, std::set<std::string> extr
 namespace {
 
 // With [report] per_class = "accuracy": per `tables` value, a table of the `kind` jobs'
-// accuracy.<class> metrics, rows = the classes (sorted), columns = the `rows` values, each cell
-// pooled over every other coordinate; its Average row is the mean over the classes.
+// accuracy.<class> metrics, rows = the classes (sorted), columns = the main table's cells that
+// hold jobs (its `rows` values, or "row, column" pairs), each cell pooled over every other
+// coordinate; its Average row is the mean over the classes.
 bool is_done_of_kind(const ShardSummary& shard, const ReportConfig& config) {
   return shard.kind == config.kind && shard.status == "done";
 }
@@ -163,6 +164,25 @@ std::vector<std::string> per_class_names(const ReportConfig& config, const std::
   return {classes.begin(), classes.end()};
 }
 
+// The per-class tables' columns: the (rows, columns) cells that hold a done `kind` job, in table
+// order, each named by its `rows` value, or "row, column" (their labels) when `columns` takes
+// several values.
+std::vector<std::pair<std::size_t, std::size_t>> per_class_cells(const ReportData& data, const ReportConfig& config,
+                                                                 const std::vector<Entry>& entries,
+                                                                 std::vector<std::string>& names) {
+  std::set<std::pair<std::size_t, std::size_t>> present;
+  for (const auto& e : entries) {
+    const std::string *r = find(e.shard->params, config.rows), *col = find(e.shard->params, config.columns);
+    if (is_done_of_kind(*e.shard, config) && r && col)
+      present.emplace(index_of(data.rows, *r), index_of(data.columns, *col));
+  }
+  std::vector<std::pair<std::size_t, std::size_t>> cells(present.begin(), present.end());
+  for (const auto& [r, c] : cells)
+    names.push_back(data.columns.size() > 1 ? config.label(data.rows[r]) + ", " + config.label(data.columns[c])
+                                            : data.rows[r]);
+  return cells;
+}
+
 void add_per_class_tables(ReportData& data, const ReportConfig& config, const std::vector<Entry>& entries) {
   const std::string prefix = config.per_class + ".";
   const std::vector<std::string> classes = per_class_names(config, entries);
@@ -170,24 +190,29 @@ void add_per_class_tables(ReportData& data, const ReportConfig& config, const st
     data.notes.push_back(fmt::format("report.per_class: no '{}' job has {}<class> metrics yet", config.kind, prefix));
     return;
   }
+  std::vector<std::string> names;
+  const auto cells = per_class_cells(data, config, entries, names);
   for (const auto& value : data.tables) {
     MetricTable table;
     table.metric = config.per_class + " per class";
     table.table = value;
     table.row_axis = "class";
     table.rows = classes;
-    table.columns = data.rows;
-    std::vector<std::vector<std::vector<double>>> values(classes.size(), std::vector<std::vector<double>>(data.rows.size()));
+    table.columns = names;
+    std::vector<std::vector<std::vector<double>>> values(classes.size(), std::vector<std::vector<double>>(cells.size()));
     for (const auto& e : entries) {
-      const std::string *t = find(e.shard->params, config.tables), *r = find(e.shard->params, config.rows);
-      if (!is_done_of_kind(*e.shard, config) || !t || !r || *t != value) continue;
+      const std::string *t = find(e.shard->params, config.tables), *r = find(e.shard->params, config.rows),
+                        *col = find(e.shard->params, config.columns);
+      if (!is_done_of_kind(*e.shard, config) || !t || !r || !col || *t != value) continue;
+      const auto cell = std::find(cells.begin(), cells.end(),
+                                  std::make_pair(index_of(data.rows, *r), index_of(data.columns, *col)));
       for (std::size_t k = 0; k < classes.size(); ++k)
         if (const auto it = e.shard->metrics.find(prefix + classes[k]); it != e.shard->metrics.end())
-          values[k][index_of(data.rows, *r)].push_back(it->second);
+          values[k][static_cast<std::size_t>(cell - cells.begin())].push_back(it->second);
     }
-    table.cells.assign(classes.size(), std::vector<CellStats>(data.rows.size()));
-    table.average.assign(data.rows.size(), CellStats{});
-    for (std::size_t c = 0; c < data.rows.size(); ++c) {
+    table.cells.assign(classes.size(), std::vector<CellStats>(cells.size()));
+    table.average.assign(cells.size(), CellStats{});
+    for (std::size_t c = 0; c < cells.size(); ++c) {
       std::vector<double> class_means;
       for (std::size_t k = 0; k < classes.size(); ++k) {
         summarize(values[k][c], table.cells[k][c]);

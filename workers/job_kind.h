@@ -18,6 +18,14 @@
 
 namespace tunegrid {
 
+// A job this one needs: its stage, artifact folder and grid coordinates (a per-class LoRA's
+// `class`, so that a fan-in job knows which upstream result is which).
+struct UpstreamJob {
+  std::string stage;
+  std::filesystem::path artifacts;
+  std::vector<std::pair<std::string, Value>> coordinates;
+};
+
 struct JobContext {
   explicit JobContext(const Job& job_to_run) : job(job_to_run) {}
 
@@ -27,8 +35,7 @@ struct JobContext {
   int group_rank = 0, group_size = 1;
   std::string device = "cpu";            // "cpu" or "cuda:N"
   std::filesystem::path artifacts;       // DIR/artifacts/<job_id>/ (created on demand)
-  // (stage, artifact folder) of every job this one needs, in plan order.
-  std::vector<std::pair<std::string, std::filesystem::path>> upstream;
+  std::vector<UpstreamJob> upstream;     // every job this one needs, in plan order
   JobOutputs outputs;                    // written to the shard by the group's rank 0
 };
 

@@ -2,6 +2,8 @@
 # cache: experiments/hanok-fire.toml (4 methods × 2 training-set sizes × 3 prompts, plus the
 # base model) and experiments/custom-diffusion.toml (3 single-concept methods, joint and
 # merged two-concept Custom Diffusion × 4 prompts) finish with every job done, and
+# and experiments/datadream.toml (per-class and per-dataset LoRAs fanning in to generation, CLIP-LoRA
+# classifiers on real, synthetic and both) finish with every job done, and
 # `tunegrid report` on each store prints the paper-shaped tables (Markdown) and writes a
 # self-contained HTML report; the Hanok store's tables show the paper's published values.
 source "$(dirname "$0")/../lib.sh"
@@ -49,4 +51,16 @@ expect_status 0 cd && [ "$(shard_count "$WORK/cd")" -eq 26 ] && pass "custom-dif
 run_capture cd_report "$TUNEGRID" report "$WORK/cd"
 expect_status 0 cd_report && expect_output cd_report "Custom Diffusion" && expect_output cd_report "two concepts merged" && expect_output cd_report "Kumari et al. 2022" \
   && pass "custom-diffusion report"
+# datadream, profile test: 2 classes, 2 per-class LoRAs + 1 dataset LoRA, 3 pools, 8 classifiers.
+run_capture dd "$TUNEGRID" run "$exp/datadream.toml" --profile test --out "$WORK/dd"
+expect_status 0 dd && [ "$(shard_count "$WORK/dd")" -eq 14 ] && pass "datadream: 14 jobs done" \
+  || fail "datadream did not finish 14 jobs ($(shard_count "$WORK/dd"))"
+adapters=$(ls "$WORK"/dd/artifacts/*/classifier/adapter_model.safetensors 2>/dev/null | wc -l)
+[ "$adapters" -eq 8 ] && pass "8 CLIP-LoRA classifiers saved as peft adapter folders" || fail "$adapters adapter folders"
+pools=$(ls -d "$WORK"/dd/artifacts/*/pool/hanok "$WORK"/dd/artifacts/*/pool/"western house" 2>/dev/null | wc -l)
+[ "$pools" -eq 6 ] && pass "3 pools with a class folder per class" || fail "$pools class folders in the pools"
+run_capture dd_report "$TUNEGRID" report "$WORK/dd"
+expect_status 0 dd_report && expect_output dd_report "DataDream\\_cls" && expect_output dd_report "real + synthetic" \
+  && expect_output dd_report "## accuracy.hanok" && pass "datadream report: method x data table"
+
 finish

@@ -486,11 +486,13 @@ BOOST_AUTO_TEST_CASE(class_subfolders_label_their_images) {
   BOOST_TEST(classes == (std::vector<std::string>{"beach", "forest", "runway", "forest", "runway", "runway"}),
              boost::test_tools::per_element());
   BOOST_TEST(set.items[0].image.width == 16);
-  // Images of its own: a plain folder, subfolders ignored, no labels.
+  // Images of its own: a plain folder, subfolders ignored, its name their class (one class's shots).
   make_folder(temp.path);
   const DataSet plain = load_data_reference(temp.path.string(), 16);
   BOOST_TEST(plain.items.size() == 3u);
-  BOOST_TEST(plain.items[0].labels.empty());
+  BOOST_TEST(plain.items[0].labels.at("class") == temp.path.filename().string());
+  BOOST_TEST(load_data_reference(temp.path.string() + "/", 16).items[0].labels.at("class") ==
+             temp.path.filename().string());
 }
 
 BOOST_AUTO_TEST_CASE(resizes_short_side_then_crops_the_centre) {
@@ -578,8 +580,9 @@ BOOST_AUTO_TEST_CASE(scenes_with_labels_and_captions) {
   std::set<std::string> styles;
   for (const auto& item : set.items) {
     BOOST_TEST(item.image.width == 32);
-    BOOST_TEST(item.labels.size() == 4u);
+    BOOST_TEST(item.labels.size() == 5u);
     const SceneStyle style = parse_scene_style(item.labels.at("style"), "x");
+    BOOST_TEST(item.labels.at("class") == scene_style_noun(style));  // what class prompts and folders name
     styles.insert(item.labels.at("style"));
     BOOST_TEST(item.caption.find(scene_style_noun(style)) != std::string::npos, item.caption);
     const SceneLabels labels{style, parse_scene_disaster(item.labels.at("disaster"), "x"),
@@ -592,6 +595,25 @@ BOOST_AUTO_TEST_CASE(scenes_with_labels_and_captions) {
   BOOST_TEST(styles.size() >= 3u);
   BOOST_TEST(load_data_reference("builtin:scenes?count=2&size=64", 32).items[0].image.width == 64);
   BOOST_TEST(load_data_reference("builtin:scenes", 48).items.size() == 100u);
+}
+
+// balance=1: styles in turn, and a style's k-th shot is the same render whichever styles are
+// selected (DataDream's per-class LoRA and the classifier see the same 16 shots).
+BOOST_AUTO_TEST_CASE(balanced_scenes_take_styles_in_turn_with_the_same_shots) {
+  const DataSet all = load_data_reference("builtin:scenes?style=hanok,western,apartment&balance=1&count=9&seed=4", 32);
+  const DataSet hanok = load_data_reference("builtin:scenes?style=hanok&balance=1&count=3&seed=4", 32);
+  BOOST_REQUIRE(all.items.size() == 9u);
+  const std::vector<std::string> order{"hanok", "western", "apartment"};
+  for (std::size_t i = 0; i < all.items.size(); ++i) BOOST_TEST(all.items[i].labels.at("style") == order[i % 3]);
+  for (std::size_t k = 0; k < 3; ++k) {
+    BOOST_TEST(all.items[3 * k].image.pixels == hanok.items[k].image.pixels);
+    BOOST_TEST(all.items[3 * k].caption == hanok.items[k].caption);
+  }
+  BOOST_TEST(all.items[0].image.pixels != all.items[3].image.pixels);
+  const DataSet other_seed = load_data_reference("builtin:scenes?style=hanok&balance=1&count=3&seed=5", 32);
+  BOOST_TEST(other_seed.items[0].image.pixels != hanok.items[0].image.pixels);
+  BOOST_TEST(testing::input_error_of([] { load_data_reference("builtin:scenes?balance=2", 32); })
+                 .find("balance") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_smaller_count_is_a_prefix) {
@@ -692,7 +714,7 @@ BOOST_AUTO_TEST_CASE(folders_are_paths) {
   BOOST_REQUIRE(set.items.size() == 3u);
   BOOST_TEST(set.items[0].caption == "a hanok in the fire");
   BOOST_TEST(set.items[0].image.width == 24);
-  BOOST_TEST(set.items[0].labels.empty());
+  BOOST_TEST(set.items[0].labels.size() == 1u);  // class: the folder's name
   const std::string message = input_error_of([&] { load_data_reference((temp.path / "nope").string(), 32); });
   BOOST_TEST(message.find((temp.path / "nope").string()) != std::string::npos, message);
 }

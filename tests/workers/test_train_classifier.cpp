@@ -6,6 +6,8 @@
 
 #include <ATen/ATen.h>
 
+#include <fstream>
+
 #include "core/config.h"
 #include "core/image_io.h"
 #include "core/plan.h"
@@ -140,6 +142,77 @@ BOOST_AUTO_TEST_CASE(a_generated_pool_is_synthetic_data_for_the_classifier) {
   const DataSet synthetic = load_data_reference((pool_artifacts.path / "pool").string(), 32);
   BOOST_TEST(synthetic.items.at(0).labels.at("class") == "airplane");
   BOOST_TEST(synthetic.items.at(1).labels.at("class") == "beach");
+}
+
+namespace {
+
+const std::string kTinySD = (std::filesystem::path(TUNEGRID_SOURCE_DIR) / "tests" / "fixtures" / "tiny-sd").string();
+
+// One step of a LoRA (text encoder too, lr 0.1: its images visibly differ from the base model's)
+// on two shots of a scene style, captioned with their class ("a western house"), as DataDream's
+// per-class jobs.
+void train_class_lora(const std::string& style, const std::filesystem::path& artifacts) {
+  const KindCatalog kinds = kind_catalog();
+  const std::string text = "[jobs.lora]\nkind = \"finetune.lora\"\n[jobs.lora.params]\nmodel = \"" + kTinySD +
+                           "\"\ndata = \"builtin:scenes?style=" + style + "&balance=1&count=2\"\n"
+                           "captions = \"class\"\nprompt_templates = [\"{}\"]\ntrain_text_encoder = true\n"
+                           "train_batch_size = 2\nmax_train_steps = 1\nlearning_rate = 0.1\nrank = 2\n";
+  const Job job = build_plan(parse_experiment(text, "exp.toml", {}, kinds), kinds).jobs.at(0);
+  JobContext context(job);  // holds a reference to the job
+  context.artifacts = artifacts;
+  find_job_kind("finetune.lora")->run(context);
+}
+
+Job pool_job(const std::string& extra) {
+  const KindCatalog kinds = kind_catalog();
+  const std::string text = "[jobs.pool]\nkind = \"generate.pool\"\n[jobs.pool.params]\nfinetuned = \"lora\"\n"
+                           "prompt = \"{}\"\nimages_per_class = 2\nbatch = 2\nsteps = 2\n" + extra;
+  return build_plan(parse_experiment(text, "exp.toml", {}, kinds), kinds).jobs.at(0);
+}
+
+std::vector<std::uint8_t> pool_pixels(const std::filesystem::path& artifacts, const std::string& class_name) {
+  return read_png(artifacts / "pool" / class_name / "00001.png").pixels;
+}
+
+}  // namespace
+
+// DataDream_cls: one LoRA job per class fans in to one generation job, which draws each class
+// with the job whose `class` coordinate names it — the same images as a pool drawn by that job
+// alone (a class's seeds depend on its name only) — and prompts "a hanok" / "a western house".
+BOOST_AUTO_TEST_CASE(per_class_finetuned_jobs_fan_in_to_one_pool) {
+  testing::TempDir hanok("lora-hanok"), western("lora-western"), fan_in("pool-fan-in"), alone("pool-alone");
+  train_class_lora("hanok", hanok.path);
+  train_class_lora("western", western.path);
+  const Job fan_in_job = pool_job(""), single_job = pool_job("classes = [\"hanok\", \"western house\"]\n");
+  const Job missing_job = pool_job("classes = [\"apartment building\"]\n");
+  JobContext pool(fan_in_job);
+  pool.artifacts = fan_in.path;
+  pool.upstream = {{"lora", hanok.path, {{"class", Value("hanok")}}},
+                   {"lora", western.path, {{"class", Value("western house")}}}};
+  find_job_kind("generate.pool")->run(pool);
+  BOOST_TEST(pool.outputs.metrics.at("images") == 4.0);
+  std::ifstream prompt(fan_in.path / "pool" / "western house" / "00000.txt");
+  std::string line;
+  std::getline(prompt, line);
+  BOOST_TEST(line == "a western house");
+  // The western LoRA alone, asked for both classes: its western houses are the fan-in's, its hanoks are not.
+  JobContext single(single_job);
+  single.artifacts = alone.path;
+  single.upstream = {{"lora", western.path, {}}};
+  find_job_kind("generate.pool")->run(single);
+  BOOST_TEST(pool_pixels(alone.path, "western house") == pool_pixels(fan_in.path, "western house"));
+  BOOST_TEST(pool_pixels(alone.path, "hanok") != pool_pixels(fan_in.path, "hanok"));
+  // Several jobs without the class coordinate, and a class none of them draws, are named.
+  JobContext unnamed(fan_in_job);
+  unnamed.artifacts = alone.path;
+  unnamed.upstream = {{"lora", hanok.path, {}}, {"lora", western.path, {}}};
+  BOOST_TEST(testing::input_error_of([&] { find_job_kind("generate.pool")->run(unnamed); })
+                 .find("has no 'class' coordinate") != std::string::npos);
+  JobContext missing(missing_job);
+  missing.artifacts = alone.path;
+  missing.upstream = pool.upstream;
+  BOOST_TEST(testing::input_error_of([&] { find_job_kind("generate.pool")->run(missing); })
+                 .find("'apartment building' has no fine-tuned job of stage 'lora'") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

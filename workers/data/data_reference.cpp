@@ -22,7 +22,7 @@ namespace {
 constexpr const char* kBuiltin = "builtin:";
 const std::vector<std::string> kWorlds{"scenes", "aerial"};
 const std::vector<std::string> kSceneParameters{"style", "disaster", "terrain", "time", "exclude_style",
-                                                "count", "seed", "size"};
+                                                "balance", "count", "seed", "size"};
 const std::vector<std::string> kAerialParameters{"class", "count", "seed", "size", "clouds", "noise", "mix"};
 
 struct Common {
@@ -59,12 +59,18 @@ DataSet load_scenes(const std::string& reference, const std::string& query_text,
                                         [](const std::string& n, const std::string& w) { return static_cast<int>(parse_scene_terrain(n, w)); });
   const auto times = query.selection("time", static_cast<int>(scene_time_names().size()),
                                      [](const std::string& n, const std::string& w) { return static_cast<int>(parse_scene_time(n, w)); });
+  const bool balance = query.integer("balance", 0, 0, 1, "0 or 1") == 1;
   DataSet set;
   set.reference = reference;
   for (int i = 0; i < c.count; ++i) {
-    Rng rng(mix_seed(mix_seed(c.seed, 0x5ce4e5ULL), static_cast<std::uint64_t>(i)));
+    // balance=1: item i shows style i mod n, drawn as shot i / n of that style alone, so the
+    // shots of a style are the same whichever other styles are selected.
+    const int n = static_cast<int>(styles.size());
+    Rng rng = balance ? Rng(mix_seed(mix_seed(mix_seed(c.seed, 0xba1a5ceULL), static_cast<std::uint64_t>(styles[i % n])),
+                                     static_cast<std::uint64_t>(i / n)))
+                      : Rng(mix_seed(mix_seed(c.seed, 0x5ce4e5ULL), static_cast<std::uint64_t>(i)));
     SceneLabels labels;
-    labels.style = static_cast<SceneStyle>(styles[rng.below(static_cast<int>(styles.size()))]);
+    labels.style = static_cast<SceneStyle>(balance ? styles[i % n] : styles[rng.below(n)]);
     labels.disaster = static_cast<SceneDisaster>(disasters[rng.below(static_cast<int>(disasters.size()))]);
     labels.terrain = static_cast<SceneTerrain>(terrains[rng.below(static_cast<int>(terrains.size()))]);
     labels.time = static_cast<SceneTime>(times[rng.below(static_cast<int>(times.size()))]);
@@ -73,6 +79,7 @@ DataSet load_scenes(const std::string& reference, const std::string& query_text,
     item.image = render_scene(labels, c.size, render_seed);
     item.caption = scene_caption(labels, caption_seed);
     item.labels = {{"style", scene_style_names()[static_cast<int>(labels.style)]},
+                   {"class", scene_style_noun(labels.style)},
                    {"disaster", scene_disaster_names()[static_cast<int>(labels.disaster)]},
                    {"terrain", scene_terrain_names()[static_cast<int>(labels.terrain)]},
                    {"time", scene_time_names()[static_cast<int>(labels.time)]}};
@@ -128,7 +135,12 @@ DataSet load_data_reference(const std::string& reference, int size) {
     DataSet set;
     set.reference = reference;
     std::vector<LoadedImage> images = read_class_folders(reference, size);
-    if (images.empty()) images = read_image_folder(reference, size);
+    if (images.empty()) {  // a folder of one class's images: its name is their class
+      images = read_image_folder(reference, size);
+      std::filesystem::path folder = std::filesystem::path(reference).lexically_normal();
+      if (folder.filename().empty()) folder = folder.parent_path();
+      for (auto& loaded : images) loaded.class_name = folder.filename().string();
+    }
     for (auto& loaded : images) {
       DataItem item;
       item.image = std::move(loaded.image);

@@ -12,17 +12,14 @@
 #include "workers/eval/clip_preprocess.h"
 
 namespace tunegrid {
-namespace {
 
-std::filesystem::path tokenizer_dir(const std::filesystem::path& dir) {
+std::filesystem::path clip_tokenizer_dir(const std::filesystem::path& dir) {
   if (std::filesystem::exists(dir / "vocab.json")) return dir;
   if (std::filesystem::exists(dir / "tokenizer" / "vocab.json")) return dir / "tokenizer";
   throw InputError(fmt::format("{}: no CLIP tokenizer: expected vocab.json and merges.txt in the folder or in its "
                                "tokenizer/ subfolder",
                                dir.string()));
 }
-
-}  // namespace
 
 CLIPEvaluator::CLIPEvaluator(const std::filesystem::path& dir, const c10::Device& device, int batch_size)
     : dir_(dir), batch_size_(batch_size), device_(device) {
@@ -31,7 +28,7 @@ CLIPEvaluator::CLIPEvaluator(const std::filesystem::path& dir, const c10::Device
                                  "vocab.json, merges.txt)",
                                  dir.string()));
   if (batch_size < 1) throw InputError(fmt::format("CLIP evaluator: batch size must be at least 1, got {}", batch_size));
-  tokenizer_ = std::make_unique<CLIPTokenizer>(tokenizer_dir(dir));
+  tokenizer_ = std::make_unique<CLIPTokenizer>(clip_tokenizer_dir(dir));
   model_ = load_clip_model(dir);
   model_->to(device_);
   const int positions = model_->text_model->config.max_position_embeddings;

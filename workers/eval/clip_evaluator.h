@@ -16,6 +16,10 @@
 
 namespace tunegrid {
 
+// The folder of a CLIPModel folder's tokenizer: DIR or DIR/tokenizer (vocab.json + merges.txt);
+// InputError naming DIR when neither has one.
+std::filesystem::path clip_tokenizer_dir(const std::filesystem::path& dir);
+
 class CLIPEvaluator {
  public:
   // DIR is a transformers CLIPModel folder: config.json + model.safetensors, with the

@@ -12,8 +12,10 @@
 #include <torch/optim/adamw.h>
 
 #include "core/errors.h"
+#include "workers/data/rng.h"
 #include "workers/data/scene_world.h"
 #include "workers/eval/classifier_metrics.h"
+#include "workers/eval/clip_lora_classifier.h"
 #include "workers/eval/clip_preprocess.h"
 #include "workers/eval/image_resize.h"
 
@@ -54,6 +56,92 @@ at::Tensor gaussian_blur(const at::Tensor& x, const at::Tensor& sigma, int radiu
   y = at::conv2d(at::replication_pad2d(y, {0, 0, radius, radius}), kernel.view({groups, 1, k, 1}), at::Tensor(), ones,
                  at::IntArrayRef(zeros), ones, groups);  // vertical pass
   return y.view({b, c, h, w});
+}
+
+// One training set's batches: epochs of a permutation drawn from a generator seeded with
+// `seed`, which then draws the batch's augmentation.
+class BatchStream {
+ public:
+  BatchStream(const LabelledImages& data, const ClassifierTrainOptions& options, std::uint64_t seed)
+      : data_(&data), options_(options), generator_(at::make_generator<at::CPUGeneratorImpl>(seed)),
+        batch_(std::min<std::int64_t>(options.batch_size, data.images.size(0))), cursor_(data.images.size(0)) {}
+
+  at::Tensor next() {  // [b, 3, S, S], augmented when options.augment
+    const std::int64_t n = data_->images.size(0);
+    if (cursor_ + batch_ > n) {
+      order_ = at::randperm(n, generator_, at::kLong);
+      cursor_ = 0;
+    }
+    pick_ = order_.slice(0, cursor_, cursor_ + batch_);  // [b]
+    cursor_ += batch_;
+    const at::Tensor images = data_->images.index_select(0, pick_);
+    return options_.augment ? augment_images(images, options_, generator_) : images;
+  }
+  at::Tensor labels(std::size_t head) const { return data_->labels[head].index_select(0, pick_); }  // [b]
+
+ private:
+  const LabelledImages* data_;
+  ClassifierTrainOptions options_;
+  at::Generator generator_;
+  std::int64_t batch_, cursor_;
+  at::Tensor order_, pick_;
+};
+
+// A stream of its own through the device's default generator (what dropout draws from): its
+// state is swapped in around `run` and kept for the next call.
+class DeviceRngStream {
+ public:
+  DeviceRngStream(const c10::Device& device, std::uint64_t seed)
+      : generator_(at::globalContext().defaultGenerator(device)) {
+    at::Generator fresh = generator_.clone();
+    fresh.set_current_seed(seed);
+    state_ = fresh.get_state();
+  }
+
+  template <class F>
+  at::Tensor run(F&& fn) {
+    const at::Tensor saved = generator_.get_state();
+    generator_.set_state(state_);
+    at::Tensor result = fn();
+    state_ = generator_.get_state();
+    generator_.set_state(saved);
+    return result;
+  }
+
+ private:
+  at::Generator generator_;
+  at::Tensor state_;
+};
+
+// One training set of DataDream's classifier: its batches, its draws on the device and its loss weight.
+struct TrainingStream {
+  BatchStream batches;
+  DeviceRngStream rng;
+  double weight;
+};
+
+// The real stream (seed) and the synthetic one (mix_seed(seed, 1)) where their sets have images,
+// weighted λ and 1 − λ when both do.
+std::vector<TrainingStream> training_streams(const LabelledImages& real, const LabelledImages& synthetic,
+                                             const ClassifierTrainOptions& options, double real_weight,
+                                             const c10::Device& device) {
+  const bool has_real = real.images.defined() && real.images.size(0) > 0;
+  const bool has_synthetic = synthetic.images.defined() && synthetic.images.size(0) > 0;
+  if (!has_real && !has_synthetic) throw InputError("CLIP classifier training: no real and no synthetic images");
+  std::vector<TrainingStream> streams;
+  if (has_real)
+    streams.push_back({BatchStream(real, options, options.seed), DeviceRngStream(device, options.seed),
+                       has_synthetic ? real_weight : 1.0});
+  if (has_synthetic) {
+    const std::uint64_t seed = mix_seed(options.seed, 1);
+    streams.push_back({BatchStream(synthetic, options, seed), DeviceRngStream(device, seed),
+                       has_real ? 1.0 - real_weight : 1.0});
+  }
+  return streams;
+}
+
+void set_learning_rate(torch::optim::AdamW& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 }
 
 }  // namespace
@@ -124,34 +212,58 @@ std::vector<float> train_classifier_loop(const std::vector<at::Tensor>& paramete
     throw InputError(fmt::format("classifier training: steps ({}) and batch_size ({}) must be at least 1",
                                  options.steps, options.batch_size));
   const auto device = parameters.front().device();
-  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
+  BatchStream batches(data, options, options.seed);
   torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(options.lr).weight_decay(options.weight_decay));
-  const std::int64_t n = data.images.size(0);
-  const std::int64_t batch = std::min<std::int64_t>(options.batch_size, n);
-  at::Tensor order;
-  std::int64_t cursor = n;  // start a new epoch at once
   std::vector<float> losses;
   losses.reserve(options.steps);
   for (int step = 0; step < options.steps; ++step) {
-    if (cursor + batch > n) {
-      order = at::randperm(n, generator, at::kLong);
-      cursor = 0;
-    }
-    const at::Tensor pick = order.slice(0, cursor, cursor + batch);  // [b]
-    cursor += batch;
-    at::Tensor images = data.images.index_select(0, pick);  // [b, 3, S, S]
-    if (options.augment) images = augment_images(images, options, generator);
-    const double lr = classifier_learning_rate(options, step);
-    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    const at::Tensor images = batches.next();  // [b, 3, S, S]
+    set_learning_rate(optimizer, classifier_learning_rate(options, step));
     const auto logits = forward(images.to(device));  // per head [b, classes]
     at::Tensor loss = at::zeros({}, logits[0].options());
     for (std::size_t h = 0; h < logits.size(); ++h)
-      loss = loss + at::cross_entropy_loss(logits[h], data.labels[h].index_select(0, pick).to(device));
+      loss = loss + at::cross_entropy_loss(logits[h], batches.labels(h).to(device));
     optimizer.zero_grad();
     loss.backward();
     optimizer.step();
     losses.push_back(loss.item<float>());
   }
+  return losses;
+}
+
+std::vector<float> train_clip_lora_classifier(CLIPLoRAClassifier& model, const LabelledImages& real,
+                                              const LabelledImages& synthetic, const ClassifierTrainOptions& options,
+                                              double real_weight) {
+  if (options.steps < 0 || options.batch_size < 1)
+    throw InputError(fmt::format("CLIP classifier training: steps ({}) must be at least 0 and batch_size ({}) at "
+                                 "least 1", options.steps, options.batch_size));
+  if (real_weight < 0 || real_weight > 1)
+    throw InputError(fmt::format("CLIP classifier training: real_weight {} must be in [0, 1]", real_weight));
+  if (options.steps == 0) return {};
+  const std::vector<at::Tensor> parameters = model.parameters();
+  const auto device = parameters.front().device();
+  std::vector<TrainingStream> streams = training_streams(real, synthetic, options, real_weight, device);
+  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(options.lr).weight_decay(options.weight_decay));
+  std::vector<float> losses;
+  model.train(true);
+  for (int step = 0; step < options.steps; ++step) {
+    set_learning_rate(optimizer, classifier_learning_rate(options, step));
+    at::Tensor loss, text;  // text: the class embeddings, once a step
+    for (TrainingStream& stream : streams) {
+      const at::Tensor pixels = clip_normalise(stream.batches.next().to(device));  // [b, 3, S, S]
+      const at::Tensor logits = stream.rng.run([&] {
+        if (!text.defined()) text = model.class_embeddings();
+        return model.logits(pixels, text);
+      });
+      const at::Tensor term = stream.weight * at::cross_entropy_loss(logits, stream.batches.labels(0).to(device));
+      loss = loss.defined() ? loss + term : term;
+    }
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+    losses.push_back(loss.item<float>());
+  }
+  model.train(false);
   return losses;
 }
 

@@ -71,6 +71,20 @@ std::vector<float> train_classifier_loop(const std::vector<at::Tensor>& paramete
 std::vector<float> train_vit_classifier(ViTForImageClassification& model, const LabelledImages& data,
                                         const ClassifierTrainOptions& options);
 
+// DataDream's classifier training (its classify/main.py): the CLIP-LoRA classifier's factors
+// trained with loss λ·CE(real batch) + (1 − λ)·CE(synthetic batch), λ = real_weight, when both
+// sets are non-empty, else the CE of the one there is. Each set is its own stream: batch_size
+// images a step, its own seeded epochs, augmentation and LoRA dropout (the device's default
+// generator swapped to the stream's state around its forward pass; the class prompts are
+// embedded under the first stream's), so λ = 1 reproduces the real-only weights exactly. The
+// reference draws one pooled loader, the real shots repeated to about the synthetic count, and
+// splits each batch by origin: the same halves in expectation. Images in [−1, 1] at the CLIP's
+// image_size, CLIP-normalised here. Returns the loss of every step; steps = 0 trains nothing.
+class CLIPLoRAClassifier;
+std::vector<float> train_clip_lora_classifier(CLIPLoRAClassifier& model, const LabelledImages& real,
+                                              const LabelledImages& synthetic, const ClassifierTrainOptions& options,
+                                              double real_weight);
+
 // Trains `model` in place (from its current weights) and returns the loss of every step.
 // InputError for empty data, labels that do not fit the heads, or steps/batch_size < 1.
 std::vector<float> train_conv_classifier(ConvClassifier& model, const LabelledImages& data,

@@ -9,6 +9,10 @@
 // the same loop (train_classifier.h: AdamW, warm-up + cosine, augmentation). Metrics: top-1
 // `accuracy` on the test set and `accuracy.<class>` per class, and the confusion matrix in the
 // shard (matrices/confusion); the trained model is saved in the artifact folder `classifier/`.
+// architecture = "clip" is DataDream's classifier instead (Kim et al. 2024, seed 002;
+// clip_lora_classifier.h): the `clip_model` CLIP with LoRA on both towers, logits against the
+// classes' `class_prompt` texts, trained on λ·CE(real) + (1 − λ)·CE(synthetic) (train_classifier.h);
+// steps = 0 is zero-shot CLIP. Its classifier/ is a peft adapter folder.
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
@@ -17,14 +21,18 @@
 
 #include "core/errors.h"
 #include "core/stopwatch.h"
+#include "core/text.h"
 #include "workers/data/data_reference.h"
+#include "workers/builtin/builtin_models.h"
 #include "workers/eval/classifier_metrics.h"
+#include "workers/eval/clip_lora_classifier.h"
 #include "workers/eval/metric_names.h"
 #include "workers/eval/train_classifier.h"
 #include "workers/job_kind.h"
 #include "workers/job_specs.h"
 #include "workers/jobs/train_classifier_spec.h"
 #include "workers/jobs/upstream_artifacts.h"
+#include "workers/models/model_config.h"
 
 namespace tunegrid {
 
@@ -58,6 +66,21 @@ DataSet first_items(const JobContext& context, const std::string& reference, int
   return set;
 }
 
+// Real then synthetic images as one training set.
+LabelledImages concatenated(const LabelledImages& real, const LabelledImages& synthetic) {
+  if (!real.images.defined()) return synthetic;
+  if (!synthetic.images.defined()) return real;
+  return {at::cat({real.images, synthetic.images}), {at::cat({real.labels[0], synthetic.labels[0]})}};
+}
+
+// The image size of the CLIPModel folder's vision tower.
+int clip_image_size(const std::filesystem::path& dir) {
+  const JsonConfig json(dir / "config.json");
+  if (!json.document().contains("vision_config")) json.fail("vision_config", "a CLIPModel config needs a vision_config");
+  return CLIPVisionConfig::from_json(JsonConfig(json.document()["vision_config"], json.source() + " vision_config"))
+      .image_size;
+}
+
 // The label's values in the sets, sorted; InputError naming the set and item without one.
 std::vector<std::string> class_names(const std::vector<const DataSet*>& sets, const std::string& label) {
   std::set<std::string> names;
@@ -87,6 +110,15 @@ ViTConfig vit_config(const Job& job, const std::vector<std::string>& classes) {
   return config;
 }
 
+CLIPLoRAConfig clip_lora_config(const Job& job) {
+  CLIPLoRAConfig config;
+  config.rank = params().lora_rank.of(job);
+  config.alpha = params().lora_alpha.of(job);
+  config.dropout = params().lora_dropout.of(job);
+  config.target_modules = params().lora_target_modules.of(job);
+  return config;
+}
+
 ClassifierTrainOptions train_options(const Job& job) {
   ClassifierTrainOptions options;
   options.steps = params().steps.of(job);
@@ -99,13 +131,16 @@ ClassifierTrainOptions train_options(const Job& job) {
   return options;
 }
 
-// Trains the job's architecture on `train` and returns its test-set logits [N, classes] on the CPU;
-// the model is saved to DIR.
+// Trains the job's ViT or conv classifier on `train` and returns its test-set logits [N, classes]
+// on the CPU; the model is saved to DIR.
 at::Tensor train_and_classify(JobContext& context, const ConvClassifierConfig& heads, const LabelledImages& train,
                               const LabelledImages& test, const std::filesystem::path& dir) {
   const Job& job = context.job;
   const c10::Device device(context.device);
   const ClassifierTrainOptions options = train_options(job);
+  if (options.steps < 1)
+    throw InputError(fmt::format("{} = 0: a {} classifier needs at least one step (zero-shot is architecture = 'clip')",
+                                 params().steps.where(job), params().architecture.of(job)));
   at::manual_seed(options.seed);
   if (params().architecture.of(job) == "conv") {
     ConvClassifier model(heads);
@@ -126,6 +161,29 @@ at::Tensor train_and_classify(JobContext& context, const ConvClassifierConfig& h
   return at::cat(logits);
 }
 
+// The same for architecture = "clip": the CLIP-LoRA classifier trained on the real and synthetic
+// sets as two streams (train_clip_lora_classifier), saved to DIR as a peft adapter folder.
+at::Tensor train_and_classify_clip(JobContext& context, const std::filesystem::path& clip_dir,
+                                   const std::vector<std::string>& classes, const LabelledImages& real,
+                                   const LabelledImages& synthetic, const LabelledImages& test,
+                                   const std::filesystem::path& dir) {
+  const Job& job = context.job;
+  const c10::Device device(context.device);
+  const ClassifierTrainOptions options = train_options(job);
+  std::vector<std::string> prompts;
+  for (const auto& name : classes) prompts.push_back(replace_all(params().class_prompt.of(job), "{}", with_article(name)));
+  CLIPLoRAClassifier model = make_clip_lora_classifier(clip_dir, prompts, clip_lora_config(job), options.seed);
+  model.to(device);
+  context.outputs.loss = train_clip_lora_classifier(model, real, synthetic, options, params().real_weight.of(job));
+  model.save(dir, params().clip_model.of(job));
+  at::NoGradGuard no_grad;
+  const at::Tensor text = model.class_embeddings();
+  std::vector<at::Tensor> logits;
+  for (std::int64_t i = 0; i < test.images.size(0); i += 256)
+    logits.push_back(model.logits(clip_normalise(test.images.slice(0, i, i + 256).to(device)), text).cpu());
+  return at::cat(logits);
+}
+
 void record_accuracies(JobContext& context, const at::Tensor& logits, const at::Tensor& labels,
                        const std::vector<std::string>& classes) {
   auto& metrics = context.outputs.metrics;
@@ -141,30 +199,40 @@ void record_accuracies(JobContext& context, const at::Tensor& logits, const at::
   context.outputs.matrices["confusion"] = confusion_matrix(logits, labels, classes);
 }
 
+// The images of a set as classifier inputs; an empty set gives an undefined tensor.
+LabelledImages labelled_or_empty(const DataSet& set, const ConvClassifierConfig& heads) {
+  return set.items.empty() ? LabelledImages{} : labelled_images(set, heads);
+}
+
 void run_train_classifier(JobContext& context) {
   const Job& job = context.job;
   const auto start = std::chrono::steady_clock::now();
-  const int size = params().image_size.of(job);
+  const bool clip = params().architecture.of(job) == "clip";
+  const std::filesystem::path clip_dir =
+      clip ? resolve_model_reference(params().clip_model.of(job), params().clip_model.where(job)) : "";
+  const int size = clip ? clip_image_size(clip_dir) : params().image_size.of(job);
   const DataSet real =
       first_items(context, params().real_data.of(job), params().real.of(job), size, params().real.where(job));
   const DataSet synthetic = first_items(context, params().synthetic_data.of(job), params().synthetic.of(job), size,
                                         params().synthetic.where(job));
-  DataSet train;
-  train.reference = fmt::format("{} + {}", params().real_data.of(job), params().synthetic_data.of(job));
-  train.items = real.items;
-  train.items.insert(train.items.end(), synthetic.items.begin(), synthetic.items.end());
-  if (train.items.empty()) throw InputError("train.classifier: `real` and `synthetic` are both 0: nothing to train on");
+  if (real.items.empty() && synthetic.items.empty() && !(clip && params().steps.of(job) == 0))
+    throw InputError("train.classifier: `real` and `synthetic` are both 0: nothing to train on");
   const DataSet test = load_data_reference(params().test_data.of(job), size);
   const std::string label = params().label.of(job);
   ConvClassifierConfig heads;
   heads.image_size = size;
-  heads.heads = {{label, class_names({&train, &test}, label)}};
-  const LabelledImages train_images = labelled_images(train, heads);
+  heads.heads = {{label, class_names({&real, &synthetic, &test}, label)}};
+  const LabelledImages real_images = labelled_or_empty(real, heads);
+  const LabelledImages synthetic_images = labelled_or_empty(synthetic, heads);
   const LabelledImages test_images = labelled_images(test, heads);
   context.outputs.metrics["train_real"] = static_cast<double>(real.items.size());
   context.outputs.metrics["train_synthetic"] = static_cast<double>(synthetic.items.size());
-  const at::Tensor logits = train_and_classify(context, heads, train_images, test_images, context.artifacts / "classifier");
-  record_accuracies(context, logits, test_images.labels[0], heads.heads[0].classes);
+  const auto dir = context.artifacts / "classifier";
+  const std::vector<std::string>& classes = heads.heads[0].classes;
+  const at::Tensor logits =
+      clip ? train_and_classify_clip(context, clip_dir, classes, real_images, synthetic_images, test_images, dir)
+           : train_and_classify(context, heads, concatenated(real_images, synthetic_images), test_images, dir);
+  record_accuracies(context, logits, test_images.labels[0], classes);
   context.outputs.timings["train"] = seconds_since(start);
 }
 

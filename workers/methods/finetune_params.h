@@ -38,8 +38,9 @@ struct FineTuneParams : ParamList {
   Param<int> train_images{*this, "train_images", 0, "use the first N images of data (0: all)", 0.0};
   Param<int> resolution{*this, "resolution", 0, "training resolution in pixels (0: the model's)", 0.0};
   Param<std::string> captions{*this, "captions", "template",
-                              "template: prompt_templates; data: the images' captions", std::nullopt,
-                              {"template", "data"}};
+                              "template: prompt_templates; data: the images' captions; class: prompt_templates "
+                              "with {} the image's class label with its article (DataDream)", std::nullopt,
+                              {"template", "data", "class"}};
   Param<std::vector<std::string>> prompt_templates{*this, "prompt_templates", method_defaults.templates,
                                                    "caption templates; {} is the concept"};
   Param<std::string> concept_word{*this, "concept_word", "hanok",

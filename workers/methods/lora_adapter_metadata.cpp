@@ -54,8 +54,9 @@ std::vector<std::pair<std::string, T>> read_pattern(const nlohmann::json& value,
   return pattern;
 }
 
-// One component's fields (prefix stripped) into a config.
-PeftLoraConfig config_of(const nlohmann::json& fields, const std::string& what) {
+}  // namespace
+
+PeftLoraConfig peft_lora_config(const nlohmann::json& fields, const std::string& what) {
   for (const auto& [key, value] : fields.items()) {
     if (kIgnoredFields.count(key) || kReadFields.count(key) || is_off(value)) continue;
     throw InputError(fmt::format("{} '{}' = {}: a peft option tunegrid does not implement (it changes what the "
@@ -81,8 +82,6 @@ PeftLoraConfig config_of(const nlohmann::json& fields, const std::string& what) 
   config.alpha_pattern = read_pattern<double>(field("alpha_pattern"), what + " 'alpha_pattern'");
   return config;
 }
-
-}  // namespace
 
 double PeftLoraConfig::scale_of(const std::string& module, int rank, const std::string& what) const {
   int configured_rank = r;
@@ -126,7 +125,7 @@ std::map<LoRAComponent, PeftLoraConfig> read_lora_adapter_metadata(const std::ma
     by_component[component][key.substr(dot + 1)] = value;
   }
   for (const auto& [component, fields] : by_component)
-    configs[*lora_component_of(component)] = config_of(fields, fmt::format("{}, {}", what, component));
+    configs[*lora_component_of(component)] = peft_lora_config(fields, fmt::format("{}, {}", what, component));
   return configs;
 }
 

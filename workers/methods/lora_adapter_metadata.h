@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "workers/methods/lora.h"
 
 namespace tunegrid {
@@ -33,6 +35,10 @@ struct PeftLoraConfig {
   // have rank `rank`; InputError naming `what` when the config's rank for it differs.
   double scale_of(const std::string& module, int rank, const std::string& what) const;
 };
+
+// One peft LoraConfig's fields (adapter_config.json, or a component's in the metadata with its
+// prefix stripped); InputError naming `what` and the field for anything it cannot interpret.
+PeftLoraConfig peft_lora_config(const nlohmann::json& fields, const std::string& what);
 
 // The configs the metadata describes, by component; empty when the file has none.
 // InputError naming `file` and the field for anything it cannot interpret.

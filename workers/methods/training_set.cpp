@@ -36,6 +36,26 @@ void encode(AutoencoderKL& vae, TrainingSet& set) {
   set.flipped_std = at::cat(flipped_std);
 }
 
+// Item i's `class` label; InputError naming the job, the data and the item without one.
+const std::string& class_label(const DataSet& data, int i, const std::string& what) {
+  const auto& labels = data.items[static_cast<std::size_t>(i)].labels;
+  const auto found = labels.find("class");
+  if (found == labels.end())
+    throw InputError(fmt::format("{}: captions = 'class' but item {} of '{}' has no class label (builtin:scenes, "
+                                 "builtin:aerial and class folders have one)", what, i, data.reference));
+  return found->second;
+}
+
+void check_caption_options(const TrainingSetOptions& options, const std::string& what) {
+  if (options.captions != "template" && options.captions != "data" && options.captions != "class")
+    throw InputError(fmt::format("{}: captions '{}' is not one of template, data, class", what, options.captions));
+  if (options.captions == "data") return;
+  if (options.prompt_templates.empty()) throw InputError(what + ": prompt_templates is empty");
+  for (const auto& t : options.prompt_templates)
+    if (t.find("{}") == std::string::npos)
+      throw InputError(fmt::format("{}: prompt template '{}' has no {{}} for the concept", what, t));
+}
+
 }  // namespace
 
 TrainingSet make_training_set(StableDiffusion& model, const TrainingSetOptions& options, const std::string& what) {
@@ -48,14 +68,7 @@ TrainingSet make_training_set(StableDiffusion& model, const ImageBatch& images, 
 
 TrainingSet make_training_set(AutoencoderKL& vae, int default_resolution, const TrainingSetOptions& options,
                               const std::string& what) {
-  if (options.captions != "template" && options.captions != "data")
-    throw InputError(fmt::format("{}: captions '{}' is not one of template, data", what, options.captions));
-  if (options.captions == "template") {
-    if (options.prompt_templates.empty()) throw InputError(what + ": prompt_templates is empty");
-    for (const auto& t : options.prompt_templates)
-      if (t.find("{}") == std::string::npos)
-        throw InputError(fmt::format("{}: prompt template '{}' has no {{}} for the concept", what, t));
-  }
+  check_caption_options(options, what);
   const int resolution = options.resolution > 0 ? options.resolution : default_resolution;
   const DataSet data = load_data_reference(options.data, resolution);
   const int available = static_cast<int>(data.items.size());
@@ -74,6 +87,7 @@ TrainingSet make_training_set(AutoencoderKL& vae, int default_resolution, const 
     set.images.pixels.insert(set.images.pixels.end(), image.pixels.begin(), image.pixels.end());
     ++set.images.count;
     set.captions.push_back(item.caption);
+    if (options.captions == "class") set.concept_texts.push_back(with_article(class_label(data, i, what)));
   }
   encode(vae, set);
   return set;
@@ -110,7 +124,7 @@ std::string training_caption(const TrainingSetOptions& options, const TrainingSe
                              const std::string& method_concept_text, Rng& rng) {
   const std::string& concept_text =
       set.concept_texts.empty() ? method_concept_text : set.concept_texts[static_cast<std::size_t>(index)];
-  if (options.captions == "template") {
+  if (options.captions != "data") {
     const auto& templates = options.prompt_templates;
     return replace_all(templates[static_cast<std::size_t>(rng.below(static_cast<int>(templates.size())))], "{}",
                        concept_text);

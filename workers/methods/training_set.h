@@ -26,8 +26,8 @@ struct TrainingSetOptions {
   int train_images = 0;                      // the first N items (0: all); more than the data has: InputError
   int resolution = 0;                        // pixels (0: the model's default size)
   double flip_probability = 0.5;             // chance a step sees the mirror image
-  std::string captions = "template";         // "template" | "data"
-  std::vector<std::string> prompt_templates;  // "template": each contains "{}"
+  std::string captions = "template";         // "template" | "data" | "class"
+  std::vector<std::string> prompt_templates;  // "template", "class": each contains "{}"
   std::string concept_word = "hanok";        // "data": the word in captions that names the concept
 };
 
@@ -58,7 +58,8 @@ TrainingSet make_training_set(StableDiffusion& model, const ImageBatch& images, 
 void append_training_set(TrainingSet& into, const TrainingSet& more);
 
 // The caption of example `index` for one step: a template or the data caption, with "{}"
-// (templates) or the concept word (data captions; captions without it get "{}, " prefixed)
+// (templates; with captions "class" the image's `class` label with its article, "a hanok",
+// DataDream's per-class prompts) or the concept word (data captions; captions without it get "{}, " prefixed)
 // replaced by the image's concept text (set.concept_texts), else by `concept_text`.
 std::string training_caption(const TrainingSetOptions& options, const TrainingSet& set, int index,
                              const std::string& concept_text, Rng& rng);
