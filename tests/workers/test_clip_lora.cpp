@@ -10,6 +10,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/optim/adamw.h>
 
+#include <cstdlib>
+
 #include "tests/golden_tensors.h"
 #include "tests/input_error.h"
 #include "tests/temp_dir.h"
@@ -110,16 +112,20 @@ BOOST_AUTO_TEST_CASE(an_untrained_classifier_is_zero_shot_clip) {
                        testing::kFloat32, "zero-shot logits");
 }
 
+// With TUNEGRID_KEEP_SAVED_CLIP_LORA=DIR the folder is written there and kept, for
+// tests/reference/check_clip_lora_in_peft.py to open with peft.
 BOOST_AUTO_TEST_CASE(saved_folder_reloads_and_bad_factors_are_named) {
   const GoldenTensors golden("parity", "clip_lora");
-  testing::TempDir dir("clip-lora-save");
+  testing::TempDir temp("clip-lora-save");
+  const char* keep = std::getenv("TUNEGRID_KEEP_SAVED_CLIP_LORA");
+  const std::filesystem::path saved = keep ? std::filesystem::path(keep) : temp.path;
   CLIPLoRAClassifier classifier = fixture_classifier(golden);
-  classifier.save(dir.path, "tests/fixtures/tiny-clip");
-  const CLIPLoRAConfig config = read_clip_lora_config(dir.path);
+  classifier.save(saved, "tests/fixtures/tiny-clip");
+  const CLIPLoRAConfig config = read_clip_lora_config(saved);
   BOOST_TEST(config.rank == 4);
   BOOST_TEST(config.target_modules == (std::vector<std::string>{"q_proj", "v_proj"}));
   CLIPLoRAClassifier reloaded(load_clip_model(kTinyClip), golden["input_ids"], config, 9);
-  load_clip_lora_adapter(reloaded, dir.path);
+  load_clip_lora_adapter(reloaded, saved);
   at::NoGradGuard no_grad;
   BOOST_TEST(at::equal(reloaded.logits(golden["pixel_values"]), classifier.logits(golden["pixel_values"])));
   auto tensors = factors(golden, "before.");

@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(mixes_take_prefixes_and_impossible_ones_are_named) {
   BOOST_TEST(too_many.find("param 'real'") != std::string::npos, too_many);
   BOOST_TEST(too_many.find("holds 80") != std::string::npos, too_many);
   BOOST_TEST(error_of("synthetic = 5\n").find("param 'synthetic'") != std::string::npos);
-  BOOST_TEST(error_of("", "builtin:scenes?count=4").find("no 'class' label") != std::string::npos);
+  BOOST_TEST(error_of("label = \"disaster\"\n").find("no 'disaster' label") != std::string::npos);
 }
 
 // generate.pool writes class folders (a seed per call: the two calls of a class differ) that

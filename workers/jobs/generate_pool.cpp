@@ -7,9 +7,9 @@
 // images from the class prompt, drawn `batch` at a time from `model` (a FLUX or Stable
 // Diffusion folder) or the `finetuned` stage's result (finetune.flux_lora, finetune.lora, …),
 // each call with a seed of its own (mix_seed(seed, class, call); class: its aerial index, or a
-// hash of its name). When `finetuned` fans in one
-// job per class (a grid axis over classes, DataDream_cls), each class is drawn by the job
-// whose `class_axis` coordinate names it. Written to the artifact folder as class folders,
+// hash of its name). When `finetuned` fans in one job per class (a grid axis over classes,
+// DataDream_cls), each class is drawn by the job whose `class_axis` coordinate names it, the
+// model of one class loaded at a time. Written to the artifact folder as class folders,
 // pool/<class>/00000.png … with the prompt in a same-name .txt, which data references read
 // class-balanced in any prefix (image_folder.h; `artifact:<stage>` in train.classifier).
 // A contact sheet, one row per class of its first 8 images, goes to pool_sheet.png beside the

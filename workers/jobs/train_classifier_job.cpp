@@ -170,8 +170,12 @@ at::Tensor train_and_classify_clip(JobContext& context, const std::filesystem::p
   const Job& job = context.job;
   const c10::Device device(context.device);
   const ClassifierTrainOptions options = train_options(job);
+  const std::string& class_prompt = params().class_prompt.of(job);
+  if (class_prompt.find("{}") == std::string::npos)
+    throw InputError(fmt::format("{} = '{}': expected {{}} where the class goes (every class would get the same text)",
+                                 params().class_prompt.where(job), class_prompt));
   std::vector<std::string> prompts;
-  for (const auto& name : classes) prompts.push_back(replace_all(params().class_prompt.of(job), "{}", with_article(name)));
+  for (const auto& name : classes) prompts.push_back(replace_all(class_prompt, "{}", with_article(name)));
   CLIPLoRAClassifier model = make_clip_lora_classifier(clip_dir, prompts, clip_lora_config(job), options.seed);
   model.to(device);
   context.outputs.loss = train_clip_lora_classifier(model, real, synthetic, options, params().real_weight.of(job));
