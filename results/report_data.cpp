@@ -183,6 +183,25 @@ std::vector<std::pair<std::size_t, std::size_t>> per_class_cells(const ReportDat
   return cells;
 }
 
+// values[k][c]: <per_class>.<classes[k]> of the done `kind` jobs of table `value` in per-class cell c.
+std::vector<std::vector<std::vector<double>>> per_class_values(
+    const ReportData& data, const ReportConfig& config, const std::vector<Entry>& entries, const std::string& value,
+    const std::vector<std::string>& classes, const std::vector<std::pair<std::size_t, std::size_t>>& cells) {
+  const std::string prefix = config.per_class + ".";
+  std::vector<std::vector<std::vector<double>>> values(classes.size(), std::vector<std::vector<double>>(cells.size()));
+  for (const auto& e : entries) {
+    const std::string *t = find(e.shard->params, config.tables), *r = find(e.shard->params, config.rows),
+                      *col = find(e.shard->params, config.columns);
+    if (!is_done_of_kind(*e.shard, config) || !t || !r || !col || *t != value) continue;
+    const auto cell = std::find(cells.begin(), cells.end(),
+                                std::make_pair(index_of(data.rows, *r), index_of(data.columns, *col)));
+    for (std::size_t k = 0; k < classes.size(); ++k)
+      if (const auto it = e.shard->metrics.find(prefix + classes[k]); it != e.shard->metrics.end())
+        values[k][static_cast<std::size_t>(cell - cells.begin())].push_back(it->second);
+  }
+  return values;
+}
+
 void add_per_class_tables(ReportData& data, const ReportConfig& config, const std::vector<Entry>& entries) {
   const std::string prefix = config.per_class + ".";
   const std::vector<std::string> classes = per_class_names(config, entries);
@@ -199,17 +218,7 @@ void add_per_class_tables(ReportData& data, const ReportConfig& config, const st
     table.row_axis = "class";
     table.rows = classes;
     table.columns = names;
-    std::vector<std::vector<std::vector<double>>> values(classes.size(), std::vector<std::vector<double>>(cells.size()));
-    for (const auto& e : entries) {
-      const std::string *t = find(e.shard->params, config.tables), *r = find(e.shard->params, config.rows),
-                        *col = find(e.shard->params, config.columns);
-      if (!is_done_of_kind(*e.shard, config) || !t || !r || !col || *t != value) continue;
-      const auto cell = std::find(cells.begin(), cells.end(),
-                                  std::make_pair(index_of(data.rows, *r), index_of(data.columns, *col)));
-      for (std::size_t k = 0; k < classes.size(); ++k)
-        if (const auto it = e.shard->metrics.find(prefix + classes[k]); it != e.shard->metrics.end())
-          values[k][static_cast<std::size_t>(cell - cells.begin())].push_back(it->second);
-    }
+    const auto values = per_class_values(data, config, entries, value, classes, cells);
     table.cells.assign(classes.size(), std::vector<CellStats>(cells.size()));
     table.average.assign(cells.size(), CellStats{});
     for (std::size_t c = 0; c < cells.size(); ++c) {
