@@ -157,7 +157,7 @@ BOOST_AUTO_TEST_CASE(a_finetune_job_trains_samples_checkpoints_resumes_and_is_sa
   JobContext sampled_on_cpu(sample_job), sampled_on_fake(sample_job);
   sampled_on_fake.device = fake;
   for (JobContext* context : {&sampled_on_cpu, &sampled_on_fake}) {
-    context->upstream = {{"lora", artifacts}};
+    context->upstream = {{"lora", artifacts, {}}};
     find_job_kind("sample")->run(*context);
   }
   BOOST_TEST(largest_pixel_difference(sampled_on_fake.outputs.images.at(0), sampled_on_cpu.outputs.images.at(0)) <= 1);

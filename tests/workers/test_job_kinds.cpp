@@ -156,7 +156,8 @@ BOOST_AUTO_TEST_CASE(finetune_refuses_a_model_family_it_does_not_know) {
 BOOST_AUTO_TEST_CASE(upstream_artifacts_needs_exactly_one_job_of_the_stage) {
   const Plan plan = plan_of("[jobs.n]\nkind = \"bench.noop\"\n");
   JobContext context(plan.jobs.front());
-  context.upstream = {{"lora", "/store/artifacts/a"}, {"ti", "/store/artifacts/b"}, {"ti", "/store/artifacts/c"}};
+  context.upstream = {
+      {"lora", "/store/artifacts/a", {}}, {"ti", "/store/artifacts/b", {}}, {"ti", "/store/artifacts/c", {}}};
   BOOST_TEST(upstream_artifacts(context, "lora", "x") == std::filesystem::path("/store/artifacts/a"));
   const std::string none = testing::input_error_of([&] { upstream_artifacts(context, "dreambooth", "sample x"); });
   BOOST_TEST(none.find("sample x: this job needs 0 job(s) of stage 'dreambooth'") != std::string::npos, none);

@@ -131,7 +131,7 @@ BOOST_AUTO_TEST_CASE(a_generated_pool_is_synthetic_data_for_the_classifier) {
   const Job job = classifier_job("synthetic_data = \"artifact:pool\"\nsynthetic = 4\nreal = 4\n", 5);
   JobContext context(job);
   context.artifacts = classifier_artifacts.path;
-  context.upstream = {{"pool", pool_artifacts.path}};
+  context.upstream = {{"pool", pool_artifacts.path, {}}};
   find_job_kind("train.classifier")->run(context);
   BOOST_TEST(context.outputs.metrics.at("train_synthetic") == 4.0);
   const CountMatrix& confusion = context.outputs.matrices.at("confusion");
