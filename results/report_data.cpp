@@ -172,9 +172,11 @@ std::vector<std::pair<std::size_t, std::size_t>> per_class_cells(const ReportDat
                                                                  std::vector<std::string>& names) {
   std::set<std::pair<std::size_t, std::size_t>> present;
   for (const auto& e : entries) {
-    const std::string *r = find(e.shard->params, config.rows), *col = find(e.shard->params, config.columns);
-    if (is_done_of_kind(*e.shard, config) && r && col)
-      present.emplace(index_of(data.rows, *r), index_of(data.columns, *col));
+    const std::string *t = find(e.shard->params, config.tables), *r = find(e.shard->params, config.rows),
+                      *col = find(e.shard->params, config.columns);
+    if (!is_done_of_kind(*e.shard, config) || !t || !r || !col) continue;
+    const std::size_t row = index_of(data.rows, *r), column = index_of(data.columns, *col);
+    if (row < data.rows.size() && column < data.columns.size()) present.emplace(row, column);
   }
   std::vector<std::pair<std::size_t, std::size_t>> cells(present.begin(), present.end());
   for (const auto& [r, c] : cells)

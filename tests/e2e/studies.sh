@@ -1,11 +1,11 @@
 # studies.sh — the papers' study files end to end on the "test" recipe models in a fresh
 # cache: experiments/hanok-fire.toml (4 methods × 2 training-set sizes × 3 prompts, plus the
-# base model) and experiments/custom-diffusion.toml (3 single-concept methods, joint and
-# merged two-concept Custom Diffusion × 4 prompts) finish with every job done, and
-# and experiments/datadream.toml (per-class and per-dataset LoRAs fanning in to generation, CLIP-LoRA
-# classifiers on real, synthetic and both) finish with every job done, and
-# `tunegrid report` on each store prints the paper-shaped tables (Markdown) and writes a
-# self-contained HTML report; the Hanok store's tables show the paper's published values.
+# base model), experiments/custom-diffusion.toml (3 single-concept methods, joint and merged
+# two-concept Custom Diffusion × 4 prompts) and experiments/datadream.toml (per-class and
+# per-dataset LoRAs fanning in to generation, CLIP-LoRA classifiers on real, synthetic and
+# both) finish with every job done, and `tunegrid report` on each store prints the
+# paper-shaped tables (Markdown) and writes a self-contained HTML report; the Hanok store's
+# tables show the paper's published values.
 source "$(dirname "$0")/../lib.sh"
 export TUNEGRID_CACHE="$WORK/cache"
 exp="$TUNEGRID_SOURCE/experiments"

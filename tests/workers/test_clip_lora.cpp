@@ -135,7 +135,7 @@ BOOST_AUTO_TEST_CASE(saved_folder_reloads_and_bad_factors_are_named) {
   tensors = factors(golden, "before.");
   tensors["base_model.model.text_model.encoder.layers.0.self_attn.k_proj.lora_A.weight"] = at::zeros({4, 32});
   BOOST_TEST(testing::input_error_of([&] { reloaded.load_peft_tensors(tensors, "f.safetensors"); })
-                 .find("k_proj.lora_A.weight' adapts no module") != std::string::npos);
+                 .find("k_proj.lora_A.weight' is no LoRA factor") != std::string::npos);
   CLIPLoRAConfig bad = fixture_config();
   bad.target_modules = {"fc1"};
   BOOST_TEST(testing::input_error_of([&] { CLIPLoRAClassifier(load_clip_model(kTinyClip), golden["input_ids"], bad, 0); })

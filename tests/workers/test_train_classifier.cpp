@@ -96,6 +96,10 @@ BOOST_AUTO_TEST_CASE(mixes_take_prefixes_and_impossible_ones_are_named) {
   BOOST_TEST(too_many.find("holds 80") != std::string::npos, too_many);
   BOOST_TEST(error_of("synthetic = 5\n").find("param 'synthetic'") != std::string::npos);
   BOOST_TEST(error_of("label = \"disaster\"\n").find("no 'disaster' label") != std::string::npos);
+  // A training class the test set lacks (a misnamed pool class or folder) is named.
+  const std::string untested = error_of("synthetic_data = \"builtin:aerial?class=harbor&count=4\"\nsynthetic = 2\n",
+                                        "builtin:aerial?" + kClasses + "&count=40");
+  BOOST_TEST(untested.find("class 'harbor' is not in the test set") != std::string::npos, untested);
 }
 
 // generate.pool writes class folders (a seed per call: the two calls of a class differ) that
@@ -176,6 +180,19 @@ std::vector<std::uint8_t> pool_pixels(const std::filesystem::path& artifacts, co
 
 }  // namespace
 
+// captions = "class" for a method that learns a token: refused, naming the parameter.
+BOOST_AUTO_TEST_CASE(class_captions_are_refused_where_a_token_is_learned) {
+  const KindCatalog kinds = kind_catalog();
+  const std::string text = "[jobs.ti]\nkind = \"finetune.textual_inversion\"\n[jobs.ti.params]\nmodel = \"" + kTinySD +
+                           "\"\ndata = \"builtin:scenes?style=hanok&count=2\"\ncaptions = \"class\"\n";
+  const Job job = build_plan(parse_experiment(text, "exp.toml", {}, kinds), kinds).jobs.at(0);
+  JobContext context(job);
+  testing::TempDir artifacts("ti-class-captions");
+  context.artifacts = artifacts.path;
+  const std::string message = testing::input_error_of([&] { find_job_kind("finetune.textual_inversion")->run(context); });
+  BOOST_TEST(message.find("captions' = 'class': finetune.textual_inversion learns a token") != std::string::npos, message);
+}
+
 // DataDream_cls: one LoRA job per class fans in to one generation job, which draws each class
 // with the job whose `class` coordinate names it — the same images as a pool drawn by that job
 // alone (a class's seeds depend on its name only) — and prompts "a hanok" / "a western house".
@@ -208,6 +225,14 @@ BOOST_AUTO_TEST_CASE(per_class_finetuned_jobs_fan_in_to_one_pool) {
   unnamed.upstream = {{"lora", hanok.path, {}}, {"lora", western.path, {}}};
   BOOST_TEST(testing::input_error_of([&] { find_job_kind("generate.pool")->run(unnamed); })
                  .find("has no 'class' coordinate") != std::string::npos);
+  // One per-class job (a grid cut to one class) still draws its class only, not the aerial default.
+  testing::TempDir one("pool-one-class");
+  JobContext single_class(fan_in_job);
+  single_class.artifacts = one.path;
+  single_class.upstream = {{"lora", hanok.path, {{"class", Value("hanok")}}}};
+  find_job_kind("generate.pool")->run(single_class);
+  BOOST_TEST(single_class.outputs.metrics.at("images") == 2.0);
+  BOOST_TEST(pool_pixels(one.path, "hanok") == pool_pixels(fan_in.path, "hanok"));
   JobContext missing(missing_job);
   missing.artifacts = alone.path;
   missing.upstream = pool.upstream;

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include <algorithm>
+
 #include "core/text.h"
 #include "workers/data/aerial_parts.h"
 
@@ -110,6 +112,12 @@ ImageBatch render_aerial(int class_index, int size, std::uint64_t seed) {
 }
 
 std::string aerial_subject(int class_index) { return with_article(phrase(class_index)); }
+
+std::string class_subject(const std::string& name) {
+  const auto& names = aerial_class_names();
+  const auto found = std::find(names.begin(), names.end(), name);
+  return found != names.end() ? aerial_subject(static_cast<int>(found - names.begin())) : with_article(name);
+}
 
 std::string aerial_prompt(int class_index) { return "an aerial image of " + aerial_subject(class_index); }
 

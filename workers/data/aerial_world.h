@@ -30,6 +30,10 @@ ImageBatch render_aerial(int class_index, int size, std::uint64_t seed);
 // The class with its article, as captions name it: "a baseball field", "an airplane",
 // "a dense residential area".
 std::string aerial_subject(int class_index);
+// Any class name as prompts and class captions say it, with its article: an aerial class as
+// its captions do (aerial_subject: "a storage tank"), any other name with_article ("a hanok",
+// "an apartment building").
+std::string class_subject(const std::string& name);
 
 // The prompt of a class when sampling it: "an aerial image of a baseball field".
 std::string aerial_prompt(int class_index);

@@ -137,9 +137,12 @@ DataSet load_data_reference(const std::string& reference, int size) {
     std::vector<LoadedImage> images = read_class_folders(reference, size);
     if (images.empty()) {  // a folder of one class's images: its name is their class
       images = read_image_folder(reference, size);
-      std::filesystem::path folder = std::filesystem::path(reference).lexically_normal();
+      std::filesystem::path folder = std::filesystem::weakly_canonical(reference);
       if (folder.filename().empty()) folder = folder.parent_path();
-      for (auto& loaded : images) loaded.class_name = folder.filename().string();
+      const std::string name = folder.filename().string();
+      if (name.empty() || name == "." || name == "..")
+        throw InputError(fmt::format("data reference '{}': a folder of images needs a name, its images' class", reference));
+      for (auto& loaded : images) loaded.class_name = name;
     }
     for (auto& loaded : images) {
       DataItem item;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "core/errors.h"
 #include "workers/eval/clip_evaluator.h"
@@ -145,7 +146,7 @@ std::vector<std::pair<std::string, at::Tensor>> CLIPLoRAClassifier::peft_tensors
 }
 
 void CLIPLoRAClassifier::load_peft_tensors(const std::map<std::string, at::Tensor>& tensors, const std::string& what) {
-  std::size_t used = 0;
+  std::set<std::string> expected;
   torch::NoGradGuard no_grad;
   for (auto& a : state_->adapters)
     for (at::Tensor* factor : {&a.down, &a.up}) {
@@ -158,14 +159,12 @@ void CLIPLoRAClassifier::load_peft_tensors(const std::map<std::string, at::Tenso
         throw InputError(fmt::format("{}: '{}' has shape [{}], expected [{}]", what, key,
                                      fmt::join(found->second.sizes(), ", "), fmt::join(factor->sizes(), ", ")));
       factor->copy_(found->second);
-      ++used;
+      expected.insert(key);
     }
-  if (used != tensors.size())
-    for (const auto& [key, tensor] : tensors)
-      if (std::none_of(state_->adapters.begin(), state_->adapters.end(),
-                       [&](const State::Adapter& a) { return key.rfind(a.key + ".", 0) == 0; }))
-        throw InputError(fmt::format("{}: '{}' adapts no module this classifier targets ({})", what, key,
-                                     fmt::join(state_->config.target_modules, ", ")));
+  for (const auto& [key, tensor] : tensors)
+    if (expected.count(key) == 0)
+      throw InputError(fmt::format("{}: '{}' is no LoRA factor of a module this classifier adapts ({}; lora_A / "
+                                   "lora_B weights only)", what, key, fmt::join(state_->config.target_modules, ", ")));
 }
 
 void CLIPLoRAClassifier::save(const std::filesystem::path& dir, const std::string& base_model) const {
@@ -184,6 +183,7 @@ void CLIPLoRAClassifier::save(const std::filesystem::path& dir, const std::strin
 CLIPLoRAClassifier make_clip_lora_classifier(const std::filesystem::path& dir,
                                              const std::vector<std::string>& class_prompts,
                                              const CLIPLoRAConfig& config, std::uint64_t seed) {
+  if (class_prompts.empty()) throw InputError(fmt::format("{}: a CLIP classifier needs at least one class", dir.string()));
   const CLIPTokenizer tokenizer(clip_tokenizer_dir(dir));
   CLIPModel model = load_clip_model(dir);
   if (tokenizer.max_length() > model->text_model->config.max_position_embeddings)
@@ -215,9 +215,12 @@ CLIPLoRAConfig read_clip_lora_config(const std::filesystem::path& dir) {
   CLIPLoRAConfig config;
   config.rank = peft.r;
   config.alpha = peft.lora_alpha;
-  config.dropout = fields.value("lora_dropout", 0.0);
+  const auto dropout = fields.value("lora_dropout", nlohmann::json(0.0));
+  if (!dropout.is_number()) throw InputError(fmt::format("{}: 'lora_dropout' must be a number", file.string()));
+  config.dropout = dropout.get<double>();
   const auto targets = fields.value("target_modules", nlohmann::json());
-  if (!targets.is_array() || targets.empty())
+  if (!targets.is_array() || targets.empty() ||
+      !std::all_of(targets.begin(), targets.end(), [](const nlohmann::json& t) { return t.is_string(); }))
     throw InputError(fmt::format("{}: 'target_modules' must be a list of module names", file.string()));
   config.target_modules = targets.get<std::vector<std::string>>();
   return config;

@@ -3,7 +3,7 @@
 // LoRA on q_proj and v_proj of every encoder layer (rank 16, α 32, dropout 0.1 by default), and
 // whose logits are CLIP's own zero-shot head: exp(logit_scale) · cos(image embedding, class-
 // prompt embedding), logit_scale fixed. The class prompts' embeddings are recomputed at every
-// forward pass, so the text LoRA trains through them. Adapters follow peft (LoraConfig on a
+// training step (once for both of its batches), so the text LoRA trains through them. Adapters follow peft (LoraConfig on a
 // transformers CLIPModel): y = W x + b + (α / r) · B A dropout(x), A kaiming-uniform (a = √5),
 // B = 0, so an untrained classifier is zero-shot CLIP exactly. Files: peft's adapter folder,
 // adapter_config.json + adapter_model.safetensors with keys

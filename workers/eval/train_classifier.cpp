@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -90,6 +91,24 @@ class BatchStream {
 // A stream of its own through the device's default generator (what dropout draws from): its
 // state is swapped in around `run` and kept for the next call.
 class DeviceRngStream {
+  // Swaps `state` into the generator; the destructor keeps its new state in `state` and puts the
+  // generator's own back.
+  struct Swap {
+    Swap(at::Generator& generator, at::Tensor& state) : generator_(generator), state_(state) {
+      std::lock_guard<std::mutex> lock(generator_.mutex());
+      saved_ = generator_.get_state();
+      generator_.set_state(state_);
+    }
+    ~Swap() {
+      std::lock_guard<std::mutex> lock(generator_.mutex());
+      state_ = generator_.get_state();
+      generator_.set_state(saved_);
+    }
+    at::Generator& generator_;
+    at::Tensor& state_;
+    at::Tensor saved_;
+  };
+
  public:
   DeviceRngStream(const c10::Device& device, std::uint64_t seed)
       : generator_(at::globalContext().defaultGenerator(device)) {
@@ -100,12 +119,8 @@ class DeviceRngStream {
 
   template <class F>
   at::Tensor run(F&& fn) {
-    const at::Tensor saved = generator_.get_state();
-    generator_.set_state(state_);
-    at::Tensor result = fn();
-    state_ = generator_.get_state();
-    generator_.set_state(saved);
-    return result;
+    const Swap swap(generator_, state_);  // restored on the way out, also when fn throws
+    return fn();
   }
 
  private:

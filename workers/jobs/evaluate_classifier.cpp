@@ -5,6 +5,7 @@
 // folder (e.g. builtin:tiny-clip) used zero-shot: each image gets the class of the prompt
 // (zero_shot_prompts.h: style, disaster, class) with the highest cosine (zero_shot.h).
 #include <ATen/ATen.h>
+#include <fmt/format.h>
 
 #include <chrono>
 
@@ -52,7 +53,11 @@ void run_evaluate_classifier(JobContext& context) {
     const auto found = item.labels.find(label);
     if (found == item.labels.end())
       throw InputError("evaluate.classifier: data '" + data.reference + "' has no label '" + label + "'");
-    truth.push_back(std::find(classes.begin(), classes.end(), found->second) - classes.begin());
+    const auto known = std::find(classes.begin(), classes.end(), found->second);
+    if (known == classes.end())
+      throw InputError(fmt::format("evaluate.classifier: data '{}' has {} '{}', not one of the classifier's {} classes",
+                                   data.reference, label, found->second, label));
+    truth.push_back(known - classes.begin());
     images.height = item.image.height;
     images.width = item.image.width;
     images.pixels.insert(images.pixels.end(), item.image.pixels.begin(), item.image.pixels.end());

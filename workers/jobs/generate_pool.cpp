@@ -120,6 +120,14 @@ PerClassResults per_class_results(const JobContext& context, const std::vector<c
   return results;
 }
 
+// Several finetuned jobs, or one with a `class_axis` coordinate (a per-class grid cut to one
+// class), draw a class each.
+bool fans_in_per_class(const JobContext& context, const std::vector<const UpstreamJob*>& jobs) {
+  const std::string axis = params().class_axis.of(context.job);
+  return jobs.size() > 1 || (jobs.size() == 1 && std::any_of(jobs[0]->coordinates.begin(), jobs[0]->coordinates.end(),
+                                                             [&](const auto& c) { return c.first == axis; }));
+}
+
 // The classes to draw, in order: `classes`, else the per-class results' classes, else the aerial world's.
 std::vector<std::string> pool_classes(const Job& job, const PerClassResults& per_class) {
   std::vector<std::string> classes = params().classes.of(job);
@@ -127,7 +135,12 @@ std::vector<std::string> pool_classes(const Job& job, const PerClassResults& per
   if (classes.empty()) classes = aerial_class_names();
   for (const auto& name : classes) {
     if (name.empty() || name.find('/') != std::string::npos || name.front() == '.')
-      throw InputError(fmt::format("{}: class '{}' cannot name a class folder", params().classes.where(job), name));
+      throw InputError(fmt::format("{}: class '{}' cannot name a class folder",
+                                   params().classes.of(job).empty() && !per_class.classes.empty()
+                                       ? fmt::format("grid axis '{}' of stage '{}'", params().class_axis.of(job),
+                                                     params().finetuned.of(job))
+                                       : params().classes.where(job),
+                                   name));
     if (!per_class.classes.empty() && per_class.artifacts.count(name) == 0)
       throw InputError(fmt::format("{}: class '{}' has no fine-tuned job of stage '{}' ({} = '{}' in none of them)",
                                    params().classes.where(job), name, params().finetuned.of(job),
@@ -139,10 +152,7 @@ std::vector<std::string> pool_classes(const Job& job, const PerClassResults& per
 // "{}" becomes the class with its article ("a runway", "an apartment building"; aerial
 // classes as their captions name them), "{concept}" a fine-tuned result's concept text.
 std::string class_prompt(const Job& job, const std::string& name, const std::string& concept_text) {
-  const auto& aerial = aerial_class_names();
-  const auto found = std::find(aerial.begin(), aerial.end(), name);
-  const std::string subject =
-      found != aerial.end() ? aerial_subject(static_cast<int>(found - aerial.begin())) : with_article(name);
+  const std::string subject = class_subject(name);
   std::string prompt = params().prompt.of(job);
   prompt = prompt.empty() ? "an aerial image of " + subject : replace_all(prompt, "{}", subject);
   return concept_text.empty() ? prompt : replace_all(prompt, "{concept}", concept_text);
@@ -206,7 +216,8 @@ void run_generate_pool(JobContext& context) {
   const c10::Device device(context.device);
   std::vector<const UpstreamJob*> finetuned;
   if (!params().finetuned.of(job).empty()) finetuned = finetuned_jobs(context);
-  const PerClassResults per_class = finetuned.size() > 1 ? per_class_results(context, finetuned) : PerClassResults{};
+  const PerClassResults per_class = fans_in_per_class(context, finetuned) ? per_class_results(context, finetuned)
+                                                                          : PerClassResults{};
   const std::vector<std::string> classes = pool_classes(job, per_class);
   std::optional<Generator> shared;  // one generator for every class unless per-class results fan in
   if (per_class.classes.empty())

@@ -16,12 +16,14 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
 #include "core/errors.h"
 #include "core/stopwatch.h"
 #include "core/text.h"
+#include "workers/data/aerial_world.h"
 #include "workers/data/data_reference.h"
 #include "workers/builtin/builtin_models.h"
 #include "workers/eval/classifier_metrics.h"
@@ -95,6 +97,20 @@ std::vector<std::string> class_names(const std::vector<const DataSet*>& sets, co
   return {names.begin(), names.end()};
 }
 
+// A training class the test set lacks is a misnamed class folder or pool class, not a class to
+// learn: InputError naming the set and the class.
+void check_trained_classes_are_tested(const std::vector<const DataSet*>& sets, const DataSet& test,
+                                      const std::string& label) {
+  std::set<std::string> tested;
+  for (const auto& item : test.items)
+    if (const auto found = item.labels.find(label); found != item.labels.end()) tested.insert(found->second);
+  for (const DataSet* set : sets)
+    for (const auto& item : set->items)
+      if (const auto found = item.labels.find(label); found != item.labels.end() && tested.count(found->second) == 0)
+        throw InputError(fmt::format("{}: {} '{}' is not in the test set '{}' (its {}s: {})", set->reference, label,
+                                     found->second, test.reference, label, fmt::join(tested, ", ")));
+}
+
 ViTConfig vit_config(const Job& job, const std::vector<std::string>& classes) {
   ViTConfig config;
   config.image_size = params().image_size.of(job);
@@ -110,7 +126,20 @@ ViTConfig vit_config(const Job& job, const std::vector<std::string>& classes) {
   return config;
 }
 
+// The clip architecture's settings, checked before anything loads; InputError naming the parameter.
 CLIPLoRAConfig clip_lora_config(const Job& job) {
+  const auto fail = [&](const std::string& where, const std::string& expected) {
+    throw InputError(fmt::format("{}: expected {}", where, expected));
+  };
+  if (params().real_weight.of(job) > 1) fail(params().real_weight.where(job), "λ in [0, 1]");
+  if (params().lora_alpha.of(job) <= 0) fail(params().lora_alpha.where(job), "a positive alpha (0 would train nothing)");
+  if (params().lora_dropout.of(job) >= 1) fail(params().lora_dropout.where(job), "a dropout probability below 1");
+  const auto& targets = params().lora_target_modules.of(job);
+  const std::vector<std::string> known{"q_proj", "k_proj", "v_proj", "out_proj"};
+  if (targets.empty() || std::any_of(targets.begin(), targets.end(), [&](const std::string& t) {
+        return std::find(known.begin(), known.end(), t) == known.end();
+      }))
+    fail(params().lora_target_modules.where(job), "a non-empty list of q_proj, k_proj, v_proj, out_proj");
   CLIPLoRAConfig config;
   config.rank = params().lora_rank.of(job);
   config.alpha = params().lora_alpha.of(job);
@@ -175,7 +204,7 @@ at::Tensor train_and_classify_clip(JobContext& context, const std::filesystem::p
     throw InputError(fmt::format("{} = '{}': expected {{}} where the class goes (every class would get the same text)",
                                  params().class_prompt.where(job), class_prompt));
   std::vector<std::string> prompts;
-  for (const auto& name : classes) prompts.push_back(replace_all(class_prompt, "{}", with_article(name)));
+  for (const auto& name : classes) prompts.push_back(replace_all(class_prompt, "{}", class_subject(name)));
   CLIPLoRAClassifier model = make_clip_lora_classifier(clip_dir, prompts, clip_lora_config(job), options.seed);
   model.to(device);
   context.outputs.loss = train_clip_lora_classifier(model, real, synthetic, options, params().real_weight.of(job));
@@ -212,6 +241,7 @@ void run_train_classifier(JobContext& context) {
   const Job& job = context.job;
   const auto start = std::chrono::steady_clock::now();
   const bool clip = params().architecture.of(job) == "clip";
+  if (clip) clip_lora_config(job);  // its checks, before anything loads
   const std::filesystem::path clip_dir =
       clip ? resolve_model_reference(params().clip_model.of(job), params().clip_model.where(job)) : "";
   const int size = clip ? clip_image_size(clip_dir) : params().image_size.of(job);
@@ -223,6 +253,7 @@ void run_train_classifier(JobContext& context) {
     throw InputError("train.classifier: `real` and `synthetic` are both 0: nothing to train on");
   const DataSet test = load_data_reference(params().test_data.of(job), size);
   const std::string label = params().label.of(job);
+  check_trained_classes_are_tested({&real, &synthetic}, test, label);
   ConvClassifierConfig heads;
   heads.image_size = size;
   heads.heads = {{label, class_names({&real, &synthetic, &test}, label)}};

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "core/errors.h"
+
 #include "core/log.h"
 #include "core/process_memory.h"
 #include "core/stopwatch.h"
@@ -24,6 +26,11 @@ FineTuneSettings settings_of(const FineTuneParams& p, const Job& job) {
   s.data.train_images = p.train_images.of(job);
   s.data.resolution = p.resolution.of(job);
   s.data.captions = p.captions.of(job);
+  // A learned token must appear in every caption; "class" captions name the class instead.
+  if (s.data.captions == "class" &&
+      (job.kind == "finetune.textual_inversion" || job.kind == "finetune.custom_diffusion"))
+    throw InputError(fmt::format("{} = 'class': {} learns a token that must be in every caption; use template or data",
+                                 p.captions.where(job), job.kind));
   s.data.prompt_templates = p.prompt_templates.of(job);
   s.data.concept_word = p.concept_word.of(job);
   s.data.flip_probability = p.flip_p.of(job);

@@ -8,6 +8,7 @@
 
 #include "core/errors.h"
 #include "core/text.h"
+#include "workers/data/aerial_world.h"
 #include "workers/data/data_reference.h"
 #include "workers/data/image_folder.h"
 #include "workers/eval/clip_preprocess.h"
@@ -87,7 +88,7 @@ TrainingSet make_training_set(AutoencoderKL& vae, int default_resolution, const 
     set.images.pixels.insert(set.images.pixels.end(), image.pixels.begin(), image.pixels.end());
     ++set.images.count;
     set.captions.push_back(item.caption);
-    if (options.captions == "class") set.concept_texts.push_back(with_article(class_label(data, i, what)));
+    if (options.captions == "class") set.concept_texts.push_back(class_subject(class_label(data, i, what)));
   }
   encode(vae, set);
   return set;
