@@ -33,9 +33,10 @@ struct CLIPLoRAConfig {
 
 class CLIPLoRAClassifier {
  public:
-  // `model` is frozen (requires_grad off); class_input_ids [C, L] are the class prompts' token
-  // ids (bos … eos, padded). A draws from `seed`. InputError for an unknown target module,
-  // rank < 1 or dropout outside [0, 1).
+  // `model` is frozen (requires_grad off) and carries the adapters' hooks from now on (one
+  // classifier per loaded model: a second one would replace them); class_input_ids [C, L] are
+  // the class prompts' token ids (bos … eos, padded). A draws from `seed`. InputError for an
+  // unknown target module, rank < 1 or dropout outside [0, 1).
   CLIPLoRAClassifier(CLIPModel model, at::Tensor class_input_ids, CLIPLoRAConfig config, std::uint64_t seed);
 
   // pixel_values [B, 3, S, S], CLIP-normalised, on the model's device -> logits [B, C].
