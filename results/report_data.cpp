@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <toml++/toml.h>
@@ -164,6 +165,22 @@ std::vector<std::string> per_class_names(const ReportConfig& config, const std::
   return {classes.begin(), classes.end()};
 }
 
+// A done `kind` job's table and (row, column) cell in the main table; nullopt for another job or
+// one without those coordinates.
+struct JobCell {
+  std::string table;
+  std::pair<std::size_t, std::size_t> cell;
+};
+
+std::optional<JobCell> job_cell(const Entry& e, const ReportData& data, const ReportConfig& config) {
+  const std::string *t = find(e.shard->params, config.tables), *r = find(e.shard->params, config.rows),
+                    *col = find(e.shard->params, config.columns);
+  if (!is_done_of_kind(*e.shard, config) || !t || !r || !col) return std::nullopt;
+  const std::size_t row = index_of(data.rows, *r), column = index_of(data.columns, *col);
+  if (row >= data.rows.size() || column >= data.columns.size()) return std::nullopt;
+  return JobCell{*t, {row, column}};
+}
+
 // The per-class tables' columns: the (rows, columns) cells that hold a done `kind` job, in table
 // order, each named by its `rows` value, or "row, column" (their labels) when `columns` takes
 // several values.
@@ -171,13 +188,8 @@ std::vector<std::pair<std::size_t, std::size_t>> per_class_cells(const ReportDat
                                                                  const std::vector<Entry>& entries,
                                                                  std::vector<std::string>& names) {
   std::set<std::pair<std::size_t, std::size_t>> present;
-  for (const auto& e : entries) {
-    const std::string *t = find(e.shard->params, config.tables), *r = find(e.shard->params, config.rows),
-                      *col = find(e.shard->params, config.columns);
-    if (!is_done_of_kind(*e.shard, config) || !t || !r || !col) continue;
-    const std::size_t row = index_of(data.rows, *r), column = index_of(data.columns, *col);
-    if (row < data.rows.size() && column < data.columns.size()) present.emplace(row, column);
-  }
+  for (const auto& e : entries)
+    if (const auto job = job_cell(e, data, config)) present.insert(job->cell);
   std::vector<std::pair<std::size_t, std::size_t>> cells(present.begin(), present.end());
   for (const auto& [r, c] : cells)
     names.push_back(data.columns.size() > 1 ? config.label(data.rows[r]) + ", " + config.label(data.columns[c])
@@ -192,11 +204,9 @@ std::vector<std::vector<std::vector<double>>> per_class_values(
   const std::string prefix = config.per_class + ".";
   std::vector<std::vector<std::vector<double>>> values(classes.size(), std::vector<std::vector<double>>(cells.size()));
   for (const auto& e : entries) {
-    const std::string *t = find(e.shard->params, config.tables), *r = find(e.shard->params, config.rows),
-                      *col = find(e.shard->params, config.columns);
-    if (!is_done_of_kind(*e.shard, config) || !t || !r || !col || *t != value) continue;
-    const auto cell = std::find(cells.begin(), cells.end(),
-                                std::make_pair(index_of(data.rows, *r), index_of(data.columns, *col)));
+    const auto job = job_cell(e, data, config);
+    if (!job || job->table != value) continue;
+    const auto cell = std::find(cells.begin(), cells.end(), job->cell);  // every job's cell is among them
     for (std::size_t k = 0; k < classes.size(); ++k)
       if (const auto it = e.shard->metrics.find(prefix + classes[k]); it != e.shard->metrics.end())
         values[k][static_cast<std::size_t>(cell - cells.begin())].push_back(it->second);

@@ -25,20 +25,23 @@ namespace {
 
 using Delta = std::function<at::Tensor(const at::Tensor&)>;
 
-// The layer's hook for a projection LoRA may target; nullptr for another name.
-Delta* delta_of(CLIPEncoderLayerImpl& layer, const std::string& module) {
-  if (module == "q_proj") return &layer.q_proj_delta;
-  if (module == "k_proj") return &layer.k_proj_delta;
-  if (module == "v_proj") return &layer.v_proj_delta;
-  if (module == "out_proj") return &layer.out_proj_delta;
-  return nullptr;
-}
+// The projections LoRA may target: a layer's Linear and the hook added to its output.
+struct Projection {
+  const char* name;
+  torch::nn::Linear CLIPEncoderLayerImpl::*linear;
+  Delta CLIPEncoderLayerImpl::*delta;
+};
+const Projection kProjections[] = {
+    {"q_proj", &CLIPEncoderLayerImpl::q_proj, &CLIPEncoderLayerImpl::q_proj_delta},
+    {"k_proj", &CLIPEncoderLayerImpl::k_proj, &CLIPEncoderLayerImpl::k_proj_delta},
+    {"v_proj", &CLIPEncoderLayerImpl::v_proj, &CLIPEncoderLayerImpl::v_proj_delta},
+    {"out_proj", &CLIPEncoderLayerImpl::out_proj, &CLIPEncoderLayerImpl::out_proj_delta}};
 
-torch::nn::Linear& linear_of(CLIPEncoderLayerImpl& layer, const std::string& module) {
-  if (module == "q_proj") return layer.q_proj;
-  if (module == "k_proj") return layer.k_proj;
-  if (module == "v_proj") return layer.v_proj;
-  return layer.out_proj;
+const Projection& projection_named(const std::string& module) {
+  for (const auto& projection : kProjections)
+    if (module == projection.name) return projection;
+  throw InputError(fmt::format("CLIP LoRA: target module '{}' is not one of {}", module,
+                               fmt::join(clip_lora_target_names(), ", ")));
 }
 
 constexpr const char* kConfigFile = "adapter_config.json";
@@ -67,33 +70,42 @@ CLIPLoRAClassifier::CLIPLoRAClassifier(CLIPModel model, at::Tensor class_input_i
   for (auto& parameter : model_->parameters()) parameter.set_requires_grad(false);
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
   std::pair<const char*, CLIPEncoder> towers[] = {{"text_model", model_->text_model->encoder},
-                                                        {"vision_model", model_->vision_model->encoder}};
+                                                  {"vision_model", model_->vision_model->encoder}};
   for (auto& [tower, encoder] : towers)
-    for (std::size_t i = 0; i < encoder->layers->size(); ++i) {
-      auto& layer = *encoder->layers[i]->as<CLIPEncoderLayerImpl>();
+    for (std::size_t i = 0; i < encoder->layers->size(); ++i)
       for (const auto& module : state_->config.target_modules) {
-        Delta* delta = delta_of(layer, module);
-        if (!delta)
-          throw InputError(fmt::format("CLIP LoRA: target module '{}' is not one of q_proj, k_proj, v_proj, out_proj",
-                                       module));
-        const at::Tensor& weight = linear_of(layer, module)->weight;  // [out, in]
-        const double bound = 1.0 / std::sqrt(static_cast<double>(weight.size(1)));  // kaiming-uniform, a = √5
-        State::Adapter adapter;
-        adapter.key = fmt::format("base_model.model.{}.encoder.layers.{}.self_attn.{}", tower, i, module);
-        adapter.down = at::empty({state_->config.rank, weight.size(1)}).uniform_(-bound, bound, generator);
-        adapter.up = at::zeros({weight.size(0), state_->config.rank});
-        adapter.down = adapter.down.to(weight.device()).set_requires_grad(true);
-        adapter.up = adapter.up.to(weight.device()).set_requires_grad(true);
-        const std::size_t index = state_->adapters.size();
-        state_->adapters.push_back(std::move(adapter));
-        *delta = [state = state_, index](const at::Tensor& x) {
-          const auto& a = state->adapters[index];
-          const double p = state->config.dropout;
-          const at::Tensor h = state->training && p > 0 ? at::dropout(x, p, true) : x;
-          return at::linear(at::linear(h, a.down), a.up) * state->config.scale();
-        };
+        auto& layer = *encoder->layers[i]->as<CLIPEncoderLayerImpl>();
+        const Projection& projection = projection_named(module);
+        add_adapter((layer.*projection.linear)->weight, layer.*projection.delta,
+                    fmt::format("base_model.model.{}.encoder.layers.{}.self_attn.{}", tower, i, module), generator);
       }
-    }
+}
+
+void CLIPLoRAClassifier::add_adapter(const at::Tensor& weight, Delta& hook, std::string key,
+                                     at::Generator& generator) {
+  const double bound = 1.0 / std::sqrt(static_cast<double>(weight.size(1)));  // kaiming-uniform, a = √5
+  State::Adapter adapter;
+  adapter.key = std::move(key);
+  adapter.down = at::empty({state_->config.rank, weight.size(1)}).uniform_(-bound, bound, generator);
+  adapter.down = adapter.down.to(weight.device()).set_requires_grad(true);
+  adapter.up = at::zeros({weight.size(0), state_->config.rank}, weight.options()).set_requires_grad(true);
+  const std::size_t index = state_->adapters.size();
+  state_->adapters.push_back(std::move(adapter));
+  hook = [state = state_, index](const at::Tensor& x) {
+    const auto& a = state->adapters[index];
+    const double p = state->config.dropout;
+    const at::Tensor h = state->training && p > 0 ? at::dropout(x, p, true) : x;
+    return at::linear(at::linear(h, a.down), a.up) * state->config.scale();
+  };
+}
+
+const std::vector<std::string>& clip_lora_target_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& projection : kProjections) out.emplace_back(projection.name);
+    return out;
+  }();
+  return names;
 }
 
 const CLIPLoRAConfig& CLIPLoRAClassifier::config() const { return state_->config; }

@@ -12,6 +12,7 @@
 // on OpenAI CLIP's fused qkv; the q and v factors are the same numbers under other names.
 #pragma once
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -64,10 +65,16 @@ class CLIPLoRAClassifier {
 
  private:
   struct State;
+  // Adds the adapter `key` of the projection with `weight` [out, in] and sets its output `hook`.
+  void add_adapter(const at::Tensor& weight, std::function<at::Tensor(const at::Tensor&)>& hook, std::string key,
+                   at::Generator& generator);
   CLIPModel model_;
   at::Tensor class_input_ids_;  // [C, L]
   std::shared_ptr<State> state_;
 };
+
+// The projections an adapter may target: q_proj, k_proj, v_proj, out_proj.
+const std::vector<std::string>& clip_lora_target_names();
 
 // The classifier over `class_prompts` (one a class) on the CLIPModel folder DIR, its tokenizer
 // beside it or in DIR/tokenizer/, prompts padded to the tokenizer's max_length.

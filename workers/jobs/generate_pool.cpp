@@ -100,18 +100,24 @@ struct PerClassResults {
   std::map<std::string, std::filesystem::path> artifacts;
 };
 
+// The upstream job's coordinate on `axis`; nullptr without one.
+const Value* coordinate_on(const UpstreamJob& upstream, const std::string& axis) {
+  for (const auto& [name, value] : upstream.coordinates)
+    if (name == axis) return &value;
+  return nullptr;
+}
+
 PerClassResults per_class_results(const JobContext& context, const std::vector<const UpstreamJob*>& jobs) {
   const Job& job = context.job;
   const std::string axis = params().class_axis.of(job);
   PerClassResults results;
   for (const UpstreamJob* upstream : jobs) {
-    const auto coordinate = std::find_if(upstream->coordinates.begin(), upstream->coordinates.end(),
-                                         [&](const auto& c) { return c.first == axis; });
-    if (coordinate == upstream->coordinates.end())
+    const Value* coordinate = coordinate_on(*upstream, axis);
+    if (!coordinate)
       throw InputError(fmt::format("{} = '{}': {} jobs of that stage fan in, but one has no '{}' coordinate to say "
                                    "which class it draws ({} names the axis)", params().finetuned.where(job),
                                    params().finetuned.of(job), jobs.size(), axis, params().class_axis.where(job)));
-    const std::string name = display_text(coordinate->second);
+    const std::string name = display_text(*coordinate);
     if (!results.artifacts.emplace(name, upstream->artifacts).second)
       throw InputError(fmt::format("{} = '{}': two jobs of that stage have {} = '{}'; expected one per class",
                                    params().finetuned.where(job), params().finetuned.of(job), axis, name));
@@ -123,9 +129,7 @@ PerClassResults per_class_results(const JobContext& context, const std::vector<c
 // Several finetuned jobs, or one with a `class_axis` coordinate (a per-class grid cut to one
 // class), draw a class each.
 bool fans_in_per_class(const JobContext& context, const std::vector<const UpstreamJob*>& jobs) {
-  const std::string axis = params().class_axis.of(context.job);
-  return jobs.size() > 1 || (jobs.size() == 1 && std::any_of(jobs[0]->coordinates.begin(), jobs[0]->coordinates.end(),
-                                                             [&](const auto& c) { return c.first == axis; }));
+  return jobs.size() > 1 || (jobs.size() == 1 && coordinate_on(*jobs[0], params().class_axis.of(context.job)));
 }
 
 // The classes to draw, in order: `classes`, else the per-class results' classes, else the aerial world's.

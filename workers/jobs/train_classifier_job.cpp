@@ -135,11 +135,11 @@ CLIPLoRAConfig clip_lora_config(const Job& job) {
   if (params().lora_alpha.of(job) <= 0) fail(params().lora_alpha.where(job), "a positive alpha (0 would train nothing)");
   if (params().lora_dropout.of(job) >= 1) fail(params().lora_dropout.where(job), "a dropout probability below 1");
   const auto& targets = params().lora_target_modules.of(job);
-  const std::vector<std::string> known{"q_proj", "k_proj", "v_proj", "out_proj"};
+  const auto& known = clip_lora_target_names();
   if (targets.empty() || std::any_of(targets.begin(), targets.end(), [&](const std::string& t) {
         return std::find(known.begin(), known.end(), t) == known.end();
       }))
-    fail(params().lora_target_modules.where(job), "a non-empty list of q_proj, k_proj, v_proj, out_proj");
+    fail(params().lora_target_modules.where(job), fmt::format("a non-empty list of {}", fmt::join(known, ", ")));
   CLIPLoRAConfig config;
   config.rank = params().lora_rank.of(job);
   config.alpha = params().lora_alpha.of(job);
